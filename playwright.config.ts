@@ -1,0 +1,30 @@
+import { defineConfig } from '@playwright/test';
+
+const ci = !!process.env.CI;
+
+// Playwright is only the test runner here: no browser is launched by any spec.
+export default defineConfig({
+  forbidOnly: ci,
+  retries: 0,
+  // One worker: the LocalStack-backed projects share a single embedded LocalStack per worker,
+  // and two cores cannot run two of them side by side.
+  workers: 1,
+  reporter: ci
+    ? [['list'], ['junit', { outputFile: 'test-results/junit.xml' }]]
+    : [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
+  timeout: 120_000,
+  expect: { timeout: 10_000 },
+  projects: [
+    {
+      name: 'static',
+      testDir: 'specs',
+      testMatch: ['compliance/**/*.spec.ts', 'rules/**/*.spec.ts'],
+    },
+    {
+      name: 'integration',
+      testDir: 'specs',
+      testMatch: ['lambda/**/*.spec.ts', 'integration/**/*.spec.ts'],
+      timeout: 300_000,
+    },
+  ],
+});

@@ -1,0 +1,171 @@
+// Loads a CloudFormation template from YAML (with its short-form tags) or JSON into one normal form,
+// so every rule sees `{ "Fn::GetAtt": [...] }` whichever way the author wrote it.
+import { readFile, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parseDocument, type Tags, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface Resource {
+  logicalId: string;
+  type: string;
+  properties: JsonObject;
+  metadata: JsonObject;
+  condition?: string;
+  deletionPolicy?: string;
+  updateReplacePolicy?: string;
+  dependsOn: string[];
+}
+
+export interface Template {
+  /** Where it came from, for messages; '<inline>' when parsed from a string. */
+  source: string;
+  format: 'yaml' | 'json';
+  raw: JsonObject;
+  parameters: Record<string, JsonObject>;
+  mappings: Record<string, JsonObject>;
+  conditions: JsonObject;
+  resources: Record<string, Resource>;
+  outputs: Record<string, JsonObject>;
+}
+
+/** Input that is not a usable template: the CLI turns it into exit code 2 with this one-line message. */
+export class TemplateLoadError extends Error {
+  override readonly name = 'TemplateLoadError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Above this, a file is refused rather than parsed: CloudFormation itself accepts at most 1 MB via S3. */
+export const MAX_TEMPLATE_BYTES = 5 * 1024 * 1024;
+
+const FN_TAGS = [
+  'Base64', 'Cidr', 'FindInMap', 'GetAZs', 'ImportValue', 'Join', 'Select', 'Split', 'Sub', 'Transform',
+  'And', 'Equals', 'If', 'Not', 'Or', 'Contains', 'EachMemberEquals', 'EachMemberIn', 'RefAll',
+  'ValueOf', 'ValueOfAll', 'ToJsonString', 'Length', 'ForEach',
+] as const;
+
+// `!GetAtt A.B` is shorthand for `{"Fn::GetAtt": ["A", "B"]}`; every other tag maps 1:1 to `Fn::X`.
+function cfnTags(): Tags {
+  const tags: Tags = [];
+  const wrap = (tag: string, key: string, kind: 'scalar' | 'seq' | 'map') => {
+    tags.push({
+      tag: `!${tag}`,
+      collection: kind === 'scalar' ? undefined : kind,
+      resolve(value: unknown) {
+        const js = value instanceof YAMLMap || value instanceof YAMLSeq ? value.toJSON() : value instanceof Scalar ? value.value : value;
+        if (tag === 'GetAtt' && typeof js === 'string') {
+          const dot = js.indexOf('.');
+          return { [key]: dot < 0 ? [js] : [js.slice(0, dot), js.slice(dot + 1)] };
+        }
+        return { [key]: js };
+      },
+    } as Tags[number]);
+  };
+  for (const kind of ['scalar', 'seq', 'map'] as const) {
+    wrap('Ref', 'Ref', kind);
+    wrap('Condition', 'Condition', kind);
+    wrap('GetAtt', 'Fn::GetAtt', kind);
+    for (const fn of FN_TAGS) wrap(fn, `Fn::${fn}`, kind);
+  }
+  return tags;
+}
+
+const TAGS = cfnTags();
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses template text; `hint` picks the parser first (JSON is valid YAML, so YAML is the fallback). */
+export function parseTemplate(text: string, source = '<inline>', hint?: 'yaml' | 'json'): Template {
+  let raw: unknown;
+  let format: 'yaml' | 'json';
+  const looksJson = hint === 'json' || (hint === undefined && /^\s*[{[]/.test(text));
+  if (looksJson) {
+    try {
+      raw = JSON.parse(text);
+      format = 'json';
+    } catch (error) {
+      if (hint === 'json') throw new TemplateLoadError(`${source}: not valid JSON: ${(error as Error).message}`, { cause: error });
+      raw = parseYaml(text, source);
+      format = 'yaml';
+    }
+  } else {
+    raw = parseYaml(text, source);
+    format = 'yaml';
+  }
+  return normalise(raw, source, format);
+}
+
+function parseYaml(text: string, source: string): unknown {
+  const doc = parseDocument(text, { customTags: TAGS, uniqueKeys: true, prettyErrors: false });
+  const problem = doc.errors[0];
+  if (problem) {
+    const where = problem.linePos?.[0] ? ` (line ${problem.linePos[0].line})` : '';
+    throw new TemplateLoadError(`${source}: not valid YAML${where}: ${problem.message.split('\n')[0]}`, { cause: problem });
+  }
+  const unknownTag = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+  if (unknownTag) {
+    throw new TemplateLoadError(`${source}: unknown YAML tag: ${unknownTag.message.split('\n')[0]}`);
+  }
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+function normalise(raw: unknown, source: string, format: 'yaml' | 'json'): Template {
+  if (!isObject(raw)) throw new TemplateLoadError(`${source}: not a CloudFormation template (the top level is not a mapping)`);
+  const resourcesRaw = raw['Resources'];
+  if (!isObject(resourcesRaw) || Object.keys(resourcesRaw).length === 0) {
+    throw new TemplateLoadError(`${source}: not a CloudFormation template (no Resources section)`);
+  }
+  const resources: Record<string, Resource> = {};
+  for (const [logicalId, value] of Object.entries(resourcesRaw)) {
+    if (!isObject(value) || typeof value['Type'] !== 'string') {
+      throw new TemplateLoadError(`${source}: resource ${logicalId} has no Type`);
+    }
+    const dependsOn = value['DependsOn'];
+    resources[logicalId] = {
+      logicalId,
+      type: value['Type'],
+      properties: isObject(value['Properties']) ? value['Properties'] : {},
+      metadata: isObject(value['Metadata']) ? value['Metadata'] : {},
+      ...(typeof value['Condition'] === 'string' ? { condition: value['Condition'] } : {}),
+      ...(typeof value['DeletionPolicy'] === 'string' ? { deletionPolicy: value['DeletionPolicy'] } : {}),
+      ...(typeof value['UpdateReplacePolicy'] === 'string' ? { updateReplacePolicy: value['UpdateReplacePolicy'] } : {}),
+      dependsOn: typeof dependsOn === 'string' ? [dependsOn] : Array.isArray(dependsOn) ? dependsOn.filter((d): d is string => typeof d === 'string') : [],
+    };
+  }
+  const section = <T>(name: string): Record<string, T> => (isObject(raw[name]) ? (raw[name] as Record<string, T>) : {});
+  return {
+    source,
+    format,
+    raw,
+    parameters: section<JsonObject>('Parameters'),
+    mappings: section<JsonObject>('Mappings'),
+    conditions: section<Json>('Conditions') as JsonObject,
+    resources,
+    outputs: section<JsonObject>('Outputs'),
+  };
+}
+
+/** Reads and parses a template file; every failure is a TemplateLoadError with a one-line message. */
+export async function loadTemplate(path: string): Promise<Template> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new TemplateLoadError(`${path}: not a file`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof TemplateLoadError) throw error;
+    throw new TemplateLoadError(`${path}: cannot read the template (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`, { cause: error });
+  }
+  if (size > MAX_TEMPLATE_BYTES) {
+    throw new TemplateLoadError(`${path}: ${size} bytes is larger than the ${MAX_TEMPLATE_BYTES}-byte limit for a template`);
+  }
+  const text = await readFile(path, 'utf8');
+  const ext = extname(path).toLowerCase();
+  const hint = ext === '.json' ? 'json' : ext === '.yaml' || ext === '.yml' || ext === '.template' ? 'yaml' : undefined;
+  return parseTemplate(text, path, hint);
+}
