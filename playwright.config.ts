@@ -18,7 +18,7 @@ export default defineConfig({
     {
       name: 'static',
       testDir: 'specs',
-      testMatch: ['compliance/**/*.spec.ts', 'rules/**/*.spec.ts'],
+      testMatch: ['compliance/**/*.spec.ts', 'rules/**/*.spec.ts', 'matrix/**/*.spec.ts'],
     },
     {
       name: 'integration',

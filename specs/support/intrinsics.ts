@@ -26,6 +26,8 @@ export interface TemplateView {
   /** Resources whose Condition holds in this scenario. */
   resources: ResolvedResource[];
   resolve(value: Json): Json;
+  /** Resolves without aliasing physical names back to `{{Ref:Id}}`. */
+  resolveLiteral(value: Json): Json;
   conditionHolds(name: string): boolean;
   /** Resolved Outputs (only those whose condition holds). */
   outputs: Record<string, JsonObject>;
@@ -110,6 +112,12 @@ export class Resolver {
 
   resolve(value: Json): Json {
     const out = this.resolveRaw(value, true);
+    return out === NO_VALUE ? null : out;
+  }
+
+  /** Like resolve, but physical names stay names instead of becoming `{{Ref:Id}}` (to check a name itself). */
+  resolveLiteral(value: Json): Json {
+    const out = this.resolveRaw(value, false);
     return out === NO_VALUE ? null : out;
   }
 
@@ -331,6 +339,7 @@ export function view(template: Template, scenario: Scenario): TemplateView {
     resources,
     outputs,
     resolve: (value) => resolver.resolve(value),
+    resolveLiteral: (value) => resolver.resolveLiteral(value),
     conditionHolds: (name) => resolver.conditionHolds(name),
   };
 }

@@ -1,4 +1,21 @@
 import type { Rule } from '../types.ts';
+import EVENTS_SCHEDULE_EXPRESSION from './EVENTS-SCHEDULE-EXPRESSION.ts';
+import EVENTS_RULE_ENABLED from './EVENTS-RULE-ENABLED.ts';
+import EVENTS_TARGET_RETRY from './EVENTS-TARGET-RETRY.ts';
+import EVENTS_TARGET_DLQ from './EVENTS-TARGET-DLQ.ts';
+import EVENT_INVOKE_CONFIG from './EVENT-INVOKE-CONFIG.ts';
+import SQS_DLQ_CONFIG from './SQS-DLQ-CONFIG.ts';
+import SQS_DLQ_POLICY from './SQS-DLQ-POLICY.ts';
+import STATEFUL_RETAIN from './STATEFUL-RETAIN.ts';
 
 // Rules of this area, in the order RULES.md lists them.
-export const RULES: Rule[] = [];
+export const RULES: Rule[] = [
+  EVENTS_SCHEDULE_EXPRESSION,
+  EVENTS_RULE_ENABLED,
+  EVENTS_TARGET_RETRY,
+  EVENTS_TARGET_DLQ,
+  EVENT_INVOKE_CONFIG,
+  SQS_DLQ_CONFIG,
+  SQS_DLQ_POLICY,
+  STATEFUL_RETAIN,
+];

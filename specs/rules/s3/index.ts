@@ -1,4 +1,25 @@
 import type { Rule } from '../types.ts';
+import S3_ENCRYPTION from './S3-ENCRYPTION.ts';
+import S3_KMS_ENCRYPTION from './S3-KMS-ENCRYPTION.ts';
+import S3_VERSIONING from './S3-VERSIONING.ts';
+import S3_PUBLIC_ACCESS_BLOCK from './S3-PUBLIC-ACCESS-BLOCK.ts';
+import S3_OWNERSHIP_ENFORCED from './S3-OWNERSHIP-ENFORCED.ts';
+import S3_ACCESS_LOGGING from './S3-ACCESS-LOGGING.ts';
+import S3_TLS_ONLY from './S3-TLS-ONLY.ts';
+import S3_LIFECYCLE from './S3-LIFECYCLE.ts';
+import S3_LIFECYCLE_TRANSITIONS from './S3-LIFECYCLE-TRANSITIONS.ts';
+import S3_BACKUP_PUT_ENCRYPTION from './S3-BACKUP-PUT-ENCRYPTION.ts';
 
 // Rules of this area, in the order RULES.md lists them.
-export const RULES: Rule[] = [];
+export const RULES: Rule[] = [
+  S3_ENCRYPTION,
+  S3_KMS_ENCRYPTION,
+  S3_VERSIONING,
+  S3_PUBLIC_ACCESS_BLOCK,
+  S3_OWNERSHIP_ENFORCED,
+  S3_ACCESS_LOGGING,
+  S3_TLS_ONLY,
+  S3_LIFECYCLE,
+  S3_LIFECYCLE_TRANSITIONS,
+  S3_BACKUP_PUT_ENCRYPTION,
+];

@@ -1,0 +1,85 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { runBackup, type BackupDeps, type BackupLogger, type BackupResult } from './backup.ts';
+import type { BackupConfig } from './config.ts';
+import { parseBackupEvent } from './events.ts';
+import { BackupIncompleteError, InvalidEventError } from './errors.ts';
+
+// The wiring behind handler.ts, kept importable without side effects so specs (and other entry points)
+// can build a handler from an explicit config and clients.
+
+export const SERVICE_NAME = 'document-backup';
+
+export function createLogger(config: Pick<BackupConfig, 'logLevel' | 'environment'>): Logger {
+  return new Logger({ serviceName: SERVICE_NAME, logLevel: config.logLevel, persistentKeys: { environment: config.environment } });
+}
+
+/**
+ * SDK clients for the Lambda. "adaptive" retry = standard retry (exponential backoff with full jitter
+ * on throttling, 5xx and transient network errors) plus a client-side rate limiter that slows the whole
+ * client down once S3 starts throttling, which matters with many copies in flight.
+ */
+export function createClients(config: Pick<BackupConfig, 'copyConcurrency' | 'multipartPartConcurrency'>, env: Record<string, string | undefined>) {
+  // The SDK reads AWS_ENDPOINT_URL(_S3) itself; LocalStack additionally needs path-style addressing.
+  const customEndpoint = Boolean(env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);
+  // Enough sockets for every document in the window to run a multipart copy's parts at once; the SDK
+  // default of 50 would queue requests behind each other silently.
+  const maxSockets = Math.max(50, config.copyConcurrency * Math.min(config.multipartPartConcurrency, 4));
+  const s3 = new S3Client({
+    retryMode: 'adaptive',
+    maxAttempts: 8,
+    forcePathStyle: customEndpoint,
+    requestHandler: new NodeHttpHandler({ httpAgent: { maxSockets, keepAlive: true }, httpsAgent: { maxSockets, keepAlive: true } }),
+  });
+  const cloudwatch = new CloudWatchClient({ retryMode: 'adaptive', maxAttempts: 5 });
+  return { s3, cloudwatch };
+}
+
+/** The subset of the Lambda context the handler uses (a full `Context` fits). */
+export interface InvocationContext {
+  getRemainingTimeInMillis?: () => number;
+  awsRequestId?: string;
+}
+
+export interface HandlerDeps {
+  config: BackupConfig;
+  s3: S3Client;
+  cloudwatch: CloudWatchClient;
+  logger: BackupLogger;
+  clock?: () => Date;
+}
+
+/** One line for the invocation error, naming what is missing and where the manifest is. */
+export function incompleteMessage(result: BackupResult): string {
+  const parts: string[] = [];
+  const total = result.counts.listed;
+  if (result.counts.failed > 0) parts.push(`${result.counts.failed} of ${total} documents failed`);
+  if (result.stoppedForTime) parts.push(`stopped for time after ${total} documents; invoke again for ${result.runDate} to resume`);
+  if (result.error) parts.push(`${result.error.code}: ${result.error.message}`);
+  parts.push(result.manifestUri ? `manifest ${result.manifestUri}` : 'no manifest written');
+  return parts.join('; ');
+}
+
+export function createHandler(deps: HandlerDeps) {
+  const { config, logger } = deps;
+  return async (event: unknown, context?: InvocationContext): Promise<BackupResult> => {
+    const clock = deps.clock ?? (() => new Date());
+    let request;
+    try {
+      request = parseBackupEvent(event, { sourcePrefix: config.sourcePrefix, now: clock() });
+    } catch (err) {
+      if (err instanceof InvalidEventError) logger.error(err.message, { errorType: err.name });
+      throw err;
+    }
+    const backupDeps: BackupDeps = { s3: deps.s3, cloudwatch: deps.cloudwatch, logger, clock };
+    const remaining = context?.getRemainingTimeInMillis?.bind(context);
+    if (remaining) backupDeps.remainingTimeMs = remaining;
+    const result = await runBackup(backupDeps, config, request);
+    // A partial run is an error too: Lambda's async retry then re-invokes with the same event (same run
+    // date), which resumes through idempotency instead of leaving the rest of the day un-backed-up.
+    if (result.status !== 'complete') throw new BackupIncompleteError(incompleteMessage(result), result);
+    return result;
+  };
+}

@@ -1,0 +1,459 @@
+import { randomBytes } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  UploadPartCopyCommand,
+  type CompletedPart,
+  type HeadObjectCommandOutput,
+  type ListObjectsV2CommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { S3_LIMITS, type BackupConfig } from './config.ts';
+import type { BackupRequest } from './events.ts';
+import { describeError } from './errors.ts';
+import { ManifestWriter, type ManifestChecksum, type ManifestEntry, type ManifestSummary, type RunCounts } from './manifest.ts';
+import { buildMetricData, publishMetrics } from './metrics.ts';
+
+/** The logging surface the core needs; Powertools' Logger satisfies it, and so does a test double. */
+export interface BackupLogger {
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+export interface BackupDeps {
+  s3: S3Client;
+  cloudwatch: CloudWatchClient;
+  logger: BackupLogger;
+  clock?: () => Date;
+  /** Milliseconds left in the invocation (Lambda's context.getRemainingTimeInMillis); absent = unbounded. */
+  remainingTimeMs?: () => number;
+  newRunId?: (startedAt: Date) => string;
+}
+
+export type RunStatus = 'complete' | 'partial' | 'failed';
+
+export interface BackupResult {
+  runId: string;
+  runDate: string;
+  trigger: BackupRequest['trigger'];
+  dryRun: boolean;
+  status: RunStatus;
+  stoppedForTime: boolean;
+  /** In a dry run, `copied` stays 0 and `wouldCopy` counts what a real run would copy. */
+  counts: RunCounts & { wouldCopy?: number };
+  bytesCopied: number;
+  bytesListed: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Absent in a dry run, which writes nothing. */
+  manifestKey?: string;
+  manifestUri?: string;
+  entriesKey?: string;
+  metricsPublished: boolean;
+  metricsError?: string;
+  /** Run-level failure (listing or manifest write), as opposed to per-document failures. */
+  error?: { code: string; message: string };
+}
+
+interface ListedObject {
+  key: string;
+  size: number;
+  etag: string;
+}
+
+/** Our bookkeeping in the backup's user metadata (x-amz-meta-*); names are lowercase as S3 returns them. */
+export const BACKUP_METADATA = {
+  sourceEtag: 'source-etag',
+  sourceVersionId: 'source-version-id',
+  sourceSha256: 'source-sha256',
+  runId: 'run-id',
+} as const;
+
+export const targetPrefix = (runDate: string) => `backups/${runDate}/`;
+
+/** S3 reports ETags quoted; compare and store them bare. */
+const bareEtag = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, '');
+
+/**
+ * URL-encodes `bucket/key[?versionId=...]` for x-amz-copy-source. Every byte outside the RFC 3986
+ * unreserved set is escaped (encodeURIComponent leaves !'()* alone), so unicode, spaces, "+" (which S3
+ * would otherwise decode as a space) and "%" survive the round trip; "/" is kept as the separator.
+ */
+export function encodeCopySource(bucket: string, key: string, versionId?: string): string {
+  const strict = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const path = `${bucket}/${key.split('/').map(strict).join('/')}`;
+  return versionId && versionId !== 'null' ? `${path}?versionId=${strict(versionId)}` : path;
+}
+
+/** Part size that keeps a copy within S3's 10,000-part limit, rounded up to whole MiB. */
+export function choosePartSize(size: number, configured: number): number {
+  const MiB = 1024 * 1024;
+  const needed = Math.ceil(size / S3_LIMITS.maxParts / MiB) * MiB;
+  return Math.min(Math.max(configured, needed, S3_LIMITS.minPartBytes), S3_LIMITS.maxPartBytes);
+}
+
+export function newRunId(startedAt: Date): string {
+  // Not the Lambda request id: async retries reuse it, and each attempt must write its own manifest.
+  const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(4).toString('hex')}`;
+}
+
+const isNotFound = (err: unknown) => {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+};
+
+async function* listObjects(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<ListedObject> {
+  // One page is fetched ahead while the current one is consumed, so listing latency overlaps copying;
+  // at most two pages (2,000 keys) are ever held.
+  const fetchPage = (token?: string) =>
+    s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: 1000 }));
+  let next: Promise<ListObjectsV2CommandOutput> | undefined = fetchPage();
+  while (next) {
+    const page: ListObjectsV2CommandOutput = await next;
+    next = page.IsTruncated && page.NextContinuationToken ? fetchPage(page.NextContinuationToken) : undefined;
+    // Keep the prefetch from surfacing as an unhandled rejection if we stop before awaiting it.
+    next?.catch(() => undefined);
+    for (const o of page.Contents ?? []) {
+      if (o.Key === undefined) continue;
+      yield { key: o.Key, size: o.Size ?? 0, etag: bareEtag(o.ETag) };
+    }
+  }
+}
+
+async function mapWithConcurrency<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+interface RunContext {
+  deps: BackupDeps;
+  config: BackupConfig;
+  request: BackupRequest;
+  runId: string;
+}
+
+function checksumFrom(value: string | undefined, type: string | undefined): ManifestChecksum | undefined {
+  if (!value) return undefined;
+  // S3 reports the type on newer APIs; a "-<n>" suffix is the composite (per-part) form either way.
+  const composite = type === 'COMPOSITE' || /-\d+$/.test(value);
+  return { algorithm: 'SHA256', type: composite ? 'COMPOSITE' : 'FULL_OBJECT', value };
+}
+
+async function headTarget(ctx: RunContext, targetKey: string): Promise<HeadObjectCommandOutput | undefined> {
+  try {
+    return await ctx.deps.s3.send(new HeadObjectCommand({ Bucket: ctx.config.backupBucket, Key: targetKey, ChecksumMode: 'ENABLED' }));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+type Decision = { entry: ManifestEntry } | { copy: true };
+
+async function decide(ctx: RunContext, obj: ListedObject, targetKey: string): Promise<Decision> {
+  if (Buffer.byteLength(targetKey) > S3_LIMITS.maxKeyBytes) {
+    // backups/<date>/ adds 19 bytes, so source keys over 1005 bytes have no legal backup key. Fail the
+    // document loudly rather than truncate (which could collide) or skip it.
+    return {
+      entry: {
+        key: obj.key,
+        targetKey,
+        size: obj.size,
+        sourceEtag: obj.etag,
+        status: 'failed',
+        error: { code: 'TargetKeyTooLong', message: `backup key would be ${Buffer.byteLength(targetKey)} bytes; S3 allows ${S3_LIMITS.maxKeyBytes}` },
+      },
+    };
+  }
+  const existing = await headTarget(ctx, targetKey);
+  if (existing && existing.Metadata?.[BACKUP_METADATA.sourceEtag] === obj.etag) {
+    const versionId = existing.Metadata?.[BACKUP_METADATA.sourceVersionId];
+    return {
+      entry: {
+        key: obj.key,
+        targetKey,
+        size: obj.size,
+        sourceEtag: obj.etag,
+        ...(versionId ? { sourceVersionId: versionId } : {}),
+        ...targetVersion(existing.VersionId),
+        status: 'unchanged',
+        ...optionalChecksum(checksumFrom(existing.ChecksumSHA256, existing.ChecksumType)),
+      },
+    };
+  }
+  return { copy: true };
+}
+
+const optionalChecksum = (checksum: ManifestChecksum | undefined) => (checksum ? { checksum } : {});
+/** The backup object's own version, recorded so a restore reads exactly what this run wrote. */
+const targetVersion = (versionId: string | undefined) => (versionId && versionId !== 'null' ? { targetVersionId: versionId } : {});
+
+async function copyDocument(ctx: RunContext, obj: ListedObject, targetKey: string): Promise<ManifestEntry> {
+  const { s3 } = ctx.deps;
+  const { config } = ctx;
+  // IfMatch pins the listed version: a document rewritten since the listing fails with 412 here (and is
+  // recorded), instead of the backup silently mixing the listed size/ETag with newer bytes.
+  const source = await s3.send(
+    new HeadObjectCommand({ Bucket: config.sourceBucket, Key: obj.key, IfMatch: `"${obj.etag}"`, ChecksumMode: 'ENABLED' }),
+  );
+  const versionId = source.VersionId && source.VersionId !== 'null' ? source.VersionId : undefined;
+  const metadata: Record<string, string> = {
+    ...source.Metadata,
+    [BACKUP_METADATA.sourceEtag]: obj.etag,
+    [BACKUP_METADATA.runId]: ctx.runId,
+    ...(versionId ? { [BACKUP_METADATA.sourceVersionId]: versionId } : {}),
+    ...(source.ChecksumSHA256 ? { [BACKUP_METADATA.sourceSha256]: source.ChecksumSHA256 } : {}),
+  };
+  const common = {
+    Bucket: config.backupBucket,
+    Key: targetKey,
+    ContentType: source.ContentType,
+    ContentEncoding: source.ContentEncoding,
+    ContentDisposition: source.ContentDisposition,
+    ContentLanguage: source.ContentLanguage,
+    CacheControl: source.CacheControl,
+    Metadata: metadata,
+    ServerSideEncryption: 'aws:kms' as const,
+    SSEKMSKeyId: config.kmsKeyArn,
+    BucketKeyEnabled: true,
+    ChecksumAlgorithm: 'SHA256' as const,
+  };
+  const copySource = encodeCopySource(config.sourceBucket, obj.key, versionId);
+  const base = { key: obj.key, targetKey, size: obj.size, sourceEtag: obj.etag, ...(versionId ? { sourceVersionId: versionId } : {}) };
+
+  if (obj.size <= config.multipartThresholdBytes) {
+    const out = await s3.send(
+      new CopyObjectCommand({ ...common, CopySource: copySource, CopySourceIfMatch: `"${obj.etag}"`, MetadataDirective: 'REPLACE' }),
+    );
+    let checksum = checksumFrom(out.CopyObjectResult?.ChecksumSHA256, out.CopyObjectResult?.ChecksumType);
+    checksum ??= await checksumOfTarget(ctx, targetKey);
+    return { ...base, ...targetVersion(out.VersionId), status: 'copied', method: 'copy', ...optionalChecksum(checksum) };
+  }
+
+  const partSize = choosePartSize(obj.size, config.multipartPartSizeBytes);
+  const created = await s3.send(new CreateMultipartUploadCommand(common));
+  const uploadId = created.UploadId!;
+  try {
+    const ranges: { part: number; start: number; end: number }[] = [];
+    for (let start = 0, part = 1; start < obj.size; start += partSize, part++) {
+      ranges.push({ part, start, end: Math.min(start + partSize, obj.size) - 1 });
+    }
+    const parts = await mapWithConcurrency(ranges, config.multipartPartConcurrency, async (r): Promise<CompletedPart> => {
+      const out = await s3.send(
+        new UploadPartCopyCommand({
+          Bucket: config.backupBucket,
+          Key: targetKey,
+          UploadId: uploadId,
+          PartNumber: r.part,
+          CopySource: copySource,
+          CopySourceIfMatch: `"${obj.etag}"`,
+          CopySourceRange: `bytes=${r.start}-${r.end}`,
+        }),
+      );
+      return { PartNumber: r.part, ETag: out.CopyPartResult?.ETag, ChecksumSHA256: out.CopyPartResult?.ChecksumSHA256 };
+    });
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: config.backupBucket, Key: targetKey, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+    );
+    let checksum = checksumFrom(done.ChecksumSHA256, done.ChecksumType);
+    checksum ??= await checksumOfTarget(ctx, targetKey);
+    return { ...base, ...targetVersion(done.VersionId), status: 'copied', method: 'multipart', ...optionalChecksum(checksum) };
+  } catch (err) {
+    // Orphaned parts are billed until a lifecycle rule reaps them; abort now rather than rely on that.
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: config.backupBucket, Key: targetKey, UploadId: uploadId })).catch((abortErr: unknown) => {
+      ctx.deps.logger.warn('abort multipart upload failed', { key: obj.key, targetKey, uploadId, error: describeError(abortErr) });
+    });
+    throw err;
+  }
+}
+
+async function checksumOfTarget(ctx: RunContext, targetKey: string): Promise<ManifestChecksum | undefined> {
+  const head = await headTarget(ctx, targetKey);
+  return checksumFrom(head?.ChecksumSHA256, head?.ChecksumType);
+}
+
+type Outcome = { entry: ManifestEntry; wouldCopy?: false } | { entry?: undefined; wouldCopy: true; obj: ListedObject };
+
+async function processDocument(ctx: RunContext, obj: ListedObject): Promise<Outcome> {
+  const targetKey = targetPrefix(ctx.request.runDate) + obj.key;
+  try {
+    const decision = await decide(ctx, obj, targetKey);
+    if ('entry' in decision) return { entry: decision.entry };
+    if (ctx.request.dryRun) return { wouldCopy: true, obj };
+    return { entry: await copyDocument(ctx, obj, targetKey) };
+  } catch (err) {
+    // Retries are the SDK's job (throttling, 5xx); what reaches here is permanent for this run.
+    return { entry: { key: obj.key, targetKey, size: obj.size, sourceEtag: obj.etag, status: 'failed', error: describeError(err) } };
+  }
+}
+
+/**
+ * One backup run: list the source page by page, back up each document with at most
+ * COPY_CONCURRENCY in flight, write the manifest last, then publish metrics. Per-document failures are
+ * recorded and the run goes on; the caller decides how to surface an incomplete run.
+ * A dry run lists and decides (HeadObject only) and writes nothing: no copy, no manifest, no metrics.
+ */
+export async function runBackup(deps: BackupDeps, config: BackupConfig, request: BackupRequest): Promise<BackupResult> {
+  const clock = deps.clock ?? (() => new Date());
+  const started = clock();
+  const runId = (deps.newRunId ?? newRunId)(started);
+  const ctx: RunContext = { deps, config, request, runId };
+  const { logger } = deps;
+  const manifest = new ManifestWriter(deps.s3, {
+    bucket: config.backupBucket,
+    runDate: request.runDate,
+    runId,
+    kmsKeyArn: config.kmsKeyArn,
+    inlineLimit: config.manifestInlineLimit,
+  });
+  const counts = { listed: 0, copied: 0, unchanged: 0, failed: 0, wouldCopy: 0 };
+  let bytesCopied = 0;
+  let bytesListed = 0;
+  let stoppedForTime = false;
+  let runError: { code: string; message: string } | undefined;
+
+  logger.info('backup run starting', {
+    runId,
+    runDate: request.runDate,
+    trigger: request.trigger,
+    dryRun: request.dryRun,
+    source: `s3://${config.sourceBucket}/${request.prefix}`,
+    target: `s3://${config.backupBucket}/${targetPrefix(request.runDate)}`,
+  });
+
+  const record = async (outcome: Outcome) => {
+    if (outcome.wouldCopy) {
+      counts.wouldCopy++;
+      logger.debug('dry run: would copy', { key: outcome.obj.key, size: outcome.obj.size });
+      return;
+    }
+    const { entry } = outcome;
+    counts[entry.status]++;
+    if (entry.status === 'copied') bytesCopied += entry.size;
+    if (entry.status === 'failed') logger.error('document failed', { runId, key: entry.key, targetKey: entry.targetKey, size: entry.size, error: entry.error });
+    if (!request.dryRun) await manifest.add(entry);
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  try {
+    for await (const obj of listObjects(deps.s3, config.sourceBucket, request.prefix)) {
+      if (deps.remainingTimeMs && deps.remainingTimeMs() < config.timeSafetyMarginMs) {
+        stoppedForTime = true;
+        break;
+      }
+      // The window: never more than COPY_CONCURRENCY documents in flight, and the listing is only
+      // pulled when a slot frees up, so memory does not grow with the document count.
+      while (inFlight.size >= config.copyConcurrency) await Promise.race(inFlight);
+      counts.listed++;
+      bytesListed += obj.size;
+      const task: Promise<void> = processDocument(ctx, obj)
+        .then(record)
+        .finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    }
+  } catch (err) {
+    runError = describeError(err);
+    logger.error('listing source failed', { runId, bucket: config.sourceBucket, prefix: request.prefix, error: runError });
+  }
+  await Promise.all(inFlight);
+
+  const status: RunStatus = runError || counts.failed > 0 ? 'failed' : stoppedForTime ? 'partial' : 'complete';
+  if (stoppedForTime) {
+    logger.warn('stopped taking documents: remaining time below TIME_SAFETY_MARGIN_MS', { runId, listed: counts.listed, marginMs: config.timeSafetyMarginMs });
+  }
+  const finished = clock();
+  const durationMs = finished.getTime() - started.getTime();
+  const { wouldCopy, ...runCounts } = counts;
+  const result: BackupResult = {
+    runId,
+    runDate: request.runDate,
+    trigger: request.trigger,
+    dryRun: request.dryRun,
+    status,
+    stoppedForTime,
+    counts: request.dryRun ? { ...runCounts, wouldCopy } : runCounts,
+    bytesCopied,
+    bytesListed,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs,
+    metricsPublished: false,
+    ...(runError ? { error: runError } : {}),
+  };
+
+  if (request.dryRun) {
+    logger.info('backup run summary', { ...result });
+    return result;
+  }
+
+  const summary: ManifestSummary = {
+    schemaVersion: 1,
+    runId,
+    runDate: request.runDate,
+    environment: config.environment,
+    trigger: request.trigger,
+    source: { bucket: config.sourceBucket, prefix: request.prefix },
+    target: { bucket: config.backupBucket, prefix: targetPrefix(request.runDate) },
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+    durationMs,
+    status,
+    stoppedForTime,
+    counts: runCounts,
+    bytesCopied,
+    bytesListed,
+    ...(runError ? { error: runError } : {}),
+  };
+  try {
+    await manifest.finish(summary);
+    result.manifestKey = manifest.key;
+    result.manifestUri = `s3://${config.backupBucket}/${manifest.key}`;
+    const spilled = manifest.entriesKey;
+    if (spilled) result.entriesKey = spilled;
+  } catch (err) {
+    // Not rethrown: the copies are done and metrics must still go out; the caller sees status "failed"
+    // with this error and no manifestKey.
+    await manifest.abort();
+    result.status = 'failed';
+    result.error = describeError(err);
+    logger.error('manifest write failed', { runId, error: result.error });
+  }
+
+  const metrics = await publishMetrics(
+    deps.cloudwatch,
+    config.metricsNamespace,
+    buildMetricData(
+      { copied: counts.copied, unchanged: counts.unchanged, failed: counts.failed, bytesCopied, durationMs, succeeded: result.status === 'complete' },
+      config.environment,
+      finished,
+    ),
+  );
+  Object.assign(result, metrics);
+  if (!metrics.metricsPublished) logger.warn('metrics publish failed', { runId, error: metrics.metricsError });
+
+  logger.info('backup run summary', { ...result });
+  return result;
+}

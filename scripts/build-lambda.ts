@@ -1,0 +1,78 @@
+// Bundles the backup Lambda into one ESM file and zips it for CloudFormation/Lambda.
+// `npm run build:lambda` prints the zip size; deploy scripts import buildLambda().
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const LAMBDA_ENTRY = join(ROOT, 'lambda', 'src', 'handler.ts');
+export const LAMBDA_OUT_DIR = join(ROOT, 'dist', 'lambda');
+export const LAMBDA_ZIP = join(LAMBDA_OUT_DIR, 'backup-lambda.zip');
+/** The template's Handler property: index.mjs exporting `handler`. */
+export const LAMBDA_HANDLER = 'index.handler';
+export const LAMBDA_RUNTIME = 'nodejs24.x';
+
+export interface LambdaBundle {
+  zipPath: string;
+  /** Hex SHA-256 of the zip: a content address for the code object key. */
+  sha256: string;
+  bytes: number;
+}
+
+export async function buildLambda(options: { outDir?: string } = {}): Promise<LambdaBundle> {
+  const outDir = options.outDir ?? LAMBDA_OUT_DIR;
+  const zipPath = join(outDir, 'backup-lambda.zip');
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await build({
+    entryPoints: [LAMBDA_ENTRY],
+    outfile: join(outDir, 'index.mjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    minify: true,
+    // Error classes are identified by name (Lambda's errorType, logs); minification must not rename them.
+    keepNames: true,
+    treeShaking: true,
+    sourcemap: 'linked',
+    // The SDK is bundled (not taken from the runtime) so the deployed code runs the exact versions the
+    // specs ran; node: builtins stay external.
+    packages: 'bundle',
+    legalComments: 'none',
+    // Some bundled CommonJS (the SDK's dependencies) calls require(); ESM output has no require unless we
+    // make one.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    // Lambda's Node runtime honours NODE_OPTIONS=--enable-source-maps; the map rides along in the zip.
+    logLevel: 'warning',
+  });
+  await zipFiles(outDir, zipPath, ['index.mjs', 'index.mjs.map']);
+  const data = await readFile(zipPath);
+  return { zipPath, sha256: createHash('sha256').update(data).digest('hex'), bytes: (await stat(zipPath)).size };
+}
+
+async function zipFiles(dir: string, zipPath: string, files: string[]): Promise<void> {
+  // Fixed mtimes and -X (no uid/gid extras) make the zip a pure function of the code, so its SHA-256
+  // can name the S3 code object and an unchanged Lambda is not redeployed.
+  const epoch = new Date('2020-01-01T00:00:00Z');
+  for (const f of files) await utimes(join(dir, f), epoch, epoch);
+  try {
+    execFileSync('zip', ['-q', '-X', '-9', zipPath, ...files], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new Error(missing ? 'The `zip` command is required to package the Lambda (apt-get install zip)' : `zip failed: ${String(err)}`, { cause: err });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  buildLambda().then(
+    (b) => console.log(`${b.zipPath.replace(`${ROOT}/`, '')}: ${(b.bytes / 1024).toFixed(1)} KiB (sha256 ${b.sha256.slice(0, 16)}...)`),
+    (err: unknown) => {
+      console.error(`build-lambda: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

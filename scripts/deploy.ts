@@ -1,0 +1,84 @@
+// `npm run deploy -- --environment dev --bucket-name NAME --source-bucket NAME [--endpoint URL] [--stack-name NAME]`
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { deployStack, DeployError, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
+import { DEFAULT_REGION } from '../specs/support/aws.ts';
+import { progressReporter, failAndExit } from './lib/cli.ts';
+
+const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+const SOURCE_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function bucketName(pattern: RegExp) {
+  return (value: string) => {
+    if (!pattern.test(value)) throw new InvalidArgumentError(`"${value}" is not a valid S3 bucket name`);
+    return value;
+  };
+}
+
+function endpointUrl(value: string) {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    return value.replace(/\/$/, '');
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not an http(s) URL`);
+  }
+}
+
+const program = new Command()
+  .name('npm run deploy --')
+  .description('Package the backup Lambda, upload it and create or update the stack through a change set.')
+  .addOption(new Option('--environment <env>', 'deployment environment').choices(ENVIRONMENTS).makeOptionMandatory())
+  .requiredOption('--bucket-name <name>', 'name of the backup bucket to create', bucketName(BUCKET))
+  .requiredOption('--source-bucket <name>', 'existing bucket whose documents are backed up', bucketName(SOURCE_BUCKET))
+  .option('--source-prefix <prefix>', 'key prefix inside the source bucket (ends with /)', '')
+  .option('--stack-name <name>', 'stack name (default: document-backup-<environment>)')
+  .option('--endpoint <url>', 'LocalStack (or other) endpoint; default: real AWS with the default credential chain', endpointUrl)
+  .option('--region <region>', 'AWS region', process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? DEFAULT_REGION)
+  .option('--artifact-bucket <name>', 'bucket for the Lambda package (created when missing)')
+  .option('--alarm-email <address>', 'e-mail subscribed to the alarm topic')
+  .option('--template <path>', 'template to deploy (default: the canonical template)')
+  .option('--no-progress', 'no progress bar')
+  .showHelpAfterError('(run with --help for usage)');
+
+program.parse();
+const opts = program.opts<{
+  environment: EnvironmentName;
+  bucketName: string;
+  sourceBucket: string;
+  sourcePrefix: string;
+  stackName?: string;
+  endpoint?: string;
+  region: string;
+  artifactBucket?: string;
+  alarmEmail?: string;
+  template?: string;
+  progress: boolean;
+}>();
+
+if (opts.sourcePrefix && !opts.sourcePrefix.endsWith('/')) failAndExit(`--source-prefix must end with "/" (got "${opts.sourcePrefix}")`, 2);
+
+const progress = progressReporter(opts.progress, 'deploy');
+try {
+  const result = await deployStack({
+    target: { endpoint: opts.endpoint ?? process.env.LOCALSTACK_ENDPOINT, region: opts.region },
+    environment: opts.environment,
+    bucketName: opts.bucketName,
+    sourceBucket: opts.sourceBucket,
+    sourcePrefix: opts.sourcePrefix,
+    ...(opts.stackName ? { stackName: opts.stackName } : {}),
+    ...(opts.artifactBucket ? { artifactBucket: opts.artifactBucket } : {}),
+    ...(opts.alarmEmail ? { alarmEmail: opts.alarmEmail } : {}),
+    ...(opts.template ? { templatePath: opts.template } : {}),
+    onProgress: progress.update,
+  });
+  progress.stop();
+  process.stderr.write(`${result.stackName}: ${result.status}${result.changed ? '' : ' (no changes)'}\n`);
+  process.stdout.write(`${JSON.stringify(result.outputs, null, 2)}\n`);
+} catch (error) {
+  progress.stop();
+  if (error instanceof DeployError) {
+    for (const f of error.failures) process.stderr.write(`  ${f.logicalId} (${f.type}) ${f.status}: ${f.reason}\n`);
+    failAndExit(error.message, 1);
+  }
+  throw error;
+}

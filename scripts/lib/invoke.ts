@@ -1,0 +1,108 @@
+// Invokes the deployed backup Lambda through the Lambda Invoke API (the one path used in every mode),
+// and reads back what the run published.
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { METRIC, METRICS_NAMESPACE, ENVIRONMENT_DIMENSION, type MetricName } from '../../lambda/src/metrics.ts';
+import { clientConfig, type AwsTarget } from '../../specs/support/aws.ts';
+
+export interface InvokeOutcome {
+  /** Parsed JSON payload: the run summary, or `{ errorType, errorMessage }` for a function error. */
+  payload: Record<string, unknown>;
+  functionError?: string;
+  statusCode: number;
+  /** Wall-clock time of the Invoke call as seen by the caller. */
+  elapsedMs: number;
+}
+
+export function scheduledEvent(time: Date): Record<string, unknown> {
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: 'us-east-1',
+    resources: [],
+    detail: {},
+  };
+}
+
+export async function invokeBackup(target: AwsTarget, functionName: string, event: unknown): Promise<InvokeOutcome> {
+  // A backup may run for the function's whole timeout; the SDK's default socket timeout must not cut it short.
+  const lambda = new LambdaClient({
+    ...clientConfig(target),
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ requestTimeout: 16 * 60 * 1000, connectionTimeout: 10_000 }),
+  });
+  const started = performance.now();
+  try {
+    const out = await lambda.send(
+      new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) }),
+    );
+    const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+    let payload: Record<string, unknown>;
+    try {
+      payload = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      payload = { raw: text };
+    }
+    return {
+      payload,
+      statusCode: out.StatusCode ?? 0,
+      elapsedMs: performance.now() - started,
+      ...(out.FunctionError ? { functionError: out.FunctionError } : {}),
+    };
+  } finally {
+    lambda.destroy();
+  }
+}
+
+/** Sums of each backup metric for one environment over a window, through GetMetricData. */
+export async function readBackupMetrics(
+  target: AwsTarget,
+  environment: string,
+  start: Date,
+  end: Date,
+): Promise<Record<MetricName, number | undefined>> {
+  const cloudwatch = new CloudWatchClient(clientConfig(target));
+  try {
+    const names = Object.values(METRIC);
+    const out = await cloudwatch.send(
+      new GetMetricDataCommand({
+        StartTime: start,
+        EndTime: end,
+        MetricDataQueries: names.map((name, i) => ({
+          Id: `m${i}`,
+          Label: name,
+          MetricStat: {
+            Metric: { Namespace: METRICS_NAMESPACE, MetricName: name, Dimensions: [{ Name: ENVIRONMENT_DIMENSION, Value: environment }] },
+            Period: 60,
+            Stat: 'Sum',
+          },
+          ReturnData: true,
+        })),
+      }),
+    );
+    const values = {} as Record<MetricName, number | undefined>;
+    names.forEach((name, i) => {
+      const result = out.MetricDataResults?.find((r) => r.Id === `m${i}`);
+      values[name] = result?.Values?.length ? result.Values.reduce((a, b) => a + b, 0) : undefined;
+    });
+    return values;
+  } finally {
+    cloudwatch.destroy();
+  }
+}
+
+export async function readJsonObject<T>(target: AwsTarget, bucket: string, key: string): Promise<T> {
+  const s3 = new S3Client(clientConfig(target));
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return JSON.parse(await out.Body!.transformToString()) as T;
+  } finally {
+    s3.destroy();
+  }
+}

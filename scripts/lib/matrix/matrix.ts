@@ -1,0 +1,193 @@
+// The permission matrix: every row of a contract (principal, action, resource, context -> allowed or
+// denied), evaluated against a template's policies for one sample deployment, and compared with the
+// contract. A row that became allowed or stopped being allowed is a difference the CLI exits 1 for.
+import type { Template } from '../../../specs/support/template.ts';
+import { concretise, type ConcretiseOptions, type Partition } from './concretise.ts';
+import { evaluate, principalFor, type Decision, type PrincipalKey } from './evaluate.ts';
+import { discoverStack, type BackupStack, type Sample } from './stack.ts';
+
+export interface ContractRow {
+  /** Stable id, e.g. `role.s3.delete-backup`; the widening specs name rows by it. */
+  id: string;
+  principal: PrincipalKey;
+  action: string;
+  resource: (s: Sample) => string;
+  /** Extra request context; `null` removes a key the evaluator would add (e.g. aws:SecureTransport). */
+  context?: (s: Sample) => Record<string, string | string[] | null>;
+  /** Short human description of the context, e.g. `via S3`, `TLS off`; defaults to the keys set. */
+  contextLabel?: string;
+  resourceAccount?: (s: Sample) => string;
+  expect: Decision;
+  /** Why the contract says so: what the backup needs, or what it must never do. */
+  why: string;
+  /** Only rows whose guard holds apply (e.g. outside-the-prefix rows need a prefix). */
+  when?: (s: Sample) => boolean;
+}
+
+export interface MatrixRow {
+  id: string;
+  principal: string;
+  principalKey: PrincipalKey;
+  action: string;
+  resource: string;
+  context: string;
+  contextKeys: Record<string, string | string[]>;
+  expected: Decision;
+  actual: Decision;
+  detail: string;
+  deciding: string[];
+  why: string;
+  matches: boolean;
+}
+
+export interface MatrixResult {
+  template: string;
+  partition: Partition;
+  region: string;
+  account: string;
+  parameters: Record<string, string>;
+  rows: MatrixRow[];
+  /** Rows the contract denies that the template allows. */
+  becameAllowed: MatrixRow[];
+  /** Rows the contract allows that the template denies. */
+  stoppedBeingAllowed: MatrixRow[];
+  /** Policies the evaluator could not see; the matrix is silent about what they grant. */
+  unevaluated: string[];
+}
+
+export type MatrixOptions = ConcretiseOptions;
+
+function describeContext(ctx: Record<string, string | string[] | null>): string {
+  const parts = Object.entries(ctx).map(([k, v]) => (v === null ? `no ${k}` : `${k}=${Array.isArray(v) ? v.join('|') : v}`));
+  return parts.length === 0 ? '-' : parts.join(', ');
+}
+
+export async function runMatrix(template: Template, contract: readonly ContractRow[], options: MatrixOptions = {}): Promise<MatrixResult> {
+  const concrete = concretise(template, options);
+  const stack: BackupStack = discoverStack(concrete);
+  const s = stack.sample;
+  const rows: MatrixRow[] = [];
+  const seen = new Set<string>();
+  for (const row of contract) {
+    if (seen.has(row.id)) throw new Error(`contract row id ${row.id} is used twice`);
+    seen.add(row.id);
+    if (row.when && !row.when(s)) continue;
+    const context = row.context?.(s) ?? {};
+    const resource = row.resource(s);
+    const result = await evaluate(stack, {
+      principal: row.principal,
+      action: row.action,
+      resource,
+      context,
+      ...(row.resourceAccount ? { resourceAccount: row.resourceAccount(s) } : {}),
+    });
+    rows.push({
+      id: row.id,
+      principal: principalFor(stack, row.principal).label,
+      principalKey: row.principal,
+      action: row.action,
+      resource,
+      context: row.contextLabel ?? describeContext(context),
+      contextKeys: result.context,
+      expected: row.expect,
+      actual: result.decision,
+      detail: result.detail,
+      deciding: result.deciding,
+      why: row.why,
+      matches: row.expect === result.decision,
+    });
+  }
+  return {
+    template: template.source,
+    partition: concrete.partition,
+    region: concrete.region,
+    account: concrete.accountId,
+    parameters: concrete.parameters,
+    rows,
+    becameAllowed: rows.filter((r) => r.expected === 'denied' && r.actual === 'allowed'),
+    stoppedBeingAllowed: rows.filter((r) => r.expected === 'allowed' && r.actual === 'denied'),
+    unevaluated: stack.unevaluated,
+  };
+}
+
+export function differs(result: MatrixResult): boolean {
+  return result.becameAllowed.length > 0 || result.stoppedBeingAllowed.length > 0;
+}
+
+/** One line per difference, naming the action, the resource, who and by which statement. */
+export function differenceLines(result: MatrixResult): string[] {
+  const line = (verb: string, r: MatrixRow) =>
+    `${verb}: ${r.action} on ${r.resource} by ${r.principal}${r.context === '-' ? '' : ` (${r.context})`} [${r.id}] - ${r.deciding.join('; ')}`;
+  return [...result.becameAllowed.map((r) => line('became allowed', r)), ...result.stoppedBeingAllowed.map((r) => line('stopped being allowed', r))];
+}
+
+export interface Counts {
+  rows: number;
+  allowed: number;
+  denied: number;
+  byPrincipal: Record<string, { allowed: number; denied: number }>;
+}
+
+export function counts(result: MatrixResult): Counts {
+  const byPrincipal: Counts['byPrincipal'] = {};
+  for (const r of result.rows) {
+    const c = (byPrincipal[r.principal] ??= { allowed: 0, denied: 0 });
+    c[r.actual] += 1;
+  }
+  return {
+    rows: result.rows.length,
+    allowed: result.rows.filter((r) => r.actual === 'allowed').length,
+    denied: result.rows.filter((r) => r.actual === 'denied').length,
+    byPrincipal,
+  };
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function renderMarkdown(result: MatrixResult): string {
+  const c = counts(result);
+  const out: string[] = [];
+  out.push(`# Permission matrix: ${result.template}`);
+  out.push('');
+  out.push(`Sample deployment: partition \`${result.partition}\`, region \`${result.region}\`, account \`${result.account}\`; ` +
+    `parameters ${Object.entries(result.parameters).map(([k, v]) => `${k}=\`${v === '' ? "''" : v}\``).join(', ')}.`);
+  out.push('');
+  out.push(`${c.rows} rows: ${c.allowed} allowed, ${c.denied} denied. ` +
+    Object.entries(c.byPrincipal).map(([p, n]) => `${p}: ${n.allowed} allowed / ${n.denied} denied`).join('; ') + '.');
+  const diff = result.becameAllowed.length + result.stoppedBeingAllowed.length;
+  out.push('');
+  out.push(diff === 0
+    ? 'Every row matches the contract.'
+    : `**${diff} row(s) differ from the contract** (${result.becameAllowed.length} became allowed, ${result.stoppedBeingAllowed.length} stopped being allowed).`);
+  for (const u of result.unevaluated) out.push(`\n> Not evaluated: ${u}.`);
+  out.push('');
+  out.push('| # | principal | action | resource | context | decision | contract | deciding statement |');
+  out.push('|---|---|---|---|---|---|---|---|');
+  result.rows.forEach((r, i) => {
+    const decision = r.matches ? r.actual : `**${r.actual.toUpperCase()}** (differs)`;
+    out.push(`| ${i + 1} | ${cell(r.principal)} | \`${r.action}\` | \`${cell(r.resource)}\` | ${cell(r.context)} | ${decision} | ${r.expected} | ${cell(r.deciding.join('; '))} |`);
+  });
+  return out.join('\n') + '\n';
+}
+
+export function renderJson(result: MatrixResult): string {
+  return JSON.stringify(
+    {
+      template: result.template,
+      partition: result.partition,
+      region: result.region,
+      account: result.account,
+      parameters: result.parameters,
+      counts: counts(result),
+      matches: !differs(result),
+      differences: differenceLines(result),
+      unevaluated: result.unevaluated,
+      rows: result.rows.map((r) => ({
+        id: r.id, principal: r.principal, action: r.action, resource: r.resource, context: r.contextKeys,
+        decision: r.actual, expected: r.expected, matches: r.matches, evaluator: r.detail, deciding: r.deciding, why: r.why,
+      })),
+    },
+    null,
+    2,
+  ) + '\n';
+}

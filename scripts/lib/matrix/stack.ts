@@ -1,0 +1,307 @@
+// Finds the pieces of a document-backup stack by how they are wired (not by logical id), concretised for
+// one sample deployment, and gathers every policy that decides access to them: the function role's
+// identity policies, the bucket policies, the key policy, the queue and topic policies, the role's trust
+// policy and the function's resource policy (built from its AWS::Lambda::Permission resources).
+import type { Json, JsonObject } from '../../../specs/support/template.ts';
+import { referencedIds, type ResolvedResource } from '../../../specs/support/intrinsics.ts';
+import type { Concrete } from './concretise.ts';
+
+/** The template is not a stack the matrix can evaluate (exit code 2 from the CLI). */
+export class StackShapeError extends Error {
+  override readonly name = 'StackShapeError';
+}
+
+export interface PolicyDocument {
+  /** Where it lives, e.g. `BackupPolicy` or `BackupKey.KeyPolicy`. */
+  id: string;
+  /** Logical id of the resource that holds it. */
+  logicalId: string;
+  document: JsonObject;
+}
+
+export interface ResourcePolicy extends PolicyDocument {
+  /** True when a request for `action` on `arn` is governed by this policy. */
+  covers(arn: string, action: string): boolean;
+}
+
+/** The sample deployment the contract is written against: names and ARNs of a concrete stack. */
+export interface Sample {
+  partition: string;
+  region: string;
+  urlSuffix: string;
+  account: string;
+  otherAccount: string;
+  sourceBucket: string;
+  /** '' when the whole source bucket is backed up. */
+  sourcePrefix: string;
+  backupBucket: string;
+  accessLogBucket: string;
+  /** `arn:<partition>:s3:::bucket[/key]`. */
+  s3(bucket: string, key?: string): string;
+  key: { id: string; arn: string };
+  queue: { name: string; url: string; arn: string };
+  topic: { arn: string };
+  logGroup: { name: string; arn: string; stream(name: string): string };
+  fn: { name: string; arn: string };
+  role: { name: string; arn: string };
+  rule: { name: string; arn: string };
+  namespace: string;
+  /** A service principal as the template spells them: `events` -> `events.amazonaws.com[.cn]`; `{region}` is filled. */
+  service(name: string): string;
+  /** ARNs in this account and region for things the stack does not own (another key, queue, ...). */
+  arn(service: string, rest: string, opts?: { account?: string; region?: string }): string;
+}
+
+export interface BackupStack {
+  concrete: Concrete;
+  sample: Sample;
+  /** Policies attached to the function's execution role. */
+  identityPolicies: PolicyDocument[];
+  /** The role's permissions boundary, when the template defines it. */
+  permissionsBoundary?: PolicyDocument;
+  resourcePolicies: ResourcePolicy[];
+  /** Buckets whose PublicAccessBlockConfiguration sets RestrictPublicBuckets (S3 then ignores public grants). */
+  restrictPublicBuckets: Set<string>;
+  /** Policies the evaluator cannot see (AWS managed policy ARNs, boundaries defined elsewhere). */
+  unevaluated: string[];
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstRef(value: Json | undefined, resources: Map<string, ResolvedResource>, type?: string): ResolvedResource | undefined {
+  for (const id of referencedIds(value)) {
+    const r = resources.get(id);
+    if (r && (type === undefined || r.type === type)) return r;
+  }
+  return undefined;
+}
+
+function asList(value: Json | undefined): Json[] {
+  return value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** `arn:...:s3:::bucket` or `arn:...:s3:::bucket/key` -> bucket. */
+export function s3Bucket(arn: string): string | undefined {
+  const m = /^arn:[^:]+:s3:::([^/]+)/.exec(arn);
+  return m?.[1];
+}
+
+export function discoverStack(concrete: Concrete): BackupStack {
+  const view = concrete.view;
+  const byId = new Map(view.resources.map((r) => [r.logicalId, r]));
+  const phys = (id: string) => concrete.physical[id]!;
+  const attr = (id: string, name: string) => {
+    const v = phys(id).attrs[name];
+    if (v === undefined) throw new StackShapeError(`${id} has no ${name}`);
+    return v;
+  };
+  const missing: string[] = [];
+
+  const functions = view.resources.filter((r) => r.type === 'AWS::Lambda::Function');
+  const fn = functions.find((f) => isObject(f.resolved['Environment']) && JSON.stringify(f.resolved['Environment']).includes('BACKUP_BUCKET')) ?? functions[0];
+  if (!fn) throw new StackShapeError('no AWS::Lambda::Function: the matrix evaluates the backup function\'s role and the resources it uses');
+  const env = isObject(fn.resolved['Environment']) && isObject(fn.resolved['Environment']['Variables']) ? fn.resolved['Environment']['Variables'] : {};
+
+  const role = firstRef(fn.resolved['Role'], byId, 'AWS::IAM::Role');
+  if (!role) missing.push(`the execution role of ${fn.logicalId} (Role must refer to an AWS::IAM::Role of the template)`);
+  const backupBucket = firstRef(env['BACKUP_BUCKET'], byId, 'AWS::S3::Bucket');
+  if (!backupBucket) missing.push(`the backup bucket (${fn.logicalId} environment BACKUP_BUCKET must refer to an AWS::S3::Bucket)`);
+  const key = firstRef(env['KMS_KEY_ARN'], byId, 'AWS::KMS::Key') ?? firstRef(backupBucket?.resolved['BucketEncryption'], byId, 'AWS::KMS::Key');
+  if (!key) missing.push(`the stack key (${fn.logicalId} environment KMS_KEY_ARN or the backup bucket's encryption must refer to an AWS::KMS::Key)`);
+  const deadLetter = isObject(fn.resolved['DeadLetterConfig']) ? fn.resolved['DeadLetterConfig']['TargetArn'] : undefined;
+  const queue = firstRef(deadLetter, byId, 'AWS::SQS::Queue');
+  if (!queue) missing.push(`the dead-letter queue (${fn.logicalId} DeadLetterConfig.TargetArn must refer to an AWS::SQS::Queue)`);
+  const logging = isObject(fn.resolved['LoggingConfig']) ? fn.resolved['LoggingConfig']['LogGroup'] : undefined;
+  const fnName = phys(fn.logicalId).ref;
+  const logGroup =
+    firstRef(logging, byId, 'AWS::Logs::LogGroup') ??
+    view.resources.find((r) => r.type === 'AWS::Logs::LogGroup' && phys(r.logicalId).ref === `/aws/lambda/${fnName}`);
+  if (!logGroup) missing.push(`the function's log group (LoggingConfig.LogGroup or an AWS::Logs::LogGroup named /aws/lambda/${fnName})`);
+  const rule = view.resources.find(
+    (r) => r.type === 'AWS::Events::Rule' && asList(r.resolved['Targets']).some((t) => isObject(t) && referencedIds(t['Arn']).includes(fn.logicalId)),
+  );
+  if (!rule) missing.push(`the schedule (an AWS::Events::Rule targeting ${fn.logicalId})`);
+  const loggingConfig = backupBucket && isObject(backupBucket.resolved['LoggingConfiguration']) ? backupBucket.resolved['LoggingConfiguration'] : undefined;
+  const accessLogBucket = firstRef(loggingConfig?.['DestinationBucketName'], byId, 'AWS::S3::Bucket');
+  if (!accessLogBucket) missing.push('the access-log bucket (the backup bucket\'s LoggingConfiguration.DestinationBucketName)');
+  const topic = view.resources.find((r) => r.type === 'AWS::SNS::Topic');
+  if (!topic) missing.push('the alarm topic (an AWS::SNS::Topic)');
+  if (env['SOURCE_BUCKET'] === undefined) missing.push(`the source bucket (${fn.logicalId} environment SOURCE_BUCKET)`);
+  if (missing.length > 0 || !role || !backupBucket || !key || !queue || !logGroup || !rule || !accessLogBucket || !topic) {
+    throw new StackShapeError(`not a document-backup stack: cannot find ${missing.join('; ')}`);
+  }
+
+  const str = (v: Json | undefined, fallback = ''): string => {
+    if (v === undefined || v === null) return fallback;
+    const out = concrete.fill(v);
+    return typeof out === 'string' ? out : fallback;
+  };
+  const { partition, region, urlSuffix, accountId } = concrete;
+  const logGroupName = phys(logGroup.logicalId).ref;
+  const sample: Sample = {
+    partition,
+    region,
+    urlSuffix,
+    account: accountId,
+    otherAccount: concrete.otherAccountId,
+    sourceBucket: str(env['SOURCE_BUCKET']),
+    sourcePrefix: str(env['SOURCE_PREFIX']),
+    backupBucket: phys(backupBucket.logicalId).ref,
+    accessLogBucket: phys(accessLogBucket.logicalId).ref,
+    s3: (bucket, k) => `arn:${partition}:s3:::${bucket}${k === undefined ? '' : `/${k}`}`,
+    key: { id: phys(key.logicalId).ref, arn: attr(key.logicalId, 'Arn') },
+    queue: { name: attr(queue.logicalId, 'QueueName'), url: phys(queue.logicalId).ref, arn: attr(queue.logicalId, 'Arn') },
+    topic: { arn: phys(topic.logicalId).ref },
+    logGroup: {
+      name: logGroupName,
+      arn: `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}`,
+      stream: (name) => `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}:log-stream:${name}`,
+    },
+    fn: { name: fnName, arn: attr(fn.logicalId, 'Arn') },
+    role: { name: phys(role.logicalId).ref, arn: attr(role.logicalId, 'Arn') },
+    rule: { name: phys(rule.logicalId).ref, arn: attr(rule.logicalId, 'Arn') },
+    namespace: str(env['METRICS_NAMESPACE'], 'DocumentBackup'),
+    service: (name) => `${name.replace('{region}', region)}.${urlSuffix}`,
+    arn: (service, rest, opts = {}) =>
+      `arn:${partition}:${service}:${service === 'iam' || service === 's3' ? '' : (opts.region ?? region)}:${service === 's3' ? '' : (opts.account ?? accountId)}:${rest}`,
+  };
+
+  // ------------------------------------------------------------------ identity policies of the role
+  const identityPolicies: PolicyDocument[] = [];
+  const unevaluated: string[] = [];
+  const doc = (value: Json | undefined, where: string): JsonObject => {
+    const filled = value === undefined ? undefined : concrete.fill(value);
+    if (!isObject(filled)) throw new StackShapeError(`${where} is not a policy document`);
+    return filled;
+  };
+  const inline = asList(role.resolved['Policies']);
+  inline.forEach((p, i) => {
+    if (!isObject(p)) return;
+    const name = typeof p['PolicyName'] === 'string' ? p['PolicyName'] : `Policies[${i}]`;
+    identityPolicies.push({ id: `${role.logicalId}.${name}`, logicalId: role.logicalId, document: doc(p['PolicyDocument'], `${role.logicalId} Policies[${i}]`) });
+  });
+  const attached = new Set<string>();
+  for (const r of view.resources) {
+    if (r.type === 'AWS::IAM::ManagedPolicy' || r.type === 'AWS::IAM::Policy') {
+      if (asList(r.resolved['Roles']).some((x) => referencedIds(x).includes(role.logicalId))) {
+        identityPolicies.push({ id: r.logicalId, logicalId: r.logicalId, document: doc(r.resolved['PolicyDocument'], r.logicalId) });
+        attached.add(r.logicalId);
+      }
+    } else if (r.type === 'AWS::IAM::RolePolicy' && referencedIds(r.resolved['RoleName']).includes(role.logicalId)) {
+      identityPolicies.push({ id: r.logicalId, logicalId: r.logicalId, document: doc(r.resolved['PolicyDocument'], r.logicalId) });
+    }
+  }
+  for (const arnValue of asList(role.resolved['ManagedPolicyArns'])) {
+    const managed = firstRef(arnValue, byId, 'AWS::IAM::ManagedPolicy');
+    if (managed) {
+      if (!attached.has(managed.logicalId)) {
+        identityPolicies.push({ id: managed.logicalId, logicalId: managed.logicalId, document: doc(managed.resolved['PolicyDocument'], managed.logicalId) });
+        attached.add(managed.logicalId);
+      }
+    } else {
+      unevaluated.push(`managed policy ${str(arnValue, JSON.stringify(arnValue))} attached to ${role.logicalId} (not defined in the template)`);
+    }
+  }
+  let permissionsBoundary: PolicyDocument | undefined;
+  if (role.resolved['PermissionsBoundary'] !== undefined) {
+    const boundary = firstRef(role.resolved['PermissionsBoundary'], byId, 'AWS::IAM::ManagedPolicy');
+    if (boundary) permissionsBoundary = { id: boundary.logicalId, logicalId: boundary.logicalId, document: doc(boundary.resolved['PolicyDocument'], boundary.logicalId) };
+    else unevaluated.push(`permissions boundary ${str(role.resolved['PermissionsBoundary'])} of ${role.logicalId} (not defined in the template)`);
+  }
+
+  // ------------------------------------------------------------------ resource policies
+  const resourcePolicies: ResourcePolicy[] = [];
+  for (const r of view.resources) {
+    switch (r.type) {
+      case 'AWS::S3::BucketPolicy': {
+        const bucket = str(r.resolved['Bucket']);
+        resourcePolicies.push({ id: r.logicalId, logicalId: r.logicalId, document: doc(r.resolved['PolicyDocument'], r.logicalId), covers: (arn) => s3Bucket(arn) === bucket });
+        break;
+      }
+      case 'AWS::KMS::Key': {
+        const keyArn = attr(r.logicalId, 'Arn');
+        const document = r.resolved['KeyPolicy'] !== undefined ? doc(r.resolved['KeyPolicy'], `${r.logicalId} KeyPolicy`) : defaultKeyPolicy(partition, accountId);
+        resourcePolicies.push({ id: `${r.logicalId}.KeyPolicy`, logicalId: r.logicalId, document, covers: (arn) => arn === keyArn });
+        break;
+      }
+      case 'AWS::SQS::QueuePolicy': {
+        const urls = new Set(asList(r.resolved['Queues']).map((q) => str(q)));
+        const arns = new Set(
+          Object.values(concrete.physical).filter((p) => p.type === 'AWS::SQS::Queue' && urls.has(p.ref)).map((p) => p.attrs['Arn']!),
+        );
+        resourcePolicies.push({ id: r.logicalId, logicalId: r.logicalId, document: doc(r.resolved['PolicyDocument'], r.logicalId), covers: (arn) => arns.has(arn) });
+        break;
+      }
+      case 'AWS::SNS::TopicPolicy': {
+        const arns = new Set(asList(r.resolved['Topics']).map((t) => str(t)));
+        resourcePolicies.push({ id: r.logicalId, logicalId: r.logicalId, document: doc(r.resolved['PolicyDocument'], r.logicalId), covers: (arn) => arns.has(arn) });
+        break;
+      }
+      case 'AWS::IAM::Role': {
+        const roleArn = attr(r.logicalId, 'Arn');
+        if (r.resolved['AssumeRolePolicyDocument'] !== undefined) {
+          resourcePolicies.push({
+            id: `${r.logicalId}.AssumeRolePolicyDocument`, logicalId: r.logicalId,
+            document: doc(r.resolved['AssumeRolePolicyDocument'], `${r.logicalId} AssumeRolePolicyDocument`),
+            // A trust policy decides only who may assume the role.
+            covers: (arn, action) => arn === roleArn && action.toLowerCase().startsWith('sts:'),
+          });
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  // A function's resource policy is the sum of its Lambda permissions.
+  const permissions = new Map<string, JsonObject[]>();
+  for (const r of view.resources.filter((x) => x.type === 'AWS::Lambda::Permission')) {
+    const target = firstRef(r.resolved['FunctionName'], byId, 'AWS::Lambda::Function');
+    if (!target) continue;
+    const principal = str(r.resolved['Principal']);
+    const condition: JsonObject = {};
+    if (r.resolved['SourceArn'] !== undefined) condition['ArnLike'] = { 'aws:SourceArn': str(r.resolved['SourceArn']) };
+    if (r.resolved['SourceAccount'] !== undefined) condition['StringEquals'] = { 'aws:SourceAccount': str(r.resolved['SourceAccount']) };
+    const statement: JsonObject = {
+      Sid: r.logicalId,
+      Effect: 'Allow',
+      Principal: /^\d{12}$/.test(principal) ? { AWS: `arn:${partition}:iam::${principal}:root` } : principal.includes(':') || principal === '*' ? { AWS: principal } : { Service: principal },
+      Action: str(r.resolved['Action']),
+      Resource: attr(target.logicalId, 'Arn'),
+      ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+    };
+    permissions.set(target.logicalId, [...(permissions.get(target.logicalId) ?? []), statement]);
+  }
+  for (const [id, statements] of permissions) {
+    const fnArn = attr(id, 'Arn');
+    resourcePolicies.push({
+      id: `${id}.Permissions`, logicalId: id,
+      document: { Version: '2012-10-17', Statement: statements },
+      covers: (arn) => arn === fnArn || arn.startsWith(`${fnArn}:`),
+    });
+  }
+  // Keys outside the template carry the default key policy: the account's IAM policies decide.
+  resourcePolicies.push({
+    id: 'DefaultKeyPolicy(another key)', logicalId: '-',
+    document: defaultKeyPolicy(partition, accountId),
+    covers: (arn, action) => arn.startsWith(`arn:${partition}:kms:`) && arn.includes(':key/') && !resourcePolicies.some((p) => p.id.endsWith('.KeyPolicy') && p.covers(arn, action)),
+  });
+
+  const restrictPublicBuckets = new Set<string>();
+  for (const r of view.resources.filter((x) => x.type === 'AWS::S3::Bucket')) {
+    const pab = r.resolved['PublicAccessBlockConfiguration'];
+    if (isObject(pab) && (pab['RestrictPublicBuckets'] === true || pab['RestrictPublicBuckets'] === 'true')) restrictPublicBuckets.add(phys(r.logicalId).ref);
+  }
+
+  return { concrete, sample, identityPolicies, ...(permissionsBoundary ? { permissionsBoundary } : {}), resourcePolicies, restrictPublicBuckets, unevaluated };
+}
+
+/** The key policy KMS gives a key created without one: the account's IAM policies decide. */
+export function defaultKeyPolicy(partition: string, account: string): JsonObject {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
+  };
+}

@@ -1,0 +1,371 @@
+"""Lambda runtime executor that runs Node.js handlers as local child processes.
+
+Why: community LocalStack 4.14 only has the Docker executor, which needs a container engine and
+downloads the Lambda runtime-init binary from GitHub. Without both, CreateFunction ends in state Failed
+and every stack with an AWS::Lambda::Function fails. This executor needs only a ``node`` binary.
+
+One execution environment = one persistent ``node node_runner.mjs`` process (warm invokes reuse it, as
+on AWS). LocalStack starts one environment per concurrent invocation, so concurrency and async
+(Event) invocations work unchanged. The executor enforces the function timeout itself (the Docker path
+relies on the runtime-init binary for that) and frames logs like the AWS runtime does.
+
+Node binary: ``LOCAL_LAMBDA_NODE_BINARY_<RUNTIME>`` (e.g. ``LOCAL_LAMBDA_NODE_BINARY_NODEJS24X``), else
+``LOCAL_LAMBDA_NODE_BINARY``, else ``node`` on PATH. ``LOCAL_LAMBDA_NODE_PATH`` is exposed to handlers
+as NODE_PATH (AWS provides the SDK from /var/runtime/node_modules the same way).
+"""
+
+import json
+import logging
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections import deque
+from datetime import UTC, datetime
+from pathlib import Path
+
+from localstack import config
+from localstack.services.lambda_.invocation.lambda_models import FunctionVersion, InvocationResult
+from localstack.services.lambda_.invocation.runtime_executor import (
+    LambdaRuntimeException,
+    RuntimeExecutor,
+)
+
+LOG = logging.getLogger(__name__)
+
+RUNNER = Path(__file__).with_name("node_runner.mjs")
+INIT_TIMEOUT_SECONDS = 10  # AWS's init phase limit for on-demand environments
+STOP_GRACE_SECONDS = 2
+_VERSION_LOGGED: set[str] = set()
+
+
+def node_binary_for(runtime: str | None) -> str:
+    """The node binary for a Lambda runtime, from the launcher's environment variables."""
+    suffix = re.sub(r"[^A-Z0-9]", "", (runtime or "").upper())
+    configured = os.environ.get(f"LOCAL_LAMBDA_NODE_BINARY_{suffix}") or os.environ.get(
+        "LOCAL_LAMBDA_NODE_BINARY"
+    )
+    binary = configured or shutil.which("node")
+    if not binary or not (os.path.isfile(binary) or shutil.which(binary)):
+        raise LambdaRuntimeException(
+            f"local-node executor: no node binary for {runtime} (set LOCAL_LAMBDA_NODE_BINARY)"
+        )
+    return binary
+
+
+def _log_node_version(binary: str, runtime: str | None) -> None:
+    key = f"{runtime}:{binary}"
+    if key in _VERSION_LOGGED:
+        return
+    _VERSION_LOGGED.add(key)
+    try:
+        version = subprocess.run(
+            [binary, "--version"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as e:
+        version = f"unknown ({e})"
+    LOG.info("local-node executor: %s functions run on %s (%s)", runtime, binary, version)
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class NodeProcessExecutor(RuntimeExecutor):
+    def __init__(self, id: str, function_version: FunctionVersion) -> None:
+        super().__init__(id=id, function_version=function_version)
+        self._env: dict[str, str] = {}
+        self._proc: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._messages: queue.Queue[dict] = queue.Queue()
+        self._invoke_logs: list[str] = []
+        self._logs_lock = threading.Lock()
+        self._process_log: deque[str] = deque(maxlen=500)
+        self._init_error: dict | None = None
+        self._stopped = False
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    @classmethod
+    def prepare_version(cls, function_version: FunctionVersion) -> None:
+        runtime = function_version.config.runtime
+        if not runtime or not runtime.startswith("nodejs"):
+            raise LambdaRuntimeException(
+                f"local-node executor runs only nodejs runtimes, not {runtime or 'container images'}"
+            )
+        _log_node_version(node_binary_for(runtime), runtime)
+        if function_version.config.code:
+            function_version.config.code.prepare_for_execution()
+
+    @classmethod
+    def cleanup_version(cls, function_version: FunctionVersion) -> None:
+        pass
+
+    def start(self, env_vars: dict[str, str]) -> None:
+        runtime = self.function_version.config.runtime
+        code_dir = str(self.function_version.config.code.get_unzipped_code_location())
+        env = {k: str(v) for k, v in env_vars.items()}
+        env.update(
+            {
+                "LAMBDA_TASK_ROOT": code_dir,
+                "LAMBDA_RUNTIME_DIR": str(RUNNER.parent),
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+                "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            }
+        )
+        if node_path := os.environ.get("LOCAL_LAMBDA_NODE_PATH"):
+            env["NODE_PATH"] = node_path
+        self._env = env
+        self._spawn()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._kill()
+
+    def _spawn(self) -> None:
+        """Start the node process and wait for its init phase (handler module import)."""
+        binary = node_binary_for(self.function_version.config.runtime)
+        parent_sock, child_sock = socket.socketpair()
+        env = dict(self._env, LOCAL_LAMBDA_CONTROL_FD=str(child_sock.fileno()))
+        self._messages = queue.Queue()
+        self._init_error = None
+        try:
+            self._proc = subprocess.Popen(
+                [binary, str(RUNNER)],
+                cwd=env["LAMBDA_TASK_ROOT"],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(child_sock.fileno(),),
+            )
+        finally:
+            child_sock.close()
+        self._control = parent_sock
+        threading.Thread(
+            target=self._read_control,
+            args=(parent_sock, self._proc, self._messages),
+            daemon=True,
+            name=f"lambda-ctl-{self.id}",
+        ).start()
+        threading.Thread(
+            target=self._read_output, args=(self._proc,), daemon=True, name=f"lambda-out-{self.id}"
+        ).start()
+        try:
+            message = self._next_message(time.monotonic() + INIT_TIMEOUT_SECONDS)
+        except queue.Empty:
+            self._kill()
+            self._init_error = {
+                "errorType": "Runtime.InitTimeout",
+                "errorMessage": f"Init phase did not finish within {INIT_TIMEOUT_SECONDS} seconds",
+            }
+            return
+        if message["type"] == "init_error":
+            self._init_error = message["error"]
+            self._kill()
+        elif message["type"] == "exit":
+            self._init_error = {
+                "errorType": "Runtime.ExitError",
+                "errorMessage": f"Runtime exited with error: exit status {message['code']}",
+            }
+
+    def _kill(self) -> None:
+        proc, control = self._proc, self._control
+        self._proc, self._control = None, None
+        if control:
+            try:
+                control.close()
+            except OSError:
+                pass
+        if proc and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    # -- I/O threads ---------------------------------------------------------------------------
+
+    def _read_control(
+        self, sock: socket.socket, proc: subprocess.Popen, messages: "queue.Queue[dict]"
+    ) -> None:
+        try:
+            with sock.makefile("r", encoding="utf-8") as lines:
+                for line in lines:
+                    message = json.loads(line)
+                    if message["type"] == "log":
+                        self._add_log(message["data"])
+                    else:
+                        messages.put(message)
+        except (OSError, ValueError):
+            pass
+        messages.put({"type": "exit", "code": proc.wait()})
+
+    def _read_output(self, proc: subprocess.Popen) -> None:
+        """Output that bypassed the runner's console framing (node warnings, crashes)."""
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace")
+            self._process_log.append(line)
+            self._add_log(line)
+
+    def _add_log(self, data: str) -> None:
+        with self._logs_lock:
+            self._invoke_logs.append(data)
+            self._process_log.append(data)
+
+    def _next_message(self, deadline: float) -> dict:
+        return self._messages.get(timeout=max(0.0, deadline - time.monotonic()))
+
+    # -- invoke --------------------------------------------------------------------------------
+
+    def invoke(self, payload: dict[str, str]) -> InvocationResult:
+        request_id = payload["invoke-id"]
+        timeout = int(self.function_version.config.timeout)
+        if self._proc is not None and self._proc.poll() is not None:
+            self._kill()  # died between invokes
+        if self._proc is None and not self._init_error and not self._stopped:
+            self._spawn()  # the previous process timed out or crashed: AWS re-inits the sandbox too
+        started = time.monotonic()
+        with self._logs_lock:
+            self._invoke_logs = []
+
+        status, max_memory = "success", None
+        if self._init_error:
+            error = dict(self._init_error)
+            self._init_error = None  # the next invoke re-runs init, as on AWS
+            result = InvocationResult(request_id, json.dumps(error).encode(), True, None)
+            status = "error"
+        else:
+            deadline_epoch_ms = int(time.time() * 1000) + timeout * 1000
+            message = {
+                "type": "invoke",
+                "requestId": request_id,
+                "payload": payload.get("payload") or "",
+                "deadlineMs": deadline_epoch_ms,
+                "invokedFunctionArn": payload.get("invoked-function-arn"),
+                "traceId": payload.get("trace-id"),
+            }
+            try:
+                self._control.sendall((json.dumps(message) + "\n").encode())
+                reply = self._next_message(started + timeout)
+            except queue.Empty:
+                reply = {"type": "timeout"}
+            except (OSError, AttributeError):
+                reply = {"type": "exit", "code": self._proc.poll() if self._proc else -1}
+            result, status, max_memory = self._to_result(request_id, reply, timeout)
+
+        duration_ms = (time.monotonic() - started) * 1000
+        return InvocationResult(
+            request_id,
+            result.payload,
+            result.is_error,
+            self._framed_logs(request_id, duration_ms, status, timeout, max_memory),
+        )
+
+    def _to_result(self, request_id: str, reply: dict, timeout: int):
+        kind = reply["type"]
+        if kind == "result":
+            return (
+                InvocationResult(request_id, reply["payload"].encode(), False, None),
+                "success",
+                reply.get("maxMemoryMB"),
+            )
+        if kind == "error":
+            if reply.get("fatal"):
+                self._kill()
+            return (
+                InvocationResult(request_id, json.dumps(reply["error"]).encode(), True, None),
+                "error",
+                reply.get("maxMemoryMB"),
+            )
+        if kind == "timeout":
+            # Same shape the Lambda runtime-init reports: the sandbox is reset afterwards.
+            self._kill()
+            error = {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds",
+            }
+            return InvocationResult(request_id, json.dumps(error).encode(), True, None), "timeout", None
+        self._kill()
+        error = {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status {reply.get('code')}",
+        }
+        return InvocationResult(request_id, json.dumps(error).encode(), True, None), "error", None
+
+    def _framed_logs(
+        self, request_id: str, duration_ms: float, status: str, timeout: int, max_memory: int | None
+    ) -> str:
+        """Application output wrapped in the platform lines AWS writes around every invoke."""
+        with self._logs_lock:
+            body = "".join(self._invoke_logs)
+            self._invoke_logs = []
+        if body and not body.endswith("\n"):
+            body += "\n"
+        memory = self.function_version.config.memory_size
+        version = self.function_version.id.qualifier
+        logging_config = self.function_version.config.logging_config or {}
+        if str(logging_config.get("LogFormat", "")).upper() == "JSON":
+            show_platform = str(logging_config.get("SystemLogLevel", "INFO")).upper() in ("DEBUG", "INFO")
+            lines = []
+            if show_platform:
+                lines.append({"time": _iso_now(), "type": "platform.start", "record": {"requestId": request_id, "version": version}})
+            head = "".join(json.dumps(x) + "\n" for x in lines)
+            tail_records = []
+            if status == "timeout":
+                tail_records.append({"time": _iso_now(), "type": "platform.timeout", "record": {"requestId": request_id, "message": f"Task timed out after {timeout:.2f} seconds"}})
+            if show_platform or status != "success":
+                tail_records.append({
+                    "time": _iso_now(),
+                    "type": "platform.report",
+                    "record": {
+                        "requestId": request_id,
+                        "metrics": {
+                            "durationMs": round(duration_ms, 2),
+                            "billedDurationMs": int(duration_ms) + 1,
+                            "memorySizeMB": memory,
+                            "maxMemoryUsedMB": max_memory or 0,
+                        },
+                        "status": status,
+                    },
+                })
+            return head + body + "".join(json.dumps(x) + "\n" for x in tail_records)
+        lines = [f"START RequestId: {request_id} Version: {version}\n", body]
+        if status == "timeout":
+            lines.append(f"{_iso_now()} {request_id} Task timed out after {timeout:.2f} seconds\n")
+        lines.append(f"END RequestId: {request_id}\n")
+        lines.append(
+            f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+            f"Billed Duration: {int(duration_ms) + 1} ms\tMemory Size: {memory} MB\t"
+            f"Max Memory Used: {max_memory or 0} MB\t\n"
+        )
+        return "".join(lines)
+
+    # -- addressing (the runtime talks to LocalStack over loopback) ----------------------------
+
+    def get_address(self) -> str:
+        return "127.0.0.1"
+
+    def get_endpoint_from_executor(self) -> str:
+        return "127.0.0.1"
+
+    def get_runtime_endpoint(self) -> str:
+        return f"http://127.0.0.1:{config.GATEWAY_LISTEN[0].port}/_localstack_lambda/{self.id}"
+
+    def get_logs(self) -> str:
+        return "".join(self._process_log)
+
+    @classmethod
+    def validate_environment(cls) -> bool:
+        try:
+            node_binary_for(None)
+        except LambdaRuntimeException as e:
+            LOG.warning("%s", e)
+            return False
+        return True

@@ -1,0 +1,63 @@
+"""Entry points LocalStack discovers through plux; kept import-light so discovery stays cheap."""
+
+import logging
+import os
+import signal
+import threading
+import time
+
+from localstack.runtime import hooks
+from localstack.services.lambda_.invocation.plugins import RuntimeExecutorPlugin
+
+LOG = logging.getLogger(__name__)
+
+EXECUTOR_NAME = "local-node"
+
+
+class NodeProcessExecutorPlugin(RuntimeExecutorPlugin):
+    """Community LocalStack ships only the Docker executor; this one needs no container engine."""
+
+    name = EXECUTOR_NAME
+
+    def load(self, *args, **kwargs):
+        from localstack_backup_ext.node_executor import NodeProcessExecutor
+
+        return NodeProcessExecutor
+
+
+@hooks.on_infra_start()
+def apply_patches() -> None:
+    """Apply the CloudFormation/Lambda parity patches before any request is served.
+
+    LOCALSTACK_EXT_DISABLE=cfn_s3_bucket,cfn_logs,... leaves named patches out, to show that a spec
+    fails without its patch (and to compare against stock 4.14 when debugging).
+    """
+    from localstack_backup_ext import cfn_logs, cfn_s3_bucket, cfn_tags, lambda_logging
+
+    disabled = {n.strip() for n in os.environ.get("LOCALSTACK_EXT_DISABLE", "").split(",") if n.strip()}
+    applied = []
+    for module in (cfn_s3_bucket, cfn_logs, cfn_tags, lambda_logging):
+        name = module.__name__.rsplit(".", 1)[-1]
+        if name not in disabled:
+            module.PATCHES.apply()
+            applied.append(name)
+    LOG.info("localstack-backup-ext: patches applied: %s", ", ".join(applied) or "none")
+
+
+@hooks.on_infra_start(should_load=lambda: os.environ.get("LOCALSTACK_EXIT_WITH_PARENT") == "1")
+def exit_with_parent() -> None:
+    """Stop LocalStack when the process that launched it is gone.
+
+    The launcher runs LocalStack in its own process group so it can stop it with its Lambda processes;
+    that also shields it from the launcher's Ctrl-C. Exit handlers cover normal exits and signals, but a
+    SIGKILLed test runner would leave an orphan on its port; this watchdog closes that gap.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        LOG.warning("localstack-backup-ext: launcher (pid %s) is gone, shutting down", parent)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

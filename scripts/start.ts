@@ -1,0 +1,123 @@
+// The main job (`npm start`): embedded LocalStack up, stack deployed, fixture documents seeded, the backup
+// invoked through the Lambda API, a report printed, LocalStack down (unless --keep).
+import { Command, InvalidArgumentError } from 'commander';
+import { S3Client } from '@aws-sdk/client-s3';
+import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
+import { clientConfig, DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
+import { createBucket, uniqueName } from '../specs/support/stack.ts';
+import { deployStack, DeployError } from './lib/deploy.ts';
+import { invokeBackup, readBackupMetrics, scheduledEvent } from './lib/invoke.ts';
+import { failAndExit, progressReporter } from './lib/cli.ts';
+import { generateDocuments, seedDocuments } from '../fixtures/documents/generate.ts';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+  return n;
+}
+
+const program = new Command()
+  .name('npm start --')
+  .description('Deploy the stack into an embedded LocalStack, back up fixture documents and print the report.')
+  .option('--documents <n>', 'how many fixture documents to back up', positiveInt, 500)
+  .option('--seed <n>', 'seed of the deterministic document generator', positiveInt, 1)
+  .option('--keep', 'leave LocalStack and the stack running and print how to reach them', false)
+  .option('--no-progress', 'no progress bars')
+  .showHelpAfterError('(run with --help for usage)');
+program.parse();
+const opts = program.opts<{ documents: number; seed: number; keep: boolean; progress: boolean }>();
+
+const fmtBytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+const log = (message: string) => process.stderr.write(`[start] ${message}\n`);
+
+let localstack: LocalStackHandle | undefined;
+let exitCode = 0;
+try {
+  log('starting LocalStack...');
+  localstack = await startLocalStack({ persist: opts.keep });
+  const target: AwsTarget = { endpoint: localstack.endpoint, region: DEFAULT_REGION };
+  log(`LocalStack (${localstack.mode}) at ${localstack.endpoint}`);
+
+  const sourceBucket = uniqueName('documents-source');
+  const backupBucket = uniqueName('documents-backup');
+  await createBucket(target, sourceBucket);
+  const progress = progressReporter(opts.progress, 'start');
+  const deployed = await deployStack({
+    target,
+    environment: 'dev',
+    bucketName: backupBucket,
+    sourceBucket,
+    stackName: 'document-backup-dev',
+    onProgress: progress.update,
+  });
+  progress.stop();
+  log(`stack ${deployed.stackName}: ${deployed.status}`);
+
+  const s3 = new S3Client(clientConfig(target));
+  const documents = generateDocuments({ count: opts.documents, seed: opts.seed });
+  const seeding = progressReporter(opts.progress, 'seed');
+  const seeded = await seedDocuments(s3, sourceBucket, documents, {
+    concurrency: 32,
+    onProgress: (done: number) => seeding.update({ phase: 'seed', message: 'documents', completed: done, total: opts.documents }),
+  });
+  seeding.stop();
+  s3.destroy();
+  log(`seeded ${opts.documents} documents into s3://${sourceBucket}`);
+
+  const functionName = deployed.outputs['BackupLambdaName']!;
+  const runTime = new Date();
+  const metricsFrom = new Date(runTime.getTime() - 60_000);
+  log(`invoking ${functionName} with a scheduled event...`);
+  const outcome = await invokeBackup(target, functionName, scheduledEvent(runTime));
+  const summary = outcome.payload as {
+    runId?: string; runDate?: string; status?: string; manifestKey?: string; durationMs?: number; bytesCopied?: number;
+    counts?: { listed: number; copied: number; unchanged: number; failed: number };
+  };
+  const metrics = await readBackupMetrics(target, 'dev', metricsFrom, new Date(Date.now() + 60_000));
+
+  const durationMs = summary.durationMs ?? outcome.elapsedMs;
+  const counts = summary.counts;
+  const lines = [
+    '',
+    'Document backup report',
+    '======================',
+    `stack              ${deployed.stackName} (${deployed.status}) in LocalStack ${localstack.endpoint}`,
+    `source             s3://${sourceBucket} (${opts.documents} documents, ${fmtBytes(seeded?.bytes ?? 0)})`,
+    `backup             s3://${backupBucket}/backups/${summary.runDate ?? '?'}/`,
+    `run                ${summary.runId ?? '?'} status ${summary.status ?? outcome.functionError ?? '?'}`,
+    `documents          copied ${counts?.copied ?? '?'}, unchanged ${counts?.unchanged ?? '?'}, failed ${counts?.failed ?? '?'} (listed ${counts?.listed ?? '?'})`,
+    `bytes copied       ${summary.bytesCopied ?? '?'} (${fmtBytes(summary.bytesCopied ?? 0)})`,
+    `duration           ${(durationMs / 1000).toFixed(2)} s (invoke round trip ${(outcome.elapsedMs / 1000).toFixed(2)} s)`,
+    `throughput         ${counts ? ((counts.copied + counts.unchanged) / (durationMs / 1000)).toFixed(1) : '?'} documents/s, ${((summary.bytesCopied ?? 0) / 1024 / 1024 / (durationMs / 1000)).toFixed(2)} MiB/s`,
+    `manifest           s3://${backupBucket}/${summary.manifestKey ?? '?'}`,
+    `metrics            ${Object.entries(metrics).map(([k, v]) => `${k}=${v ?? 'none'}`).join(', ')}`,
+  ];
+  if (outcome.functionError) lines.push(`function error     ${JSON.stringify(outcome.payload)}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (outcome.functionError || (counts?.failed ?? 1) > 0) exitCode = 1;
+
+  if (opts.keep) {
+    process.stdout.write(
+      [
+        '',
+        'LocalStack and the stack keep running (--keep):',
+        `  export LOCALSTACK_ENDPOINT=${localstack.endpoint}`,
+        `  aws --endpoint-url ${localstack.endpoint} s3 ls s3://${backupBucket}/ --recursive   # credentials: test/test`,
+        `  npm run localstack -- down   # when done`,
+        '',
+      ].join('\n'),
+    );
+  }
+} catch (error) {
+  if (error instanceof DeployError) {
+    for (const f of error.failures) process.stderr.write(`  ${f.logicalId} (${f.type}) ${f.status}: ${f.reason}\n`);
+  }
+  process.stderr.write(`error: ${(error as Error).message}\n`);
+  exitCode = 1;
+} finally {
+  if (localstack && !opts.keep) {
+    log('stopping LocalStack...');
+    await localstack.stop();
+  }
+}
+if (exitCode) failAndExit('the backup run did not succeed (see above)', exitCode);

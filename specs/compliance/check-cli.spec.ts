@@ -1,0 +1,108 @@
+// `npm run check` as users run it: a child process, exit codes 0/1/2, one-line errors, parseable reports.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, expect } from '@playwright/test';
+import { RULES } from '../rules/index.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CANONICAL = 'template/backup-stack.yaml';
+const BAD = 'fixtures/templates/bad/IAM-NO-WILDCARD-ACTION.yaml';
+
+function check(...args: string[]) {
+  const run = spawnSync('npx', ['tsx', 'scripts/check.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  if (run.error) throw run.error;
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'check-cli-'));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+test.describe('npm run check', () => {
+  test('exits 0 on the canonical template with a clean summary', () => {
+    const run = check(CANONICAL);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/backup-stack\.yaml: clean; \d+ suppressed; \d+ rules checked/);
+    expect(run.stdout).toContain('SUPPRESSED');
+  });
+
+  test('exits 1 on a bad fixture and lists rule id, logical id, path and message', () => {
+    const run = check(BAD);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^ERROR\s+IAM-NO-WILDCARD-ACTION {2}Policy {2}Properties\.PolicyDocument\.Statement\[1\]\.Action {2}allows wildcard action/m);
+    expect(run.stdout).toMatch(/\d+ findings? \(\d+ errors?, \d+ warnings?\)/);
+  });
+
+  const unusable: Array<[string, () => string[], RegExp]> = [
+    ['a missing file', () => ['does/not/exist.yaml'], /does\/not\/exist\.yaml: cannot read the template/],
+    ['YAML that is not a template', () => [file('not-a-template.yaml', 'name: just some yaml\nitems: [1, 2]\n')], /not a CloudFormation template/],
+    ['broken JSON', () => [file('broken.json', '{"Resources": {"A": {"Type": "AWS::S3::Bucket",}}')], /not valid JSON/],
+    ['an unknown YAML tag', () => [file('tag.yaml', 'Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Bogus x\n')], /unknown YAML tag/],
+    ['an unknown --format', () => [CANONICAL, '--format', 'xml'], /'xml' is invalid/],
+    ['an unknown --pack', () => [CANONICAL, '--pack', 'nonsense'], /'nonsense' is invalid/],
+  ];
+  for (const [name, args, message] of unusable) {
+    test(`exits 2 with one line for ${name}`, () => {
+      const run = check(...args());
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines, run.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/^error: /);
+      expect(lines[0]).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  test('--format json parses and counts findings and suppressions', () => {
+    const clean = JSON.parse(check(CANONICAL, '--format', 'json').stdout);
+    expect(clean.summary.findings).toBe(0);
+    expect(clean.summary.rules).toBe(RULES.length);
+    expect(clean.suppressed.every((s: { reason: string }) => s.reason.length > 0)).toBe(true);
+    const bad = check(BAD, '--format', 'json');
+    expect(bad.code).toBe(1);
+    const report = JSON.parse(bad.stdout);
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(report.findings[0]).toEqual(expect.objectContaining({ ruleId: expect.any(String), logicalId: expect.any(String), path: expect.any(String), message: expect.any(String) }));
+  });
+
+  test('--format sarif is SARIF 2.1.0 with rule metadata', () => {
+    const run = check(BAD, '--format', 'sarif', '--pack', 'generic');
+    expect(run.code).toBe(1);
+    const sarif = JSON.parse(run.stdout);
+    expect(sarif.version).toBe('2.1.0');
+    const driver = sarif.runs[0].tool.driver;
+    expect(driver.rules.length).toBe(RULES.filter((r) => r.pack === 'generic').length);
+    expect(driver.rules[0]).toEqual(expect.objectContaining({ id: expect.any(String), shortDescription: { text: expect.any(String) }, fullDescription: { text: expect.any(String) } }));
+    const result = sarif.runs[0].results.find((r: { ruleId: string }) => r.ruleId === 'IAM-NO-WILDCARD-ACTION');
+    expect(driver.rules[result.ruleIndex].id).toBe('IAM-NO-WILDCARD-ACTION');
+    expect(result.locations[0].logicalLocations[0].name).toBe('Policy');
+    expect(result.locations[0].physicalLocation.region.startLine).toBeGreaterThan(0);
+  });
+
+  test('--format junit has one testcase per rule and --output writes the file', () => {
+    const out = join(dir, 'report.xml');
+    const run = check(BAD, '--format', 'junit', '--output', out);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/findings? \(/);
+    const xml = readFileSync(out, 'utf8');
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
+    expect(xml.match(/<testcase /g)?.length).toBe(RULES.length);
+    expect(xml.match(/<failure /g)?.length).toBeGreaterThan(0);
+    expect(xml).toMatch(/tests="(\d+)" failures="(\d+)"/);
+    // Well formed enough for CI importers: every opened element is closed in order.
+    const stack: string[] = [];
+    for (const m of xml.replace(/<\?xml[^>]*\?>/, '').matchAll(/<(\/?)([A-Za-z-]+)[^>]*?(\/?)>/g)) {
+      if (m[3]) continue;
+      if (m[1]) expect(stack.pop()).toBe(m[2]);
+      else stack.push(m[2]!);
+    }
+    expect(stack).toEqual([]);
+  });
+});

@@ -1,0 +1,130 @@
+// Shared setup for the Lambda core specs: every test gets its own buckets and KMS key in LocalStack, and
+// its config goes through the real environment parser.
+import { randomBytes, createHash } from 'node:crypto';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { clientConfig, type AwsTarget } from '../support/aws.ts';
+import { loadConfig, type BackupConfig } from '../../lambda/src/config.ts';
+import { runBackup, type BackupDeps, type BackupLogger, type BackupResult } from '../../lambda/src/backup.ts';
+import type { BackupRequest } from '../../lambda/src/events.ts';
+import { ManifestEntrySchema, ManifestSchema, type Manifest, type ManifestEntry } from '../../lambda/src/manifest.ts';
+
+export const MiB = 1024 * 1024;
+export const RUN_DATE = '2026-11-27';
+
+export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  [key: string]: unknown;
+}
+
+/** Records log lines so specs can assert on them (one line per failed document, one summary line). */
+export function captureLogger(): BackupLogger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: LogLine['level']) => (message: string, ...extra: Record<string, unknown>[]) => {
+    lines.push(Object.assign({ level, message }, ...extra));
+  };
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export async function createKmsKey(target: AwsTarget): Promise<string> {
+  const kms = new KMSClient(clientConfig(target));
+  try {
+    const out = await kms.send(new CreateKeyCommand({ Description: 'document-backup spec key' }));
+    return out.KeyMetadata!.Arn!;
+  } finally {
+    kms.destroy();
+  }
+}
+
+export interface Sandbox {
+  sourceBucket: string;
+  backupBucket: string;
+  kmsKeyArn: string;
+  /** Unique per test so metric queries only see this test's data points. */
+  metricsNamespace: string;
+  env(overrides?: Record<string, string | undefined>): Record<string, string | undefined>;
+  config(overrides?: Record<string, string | undefined>): BackupConfig;
+}
+
+export async function sandbox(s3: S3Client, target: AwsTarget): Promise<Sandbox> {
+  const sourceBucket = uniqueName('src');
+  const backupBucket = uniqueName('bak');
+  await s3.send(new CreateBucketCommand({ Bucket: sourceBucket }));
+  await s3.send(new CreateBucketCommand({ Bucket: backupBucket }));
+  const kmsKeyArn = await createKmsKey(target);
+  const metricsNamespace = `DocumentBackupSpec/${randomBytes(4).toString('hex')}`;
+  const env = (overrides: Record<string, string | undefined> = {}) => ({
+    BACKUP_BUCKET: backupBucket,
+    SOURCE_BUCKET: sourceBucket,
+    SOURCE_PREFIX: '',
+    KMS_KEY_ARN: kmsKeyArn,
+    ENVIRONMENT: 'dev',
+    METRICS_NAMESPACE: metricsNamespace,
+    ...overrides,
+  });
+  return { sourceBucket, backupBucket, kmsKeyArn, metricsNamespace, env, config: (o) => loadConfig(env(o)) };
+}
+
+export function request(overrides: Partial<BackupRequest> = {}): BackupRequest {
+  return { trigger: 'manual', runDate: RUN_DATE, prefix: '', dryRun: false, ...overrides };
+}
+
+export async function runCore(
+  deps: { s3: S3Client; cloudwatch: CloudWatchClient } & Partial<BackupDeps>,
+  config: BackupConfig,
+  req: BackupRequest = request(),
+): Promise<BackupResult & { logs: LogLine[] }> {
+  const logger = captureLogger();
+  const result = await runBackup({ logger, ...deps }, config, req);
+  return { ...result, logs: logger.lines };
+}
+
+export async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await out.Body!.transformToByteArray());
+}
+
+export async function listKeys(s3: S3Client, bucket: string, prefix = ''): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) keys.push(o.Key!);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys.sort();
+}
+
+/** The manifest with its entries, inline or read back from the JSON Lines object. */
+export async function readManifest(s3: S3Client, bucket: string, key: string): Promise<{ manifest: Manifest; entries: ManifestEntry[] }> {
+  const manifest = ManifestSchema.parse(JSON.parse((await getBytes(s3, bucket, key)).toString('utf8')));
+  if (manifest.entries) return { manifest, entries: manifest.entries };
+  const jsonl = (await getBytes(s3, bucket, manifest.entriesObject!.key)).toString('utf8');
+  const entries = jsonl
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => ManifestEntrySchema.parse(JSON.parse(line)));
+  return { manifest, entries };
+}
+
+export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64');
+
+/** S3's COMPOSITE SHA-256 of a multipart object: SHA-256 over the parts' raw digests, then "-<parts>". */
+export function compositeSha256(body: Buffer, partSize: number): string {
+  const digests: Buffer[] = [];
+  for (let i = 0; i < body.length; i += partSize) digests.push(createHash('sha256').update(body.subarray(i, i + partSize)).digest());
+  return `${createHash('sha256').update(Buffer.concat(digests)).digest('base64')}-${digests.length}`;
+}
+
+/** A CloudWatch client that cannot reach anything: a real failure for the metrics-failure path. */
+export const unreachableCloudWatch = () =>
+  new CloudWatchClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });

@@ -1,0 +1,92 @@
+// The permission matrix of the canonical template, evaluated by a real IAM policy evaluator in every
+// partition: every contract row matches, the backup role has what it needs and is refused at least 40
+// things it must never do. The Markdown matrix is attached to the report.
+import { expect, test } from '@playwright/test';
+import { loadTemplate, type Template } from '../support/template.ts';
+import { PARTITIONS, type Partition } from '../../scripts/lib/matrix/concretise.ts';
+import { counts, differenceLines, renderMarkdown, runMatrix, type MatrixResult } from '../../scripts/lib/matrix/matrix.ts';
+import { CONTRACT } from './contract.ts';
+
+const TEMPLATE = process.env['TEMPLATE'] ?? 'template/backup-stack.yaml';
+
+let template: Template;
+test.beforeAll(async () => {
+  template = await loadTemplate(TEMPLATE);
+});
+
+function expectMatches(result: MatrixResult) {
+  // The message names every (action, resource) that differs, not merely that something did.
+  expect(differenceLines(result), `rows that differ from the contract in ${result.partition}`).toEqual([]);
+}
+
+for (const partition of Object.keys(PARTITIONS) as Partition[]) {
+  test(`every contract row matches in ${partition}`, async ({}, testInfo) => {
+    const result = await runMatrix(template, CONTRACT, { partition });
+    await testInfo.attach(`permission-matrix-${partition}.md`, { body: renderMarkdown(result), contentType: 'text/markdown' });
+    expectMatches(result);
+
+    const role = counts(result).byPrincipal['backup role'];
+    expect(role?.denied, 'denied rows for the backup role').toBeGreaterThanOrEqual(40);
+    expect(result.unevaluated, 'policies the evaluator could not see').toEqual([]);
+
+    // ARNs and service principals are spelled for the partition, not copied from aws.
+    const suffix = PARTITIONS[partition].urlSuffix;
+    for (const row of result.rows) {
+      if (row.resource.startsWith('arn:')) expect(row.resource.split(':')[1], row.id).toBe(partition);
+      if (row.principalKey.startsWith('service:')) expect(row.principal.endsWith(`.${suffix}`), row.id).toBe(true);
+    }
+  });
+}
+
+test('the backup role is allowed exactly what it needs', async () => {
+  const result = await runMatrix(template, CONTRACT);
+  const allowed = result.rows.filter((r) => r.principalKey === 'backup-role' && r.actual === 'allowed').map((r) => `${r.action} ${r.resource.replace(/^arn:aws:[^:]*:[^:]*:[^:]*:/, '')}`);
+  // What the issue lists: list + get source under the prefix, put/get backups and manifests, abort multipart,
+  // the key via S3 (and SQS for the DLQ), metrics in DocumentBackup, its own log group, its DLQ.
+  expect(allowed).toEqual(expect.arrayContaining([
+    's3:ListBucket acme-documents',
+    's3:GetObject acme-documents/documents/reports/q1.pdf',
+    expect.stringMatching(/^s3:PutObject docbackup-backups-\d+\/backups\//),
+    expect.stringMatching(/^s3:PutObject docbackup-backups-\d+\/manifests\//),
+    expect.stringMatching(/^s3:GetObject docbackup-backups-\d+\/backups\//),
+    expect.stringMatching(/^s3:AbortMultipartUpload docbackup-backups-\d+\/backups\//),
+    expect.stringMatching(/^kms:GenerateDataKey key\//),
+    expect.stringMatching(/^kms:Decrypt key\//),
+    's3:ListBucket docbackup-backups-111122223333',
+    'cloudwatch:PutMetricData *',
+    expect.stringMatching(/^logs:CreateLogStream log-group:\/aws\/lambda\/docbackup-backup-dev:log-stream:/),
+    expect.stringMatching(/^logs:PutLogEvents log-group:\/aws\/lambda\/docbackup-backup-dev:log-stream:/),
+    expect.stringMatching(/^sqs:SendMessage docbackup-DeadLetterQueue-/),
+  ]));
+  const denied = result.rows.filter((r) => r.principalKey === 'backup-role' && r.actual === 'denied');
+  for (const action of ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutBucketPolicy', 's3:PutEncryptionConfiguration', 's3:PutLifecycleConfiguration',
+    's3:PutBucketVersioning', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy', 'iam:PassRole', 'sts:AssumeRole', 'lambda:UpdateFunctionCode', 'lambda:InvokeFunction']) {
+    expect(denied.map((r) => r.action), `the backup role is refused ${action}`).toContain(action);
+  }
+});
+
+test('each decision names the statement that made it', async () => {
+  const result = await runMatrix(template, CONTRACT);
+  const byId = new Map(result.rows.map((r) => [r.id, r]));
+  expect(byId.get('role.s3.list-source-prefix')?.deciding).toEqual(['BackupPolicy#ListTheSourcePrefix']);
+  expect(byId.get('role.kms.generate-via-s3')?.deciding).toEqual(['BackupPolicy#UseTheStackKeyThroughS3AndSqs', 'BackupKey.KeyPolicy#UseThroughStackServicesOnly']);
+  expect(byId.get('admin.s3.get-backup-no-tls')?.deciding).toEqual(['BackupBucketPolicy#DenyInsecureTransport']);
+  expect(byId.get('admin.s3.put-backup-other-key')?.deciding).toEqual(['BackupBucketPolicy#DenyPutsWithAnotherKey']);
+  expect(byId.get('admin.kms.decrypt-direct')?.deciding[0]).toMatch(/^no Allow in BackupKey\.KeyPolicy/);
+  expect(byId.get('svc.logging.put-access-log')?.deciding).toEqual(['AccessLogBucketPolicy#AllowAccessLogDeliveryFromTheBackupBucket']);
+  expect(byId.get('svc.logs.kms-generate')?.deciding).toEqual(['BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup']);
+  expect(byId.get('svc.events.invoke')?.deciding).toEqual(['BackupFunction.Permissions#ScheduleInvokePermission']);
+});
+
+test('parameters change the sample, not the verdict: whole-bucket backups and every environment', async () => {
+  const whole = await runMatrix(template, CONTRACT, { parameters: { SourcePrefix: '' } });
+  expectMatches(whole);
+  // With no prefix there is nothing outside it: those rows do not apply.
+  expect(whole.rows.map((r) => r.id)).not.toContain('role.s3.get-source-outside-prefix');
+  expect(whole.rows.find((r) => r.id === 'role.s3.get-source')?.resource).toBe('arn:aws:s3:::acme-documents/reports/q1.pdf');
+  for (const Environment of ['staging', 'prod']) {
+    const result = await runMatrix(template, CONTRACT, { parameters: { Environment } });
+    expectMatches(result);
+    expect(result.rows.find((r) => r.id === 'role.logs.put-events')?.resource).toContain(`/aws/lambda/docbackup-backup-${Environment}:`);
+  }
+});

@@ -1,0 +1,181 @@
+// Widen one statement at a time (wildcard action, wildcard resource, an extra action, a removed condition,
+// an added principal; a removed Deny) in the identity policy and every resource policy, and prove the matrix
+// fails naming exactly the (principal, action, resource) rows that became allowed.
+import { expect, test } from '@playwright/test';
+import { loadTemplate, type Template } from '../support/template.ts';
+import { differenceLines, differs, runMatrix, type MatrixResult } from '../../scripts/lib/matrix/matrix.ts';
+import { CONTRACT } from './contract.ts';
+import { widenings, type Widening } from './widen.ts';
+
+const TEMPLATE = process.env['TEMPLATE'] ?? 'template/backup-stack.yaml';
+
+/**
+ * What each widening makes allowed (contract row ids), or why no row can change: a condition elsewhere
+ * in the same statement, or another statement, still decides. Every widening the template admits must be
+ * listed here, so a new statement cannot slip past without someone saying what widening it would mean.
+ */
+const EXPECTED: Record<string, string[] | { neutralised: string }> = {
+  // ---------------------------------------------------------------- identity policy of the backup role
+  'BackupPolicy#ListTheSourcePrefix:wildcard-action': ['role.s3.list-source-versions'],
+  'BackupPolicy#ListTheSourcePrefix:extra-action': ['role.s3.list-source-versions'],
+  'BackupPolicy#ListTheSourcePrefix:wildcard-resource': ['role.s3.list-other-bucket-source-prefix'],
+  'BackupPolicy#ListTheSourcePrefix:removed-condition': ['role.s3.list-source-outside-prefix', 'role.s3.list-source-whole-bucket'],
+  'BackupPolicy#ReadTheSourceDocuments:wildcard-action': ['role.s3.put-source', 'role.s3.delete-source', 'role.s3.delete-source-version'],
+  'BackupPolicy#ReadTheSourceDocuments:extra-action': ['role.s3.delete-source'],
+  'BackupPolicy#ReadTheSourceDocuments:wildcard-resource': ['role.s3.get-backup-version', 'role.s3.get-backup-outside', 'role.s3.get-source-outside-prefix', 'role.s3.get-other-bucket', 'role.s3.get-access-log'],
+  'BackupPolicy#ListTheBackupBucket:wildcard-action': ['role.s3.list-backup-versions'],
+  'BackupPolicy#ListTheBackupBucket:extra-action': ['role.s3.list-backup-versions'],
+  'BackupPolicy#ListTheBackupBucket:wildcard-resource': ['role.s3.list-other-bucket-backups-prefix'],
+  'BackupPolicy#ListTheBackupBucket:removed-condition': ['role.s3.list-backup-outside'],
+  'BackupPolicy#WriteBackupsAndManifests:wildcard-action': ['role.s3.delete-backup', 'role.s3.delete-backup-version', 'role.s3.delete-manifest', 'role.s3.get-backup-version'],
+  'BackupPolicy#WriteBackupsAndManifests:extra-action': ['role.s3.delete-backup', 'role.s3.delete-manifest'],
+  'BackupPolicy#WriteBackupsAndManifests:wildcard-resource': [
+    'role.s3.put-backup-outside', 'role.s3.get-backup-outside', 'role.s3.get-source-outside-prefix', 'role.s3.put-source',
+    'role.s3.get-other-bucket', 'role.s3.put-other-bucket', 'role.s3.get-access-log', 'role.s3.put-access-log',
+  ],
+  'BackupPolicy#UseTheStackKeyThroughS3AndSqs:wildcard-action': ['role.kms.encrypt-via-s3', 'role.kms.reencrypt-via-s3'],
+  'BackupPolicy#UseTheStackKeyThroughS3AndSqs:extra-action': ['role.kms.encrypt-via-s3'],
+  'BackupPolicy#UseTheStackKeyThroughS3AndSqs:wildcard-resource': ['role.kms.decrypt-other-key', 'role.kms.generate-other-key'],
+  // Direct use stays denied by the key policy; Lambda and SNS are services the key policy admits.
+  'BackupPolicy#UseTheStackKeyThroughS3AndSqs:removed-condition': ['role.kms.decrypt-via-lambda', 'role.kms.generate-via-sns'],
+  'BackupPolicy#WriteOwnLogs:wildcard-action': ['role.logs.get-own-events', 'role.logs.delete-own-stream'],
+  'BackupPolicy#WriteOwnLogs:extra-action': ['role.logs.delete-own-stream'],
+  'BackupPolicy#WriteOwnLogs:wildcard-resource': ['role.logs.put-other-group', 'role.logs.create-stream-other-group'],
+  'BackupPolicy#PublishBackupMetrics:wildcard-action': {
+    neutralised: 'cloudwatch:namespace is present only in PutMetricData requests, so the kept condition matches no other action',
+  },
+  'BackupPolicy#PublishBackupMetrics:extra-action': {
+    neutralised: 'cloudwatch:namespace is present only in PutMetricData requests, so the kept condition matches no other action',
+  },
+  'BackupPolicy#PublishBackupMetrics:removed-condition': ['role.cloudwatch.put-metrics-aws-namespace', 'role.cloudwatch.put-metrics-other-namespace'],
+  'BackupPolicy#DeadLetterFailedInvocations:wildcard-action': ['role.sqs.receive-dlq', 'role.sqs.delete-dlq-message', 'role.sqs.purge-dlq', 'role.sqs.set-dlq-attributes'],
+  'BackupPolicy#DeadLetterFailedInvocations:extra-action': ['role.sqs.receive-dlq'],
+  'BackupPolicy#DeadLetterFailedInvocations:wildcard-resource': ['role.sqs.send-other-queue'],
+
+  // ---------------------------------------------------------------- key policy
+  'BackupKey.KeyPolicy#KeyAdministrationByAccount:wildcard-action': [
+    'admin.kms.decrypt-direct', 'admin.kms.generate-direct', 'admin.kms.decrypt-via-other-service',
+    'admin.kms.create-grant-not-for-aws-resource', 'admin.kms.create-grant-via-s3-not-for-aws-resource',
+  ],
+  'BackupKey.KeyPolicy#KeyAdministrationByAccount:extra-action': ['admin.kms.create-grant-not-for-aws-resource', 'admin.kms.create-grant-via-s3-not-for-aws-resource'],
+  'BackupKey.KeyPolicy#KeyAdministrationByAccount:added-principal': ['other.kms.describe', 'other.kms.schedule-deletion'],
+  'BackupKey.KeyPolicy#UseThroughStackServicesOnly:wildcard-action': ['admin.kms.create-grant-via-s3-not-for-aws-resource'],
+  'BackupKey.KeyPolicy#UseThroughStackServicesOnly:extra-action': ['admin.kms.create-grant-via-s3-not-for-aws-resource'],
+  'BackupKey.KeyPolicy#UseThroughStackServicesOnly:removed-condition': ['admin.kms.decrypt-direct', 'admin.kms.generate-direct', 'admin.kms.decrypt-via-other-service'],
+  'BackupKey.KeyPolicy#UseThroughStackServicesOnly:added-principal': {
+    neutralised: 'the statement requires kms:CallerAccount to be this account, which KMS sets and another account cannot',
+  },
+  'BackupKey.KeyPolicy#GrantsOnlyForAwsResources:wildcard-action': {
+    neutralised: 'kms:GrantIsForAWSResource exists only on CreateGrant, ListGrants and RevokeGrant, which the account already has',
+  },
+  'BackupKey.KeyPolicy#GrantsOnlyForAwsResources:extra-action': {
+    neutralised: 'kms:GrantIsForAWSResource exists only on the grant operations, so the kept condition matches no added action',
+  },
+  'BackupKey.KeyPolicy#GrantsOnlyForAwsResources:removed-condition': ['admin.kms.create-grant-not-for-aws-resource', 'admin.kms.create-grant-via-s3-not-for-aws-resource'],
+  'BackupKey.KeyPolicy#GrantsOnlyForAwsResources:added-principal': ['other.kms.create-grant'],
+  'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:wildcard-action': ['svc.logs.kms-create-grant'],
+  'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:extra-action': ['svc.logs.kms-create-grant'],
+  'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:removed-condition': ['svc.logs.kms-generate-other-group', 'svc.logs.kms-generate-no-context'],
+  'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:added-principal': ['svc.unrelated.kms-as-logs'],
+  'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:wildcard-action': ['svc.events.kms-encrypt', 'svc.events.kms-create-grant'],
+  'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:extra-action': ['svc.events.kms-create-grant'],
+  'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:removed-condition': ['svc.events.kms-generate-other-rule', 'svc.events.kms-generate-other-account-rule'],
+  'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:added-principal': ['svc.unrelated.kms-as-schedule'],
+  'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:wildcard-action': ['svc.cloudwatch.kms-create-grant'],
+  'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:extra-action': ['svc.cloudwatch.kms-create-grant'],
+  'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:removed-condition': ['svc.cloudwatch.kms-generate-other-account'],
+  // Only aws:SourceAccount pins it, so the unrelated service passes whatever it claims to act for.
+  'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:added-principal': ['svc.unrelated.kms-as-schedule', 'svc.unrelated.kms-as-alarms'],
+
+  // ---------------------------------------------------------------- bucket policies
+  'AccessLogBucketPolicy#DenyInsecureTransport:removed-deny': ['admin.s3.get-access-log-no-tls', 'svc.logging.put-access-log-no-tls'],
+  'AccessLogBucketPolicy#DenyOutdatedTls:removed-deny': ['admin.s3.get-access-log-old-tls'],
+  'AccessLogBucketPolicy#AllowAccessLogDeliveryFromTheBackupBucket:wildcard-action': ['svc.logging.delete-access-log', 'svc.logging.get-access-log'],
+  'AccessLogBucketPolicy#AllowAccessLogDeliveryFromTheBackupBucket:extra-action': ['svc.logging.delete-access-log'],
+  'AccessLogBucketPolicy#AllowAccessLogDeliveryFromTheBackupBucket:wildcard-resource': ['svc.logging.put-outside-prefix'],
+  'AccessLogBucketPolicy#AllowAccessLogDeliveryFromTheBackupBucket:removed-condition': [
+    'svc.logging.put-access-log-other-account', 'svc.logging.put-access-log-other-bucket', 'svc.logging.put-access-log-no-source',
+  ],
+  'AccessLogBucketPolicy#AllowAccessLogDeliveryFromTheBackupBucket:added-principal': ['svc.unrelated.put-access-log'],
+  'BackupBucketPolicy#DenyInsecureTransport:removed-deny': ['role.s3.put-backup-no-tls', 'admin.s3.get-backup-no-tls'],
+  'BackupBucketPolicy#DenyOutdatedTls:removed-deny': ['admin.s3.put-backup-old-tls'],
+  'BackupBucketPolicy#DenyPutsNotEncryptedWithKms:removed-deny': ['admin.s3.put-backup-dsse'],
+  'BackupBucketPolicy#DenyPutsWithAnotherKey:removed-deny': ['admin.s3.put-backup-other-key', 'admin.s3.put-backup-kms-without-key-id'],
+
+  // ---------------------------------------------------------------- queue, topic and trust policies
+  'DeadLetterQueuePolicy#DenyInsecureTransport:removed-deny': ['admin.sqs.send-dlq-no-tls'],
+  'DeadLetterQueuePolicy#AllowTheScheduleToDeadLetter:wildcard-action': ['svc.events.sqs-receive', 'svc.events.sqs-purge'],
+  'DeadLetterQueuePolicy#AllowTheScheduleToDeadLetter:extra-action': ['svc.events.sqs-receive'],
+  'DeadLetterQueuePolicy#AllowTheScheduleToDeadLetter:removed-condition': ['svc.events.sqs-send-other-rule', 'svc.events.sqs-send-other-account-rule'],
+  'DeadLetterQueuePolicy#AllowTheScheduleToDeadLetter:added-principal': ['svc.unrelated.sqs-send'],
+  'AlarmTopicPolicy#DenyInsecureTransport:removed-deny': ['admin.sns.publish-no-tls'],
+  'AlarmTopicPolicy#AllowAlarmsOfThisAccount:wildcard-action': ['svc.cloudwatch.sns-subscribe'],
+  'AlarmTopicPolicy#AllowAlarmsOfThisAccount:extra-action': ['svc.cloudwatch.sns-subscribe'],
+  'AlarmTopicPolicy#AllowAlarmsOfThisAccount:removed-condition': ['svc.cloudwatch.sns-publish-other-account'],
+  'AlarmTopicPolicy#AllowAlarmsOfThisAccount:added-principal': ['svc.unrelated.sns-publish'],
+  'BackupRole.AssumeRolePolicyDocument#[0]:removed-condition': ['svc.lambda.assume-role-other-account'],
+  'BackupRole.AssumeRolePolicyDocument#[0]:added-principal': ['svc.unrelated.assume-role'],
+};
+
+let template: Template;
+let baseline: MatrixResult;
+let all: Widening[];
+
+test.beforeAll(async () => {
+  template = await loadTemplate(TEMPLATE);
+  baseline = await runMatrix(template, CONTRACT);
+  all = widenings(template);
+});
+
+test('every widening of every statement has a stated expectation', () => {
+  expect(all.map((w) => w.id).sort()).toEqual(Object.keys(EXPECTED).sort());
+  // The issue's kinds are all exercised: identity, bucket, key, queue and topic policies are widened.
+  for (const policy of ['BackupPolicy', 'BackupBucketPolicy', 'AccessLogBucketPolicy', 'BackupKey.KeyPolicy', 'DeadLetterQueuePolicy', 'AlarmTopicPolicy']) {
+    expect(all.some((w) => w.policy === policy), policy).toBe(true);
+  }
+  for (const kind of ['wildcard-action', 'wildcard-resource', 'extra-action', 'removed-condition', 'added-principal', 'removed-deny']) {
+    expect(all.some((w) => w.kind === kind), kind).toBe(true);
+  }
+});
+
+/** The part of a widened matrix that the widening changed: what became allowed beyond the baseline. */
+function newlyAllowed(result: MatrixResult): string[] {
+  const before = new Set(baseline.becameAllowed.map((r) => r.id));
+  return result.becameAllowed.map((r) => r.id).filter((id) => !before.has(id));
+}
+
+for (const id of Object.keys(EXPECTED)) {
+  test(`widening ${id}`, async () => {
+    const widening = all.find((w) => w.id === id);
+    expect(widening, `${id} is a widening the template admits`).toBeDefined();
+    const result = await runMatrix(widening!.apply(template), CONTRACT);
+    const expected = EXPECTED[id]!;
+    // A widening never takes a permission away.
+    expect(result.stoppedBeingAllowed.map((r) => r.id)).toEqual(baseline.stoppedBeingAllowed.map((r) => r.id));
+    if (!Array.isArray(expected)) {
+      expect(newlyAllowed(result), `${widening!.change} is neutralised: ${expected.neutralised}`).toEqual([]);
+      return;
+    }
+    expect(expected.length, 'an effective widening names at least one row').toBeGreaterThan(0);
+    expect(differs(result), 'the matrix fails').toBe(true);
+    expect(newlyAllowed(result).sort()).toEqual([...expected].sort());
+    // The failure message names each (action, resource) that became allowed, and who.
+    const lines = differenceLines(result);
+    for (const row of result.becameAllowed.filter((r) => expected.includes(r.id))) {
+      expect(lines).toContainEqual(expect.stringContaining(`became allowed: ${row.action} on ${row.resource} by ${row.principal}`));
+    }
+  });
+}
+
+test('widenings are caught in aws-cn too', async () => {
+  // ARNs, service principals (…amazonaws.com.cn) and conditions are partition-sensitive: re-check the
+  // removed conditions and added principals there.
+  const cnBaseline = await runMatrix(template, CONTRACT, { partition: 'aws-cn' });
+  const before = new Set(cnBaseline.becameAllowed.map((r) => r.id));
+  for (const w of all.filter((x) => x.kind === 'removed-condition' || x.kind === 'added-principal')) {
+    const expected = EXPECTED[w.id]!;
+    const result = await runMatrix(w.apply(template), CONTRACT, { partition: 'aws-cn' });
+    const got = result.becameAllowed.map((r) => r.id).filter((id) => !before.has(id)).sort();
+    expect(got, `${w.id} in aws-cn`).toEqual(Array.isArray(expected) ? [...expected].sort() : []);
+  }
+});

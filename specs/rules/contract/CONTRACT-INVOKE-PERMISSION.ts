@@ -1,0 +1,35 @@
+import type { Rule } from '../types.ts';
+import { isGetAttOf, isRefTo, ScenarioFindings } from '../helpers.ts';
+import { backupFunction, isServicePrincipal, schedulesOf, T } from './stack.ts';
+
+export const rule: Rule = {
+  id: 'CONTRACT-INVOKE-PERMISSION',
+  pack: 'backup-stack',
+  severity: 'error',
+  title: 'Each schedule of the backup function has a Lambda permission: lambda:InvokeFunction for events.amazonaws.com with SourceArn = that rule',
+  rationale:
+    'Without the permission the rule fires and nothing runs (EventBridge only logs a failed invocation); with a ' +
+    'SourceArn of another rule the wrong trigger may invoke it. IAM-LAMBDA-PERMISSION-SCOPED and Guard ' +
+    'LAMBDA_FUNCTION_PUBLIC_ACCESS_PROHIBITED check scoping in general; no tool pairs the permission with the rule.',
+  resourceTypes: ['AWS::Lambda::Permission', 'AWS::Events::Rule'],
+  check(ctx) {
+    const out = new ScenarioFindings(ctx);
+    for (const view of ctx.views) {
+      const fn = backupFunction(view);
+      if (!fn) continue;
+      for (const rule of schedulesOf(view, fn)) {
+        const ok = view.resources.some(
+          (p) =>
+            p.type === T.permission &&
+            (isRefTo(view, p.resolved['FunctionName'], fn.logicalId) || isGetAttOf(view, p.resolved['FunctionName'], fn.logicalId)) &&
+            p.resolved['Action'] === 'lambda:InvokeFunction' &&
+            isServicePrincipal({ Service: p.resolved['Principal'] }, 'events') &&
+            isGetAttOf(view, p.resolved['SourceArn'], rule.logicalId),
+        );
+        if (!ok) out.add(view, rule.logicalId, '', `no AWS::Lambda::Permission lets events.amazonaws.com invoke ${fn.logicalId} with SourceArn !GetAtt ${rule.logicalId}.Arn`);
+      }
+    }
+    return out.list();
+  },
+};
+export default rule;

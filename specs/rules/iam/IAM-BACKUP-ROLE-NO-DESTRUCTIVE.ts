@@ -1,0 +1,42 @@
+import type { Rule } from '../types.ts';
+import { acrossViews, actionMatches, actionsOf, backupFunctions, executionRoleIds, isAllow, policiesOfRoles, statementsOf } from '../helpers.ts';
+
+/** What a compromised backup function must not be able to do: destroy or unprotect backups, keys or itself. */
+export const DESTRUCTIVE_ACTIONS = [
+  's3:DeleteObject', 's3:DeleteObjectVersion', 's3:DeleteObjectTagging', 's3:DeleteBucket', 's3:DeleteBucketPolicy',
+  's3:PutBucketPolicy', 's3:PutLifecycleConfiguration', 's3:PutBucketVersioning', 's3:PutEncryptionConfiguration',
+  's3:BypassGovernanceRetention', 's3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:PutBucketObjectLockConfiguration',
+  's3:PutBucketAcl', 's3:PutObjectAcl', 's3:PutBucketPublicAccessBlock', 's3:PutReplicationConfiguration',
+  's3:PutBucketOwnershipControls', 's3:PutBucketLogging',
+  'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy', 'kms:DisableKeyRotation', 'kms:DeleteAlias',
+  'kms:UpdateAlias', 'kms:DeleteImportedKeyMaterial',
+  'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:DeleteFunction', 'lambda:AddPermission',
+  'logs:DeleteLogGroup', 'logs:DeleteLogStream', 'logs:PutRetentionPolicy', 'logs:DisassociateKmsKey',
+  'sqs:DeleteQueue', 'sqs:PurgeQueue', 'sqs:SetQueueAttributes',
+  'events:DisableRule', 'events:DeleteRule', 'events:RemoveTargets', 'events:PutRule',
+  'cloudwatch:DeleteAlarms', 'cloudwatch:DisableAlarmActions',
+];
+
+export const rule: Rule = {
+  id: 'IAM-BACKUP-ROLE-NO-DESTRUCTIVE',
+  pack: 'backup-stack',
+  severity: 'error',
+  title: "The backup function's role can never delete or unprotect backups, the key, the logs or the function itself",
+  rationale:
+    'Backups are only worth having if the thing that writes them cannot destroy them: no s3:DeleteObject*, no bucket policy, ' +
+    'lifecycle, versioning, encryption or retention changes, no key deletion or key-policy change, no code update. No tool ' +
+    'checks this (cloudsplaining categories stop at "write"); globs such as `s3:Delete*` or `s3:*` count.',
+  resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy'],
+  check: (ctx) =>
+    acrossViews(ctx, (view) =>
+      policiesOfRoles(view, executionRoleIds(view, backupFunctions(view))).flatMap((policy) =>
+        statementsOf(policy.document, policy.path).flatMap(({ statement, path }) => {
+          if (!isAllow(statement)) return [];
+          const hits = DESTRUCTIVE_ACTIONS.filter((d) => actionsOf(statement).some((a) => actionMatches(a, d)));
+          return hits.length === 0
+            ? []
+            : [{ logicalId: policy.logicalId, path: `${path}.Action`, message: `the backup role may ${hits.slice(0, 4).join(', ')}${hits.length > 4 ? ` and ${hits.length - 4} more` : ''}; it must never delete or unprotect` }];
+        }),
+      ),
+    ),
+};

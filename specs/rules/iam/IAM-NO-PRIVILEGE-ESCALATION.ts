@@ -1,0 +1,33 @@
+import type { Rule } from '../types.ts';
+import { acrossViews, actionMatches, actionsOf, identityPolicies, isAllow, statementsOf } from '../helpers.ts';
+
+/** Actions that hand their holder other identities or let it rewrite permissions. */
+export const ESCALATION_ACTIONS = [
+  'iam:PassRole', 'sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML', 'iam:CreatePolicyVersion',
+  'iam:SetDefaultPolicyVersion', 'iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:AttachGroupPolicy', 'iam:PutRolePolicy',
+  'iam:PutUserPolicy', 'iam:PutGroupPolicy', 'iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile',
+  'iam:UpdateAssumeRolePolicy', 'iam:AddUserToGroup', 'iam:CreateRole', 'iam:CreateUser', 'iam:CreatePolicy',
+  'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy',
+];
+
+export const rule: Rule = {
+  id: 'IAM-NO-PRIVILEGE-ESCALATION',
+  pack: 'generic',
+  severity: 'error',
+  title: 'Identity policies allow no iam:PassRole, sts:AssumeRole or IAM write action (nor a wildcard that covers one)',
+  rationale:
+    'Passing or assuming another role, or editing IAM, lets a function escalate beyond its own policy. cfn_nag F38/F39/F40 and Guard ' +
+    '*_NO_WILDCARD_RESOURCE_ON_PASSROLE only flag PassRole on `*`; checkov CKV_AWS_109/110 look for specific patterns. This rule matches ' +
+    'action globs (`iam:*`, `iam:Put*`, `*`) against a table of escalation actions in every statement.',
+  resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::IAM::User', 'AWS::IAM::Group', 'AWS::IAM::RolePolicy'],
+  check: (ctx) =>
+    acrossViews(ctx, (view) =>
+      identityPolicies(view).flatMap((policy) =>
+        statementsOf(policy.document, policy.path).flatMap(({ statement, path }) => {
+          if (!isAllow(statement)) return [];
+          const hits = actionsOf(statement).filter((a) => ESCALATION_ACTIONS.some((e) => actionMatches(a, e)));
+          return hits.length === 0 ? [] : [{ logicalId: policy.logicalId, path: `${path}.Action`, message: `${hits.join(', ')} grants other identities or IAM changes; remove it` }];
+        }),
+      ),
+    ),
+};

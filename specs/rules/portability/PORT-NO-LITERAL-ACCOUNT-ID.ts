@@ -1,0 +1,16 @@
+import type { Rule } from '../types.ts';
+import { scanStrings } from '../helpers.ts';
+import { ACCOUNT_ID, first } from './patterns.ts';
+
+export const rule: Rule = {
+  id: 'PORT-NO-LITERAL-ACCOUNT-ID',
+  pack: 'generic',
+  severity: 'error',
+  title: 'No 12-digit account id anywhere in the template; use `${AWS::AccountId}` or a parameter',
+  rationale:
+    'A literal account id ties the template to one account and discloses it. cfn-lint I3042 (accountId=true) only looks inside Fn::Sub ' +
+    'ARNs and only with `-c I`; checkov, cfn_nag, Guard and cdk-nag do not check it. This rule scans every resolved string of every ' +
+    'resource, output, parameter, mapping and condition, so an id assembled with Join or hidden in a mapping is found.',
+  resourceTypes: [],
+  check: (ctx) => scanStrings(ctx, (v) => first(ACCOUNT_ID, v), (id) => `literal account id ${id}; use \${AWS::AccountId} or a parameter`),
+};

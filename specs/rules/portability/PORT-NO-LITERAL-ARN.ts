@@ -1,0 +1,27 @@
+import type { Rule } from '../types.ts';
+import { arnParts, scanStrings } from '../helpers.ts';
+
+/** An ARN whose resource part (after the account field) names a fixed resource rather than a reference or parameter. */
+function literalResourceArn(value: string): string | undefined {
+  const arn = arnParts(value);
+  if (!arn) return undefined;
+  const { service, account, resource } = arn;
+  if (service === 'iam' && account === 'aws') return undefined; // AWS-managed policy ARNs: IAM-NO-AWS-MANAGED-POLICY
+  if (resource.includes('{{')) return undefined;
+  const name = resource.replace(/^[A-Za-z-]+[/:]/, '');
+  if (/^[*/:]*$/.test(name) || resource === 'root') return undefined;
+  return value;
+}
+
+export const rule: Rule = {
+  id: 'PORT-NO-LITERAL-ARN',
+  pack: 'generic',
+  severity: 'warning',
+  title: 'ARNs name resources through Ref/GetAtt or parameters, not fixed resource names',
+  rationale:
+    'An ARN with a fixed resource name (`arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:ops-alerts`) points at something ' +
+    'outside the stack that may not exist in the next account or Region, and S3 bucket names are global. cfn-lint I3042 checks only the ' +
+    'partition/Region/account fields; no tool checks the resource part.',
+  resourceTypes: [],
+  check: (ctx) => scanStrings(ctx, literalResourceArn, (arn) => `fixed ARN ${arn}; reference the resource or take it as a parameter`),
+};

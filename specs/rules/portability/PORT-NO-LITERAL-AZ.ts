@@ -1,0 +1,15 @@
+import type { Rule } from '../types.ts';
+import { scanStrings } from '../helpers.ts';
+import { AVAILABILITY_ZONE, first } from './patterns.ts';
+
+export const rule: Rule = {
+  id: 'PORT-NO-LITERAL-AZ',
+  pack: 'generic',
+  severity: 'warning',
+  title: 'No hard-coded Availability Zone names or ids; use `Fn::GetAZs` or parameters',
+  rationale:
+    'AZ names map to different zones per account and not every Region has the same letters. cfn-lint W3010 checks known AZ properties; ' +
+    'no other tool checks it. This rule scans every resolved string (names like us-east-1a and ids like use1-az1).',
+  resourceTypes: [],
+  check: (ctx) => scanStrings(ctx, (v) => first(AVAILABILITY_ZONE, v), (az) => `hard-coded Availability Zone ${az}; use Fn::GetAZs or a parameter`),
+};

@@ -1,0 +1,15 @@
+import type { Rule } from '../types.ts';
+import { scanStrings } from '../helpers.ts';
+import { LITERAL_PARTITION, first } from './patterns.ts';
+
+export const rule: Rule = {
+  id: 'PORT-NO-LITERAL-PARTITION',
+  pack: 'generic',
+  severity: 'error',
+  title: 'No literal ARN partition (`arn:aws:`, `arn:aws-cn:`, `arn:aws-us-gov:`, …); use `${AWS::Partition}`',
+  rationale:
+    'A literal partition breaks the template in China, GovCloud and the isolated partitions. cfn-lint I3042 checks it only inside Fn::Sub ' +
+    'and only with `-c I`, so `arn:aws:s3:::bucket` written as a plain string or a Join is missed; this rule scans every resolved string.',
+  resourceTypes: [],
+  check: (ctx) => scanStrings(ctx, (v) => first(LITERAL_PARTITION, v), (p) => `literal partition in ${p}…; use arn:\${AWS::Partition}:`),
+};

@@ -1,0 +1,15 @@
+import type { Rule } from '../types.ts';
+import { scanStrings } from '../helpers.ts';
+import { PSEUDO_AS_STRING, first } from './patterns.ts';
+
+export const rule: Rule = {
+  id: 'PORT-NO-PSEUDO-AS-STRING',
+  pack: 'generic',
+  severity: 'error',
+  title: 'Pseudo parameters are used through Ref or Sub, never as the plain text `AWS::Region`',
+  rationale:
+    'A plain "AWS::Region" is deployed literally, so the ARN or name is wrong everywhere. cfn-lint W1054 reports it as a warning; ' +
+    'no other tool checks it. Resolved values are scanned, so Join pieces and mapping values count.',
+  resourceTypes: [],
+  check: (ctx) => scanStrings(ctx, (v) => first(PSEUDO_AS_STRING, v), (p) => `${p} is plain text here; use !Ref ${p} or \${${p}} inside !Sub`),
+};

@@ -1,0 +1,53 @@
+import type { Rule, RuleFinding } from '../types.ts';
+import type { Json } from '../../support/template.ts';
+import { isObject } from '../helpers.ts';
+
+// Properties whose text is code or a language of its own, where `${…}` is expected (as cfn-lint E1029 excludes them).
+const EXEMPT = /(?:^|\.)(?:ZipFile|InlineCode|DefinitionString|Definition|UserData|Content)(?:$|[.[])/;
+
+function scan(value: Json, path: string, logicalId: string, out: RuleFinding[]): void {
+  if (typeof value === 'string') {
+    const m = /\$\{[^}]+\}/.exec(value);
+    if (m && !EXEMPT.test(path)) out.push({ logicalId, path, message: `${m[0]} is not substituted outside Fn::Sub; wrap the value in !Sub` });
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => scan(v, `${path}[${i}]`, logicalId, out));
+    return;
+  }
+  if (!isObject(value)) return;
+  for (const [k, v] of Object.entries(value)) {
+    const here = path ? `${path}.${k}` : k;
+    if (k === 'Fn::Sub') {
+      // The template string is substituted; a variable map's values are not.
+      if (Array.isArray(v) && v[1] !== undefined) scan(v[1]!, `${here}[1]`, logicalId, out);
+      continue;
+    }
+    scan(v, here, logicalId, out);
+  }
+}
+
+export const rule: Rule = {
+  id: 'PORT-NO-SUB-SYNTAX-OUTSIDE-SUB',
+  pack: 'generic',
+  severity: 'error',
+  title: '`${…}` appears only inside Fn::Sub (otherwise it is deployed literally)',
+  rationale:
+    'A forgotten `!Sub` deploys the text `${AWS::Region}` or `${Bucket.Arn}` as is, which fails late or, worse, silently. cfn-lint ' +
+    'E1029 checks it; no other tool does. This rule walks the unresolved template (every resource, output, parameter, mapping and ' +
+    'condition) and skips code-bearing properties such as ZipFile.',
+  resourceTypes: [],
+  check: (ctx) => {
+    const out: RuleFinding[] = [];
+    const raw = ctx.template.raw;
+    for (const resource of Object.values(ctx.template.resources)) {
+      scan(resource.properties, 'Properties', resource.logicalId, out);
+      scan(resource.metadata, 'Metadata', resource.logicalId, out);
+    }
+    for (const section of ['Outputs', 'Parameters', 'Mappings', 'Conditions']) {
+      const entries = raw[section];
+      if (isObject(entries)) for (const [name, v] of Object.entries(entries)) scan(v, '', `${section}.${name}`, out);
+    }
+    return out;
+  },
+};

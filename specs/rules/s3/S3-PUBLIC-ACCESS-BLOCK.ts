@@ -1,0 +1,33 @@
+import type { Rule } from '../types.ts';
+import { at, bool, resourcesOf, ScenarioFindings } from '../helpers.ts';
+
+const FLAGS = ['BlockPublicAcls', 'BlockPublicPolicy', 'IgnorePublicAcls', 'RestrictPublicBuckets'];
+
+export const rule: Rule = {
+  id: 'S3-PUBLIC-ACCESS-BLOCK',
+  pack: 'generic',
+  severity: 'error',
+  title: 'Every bucket sets all four PublicAccessBlockConfiguration flags to true',
+  rationale:
+    'Bucket-level Block Public Access stops a later policy or ACL from exposing backups. checkov CKV_AWS_53-56 and ' +
+    'Guard S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED check the flags; cdk-nag AwsSolutions-S2 passes a missing block. ' +
+    'Here a missing block fails too.',
+  resourceTypes: ['AWS::S3::Bucket'],
+  check(ctx) {
+    const out = new ScenarioFindings(ctx);
+    for (const { resource, view } of resourcesOf(ctx, 'AWS::S3::Bucket')) {
+      const block = resource.resolved['PublicAccessBlockConfiguration'];
+      if (block === undefined) {
+        out.add(view, resource.logicalId, 'Properties.PublicAccessBlockConfiguration', 'bucket has no PublicAccessBlockConfiguration');
+        continue;
+      }
+      for (const flag of FLAGS) {
+        if (bool(at(block, flag)) !== true) {
+          out.add(view, resource.logicalId, `Properties.PublicAccessBlockConfiguration.${flag}`, `${flag} is not true`);
+        }
+      }
+    }
+    return out.list();
+  },
+};
+export default rule;

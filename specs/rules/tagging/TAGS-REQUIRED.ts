@@ -1,0 +1,31 @@
+import type { Rule } from '../types.ts';
+import { resourcesOf, ScenarioFindings } from '../helpers.ts';
+import { REQUIRED_TAGS, tagProperty, tagsOf } from './tags.ts';
+
+export const rule: Rule = {
+  id: 'TAGS-REQUIRED',
+  pack: 'generic',
+  severity: 'error',
+  title: `Every resource whose type takes tags carries non-empty ${REQUIRED_TAGS.join(', ')} tags`,
+  rationale:
+    'Tags drive cost allocation, ownership and access (ABAC). No static tool requires tag keys: checkov, cfn_nag, ' +
+    'Guard and cdk-nag have no tagging rule and cfn-lint E3024 only validates their format; Security Hub IAM.24, ' +
+    'Lambda.6 and SQS.2 check required keys only after deployment. Which types take tags comes from cfn-lint\'s ' +
+    'provider schemas (taggable-types.json).',
+  resourceTypes: [],
+  check(ctx) {
+    const out = new ScenarioFindings(ctx);
+    for (const { resource, view } of resourcesOf(ctx)) {
+      const spec = tagProperty(resource.type);
+      if (!spec) continue;
+      const tags = tagsOf(resource);
+      const missing = REQUIRED_TAGS.filter((k) => {
+        const tag = tags.find((t) => t.key === k);
+        return !tag || tag.value === undefined || tag.value === null || String(tag.value).trim() === '';
+      });
+      if (missing.length > 0) out.add(view, resource.logicalId, `Properties.${spec.property}`, `missing or empty tags: ${missing.join(', ')}`);
+    }
+    return out.list();
+  },
+};
+export default rule;

@@ -1,0 +1,33 @@
+// Which resource types take tags (table generated from cfn-lint's schemas by generate-taggable-types.ts) and
+// reading a resource's resolved tags in either shape.
+import type { Json } from '../../support/template.ts';
+import type { ResolvedResource } from '../../support/intrinsics.ts';
+import { isObject } from '../helpers.ts';
+import table from './taggable-types.json' with { type: 'json' };
+
+const TYPES = (table as { types: Record<string, string> }).types;
+
+export const REQUIRED_TAGS = ['Environment', 'Purpose', 'iac-rlhf-amazon'] as const;
+
+/** The tag property of a type and its shape, or undefined when the type takes no tags. */
+export function tagProperty(type: string): { property: string; shape: 'list' | 'map' } | undefined {
+  const entry = TYPES[type];
+  if (!entry) return undefined;
+  const [property, shape] = entry.split(':');
+  return { property: property!, shape: shape === 'map' ? 'map' : 'list' };
+}
+
+export interface Tag { key: string; value: Json | undefined; path: string; valuePath: string }
+
+/** The resolved tags of a resource, each with its property path. */
+export function tagsOf(resource: ResolvedResource): Tag[] {
+  const spec = tagProperty(resource.type);
+  if (!spec) return [];
+  const raw = resource.resolved[spec.property];
+  const base = `Properties.${spec.property}`;
+  if (Array.isArray(raw)) {
+    return raw.flatMap((t, i) => (isObject(t) && typeof t['Key'] === 'string' ? [{ key: t['Key'], value: t['Value'], path: `${base}[${i}]`, valuePath: `${base}[${i}].Value` }] : []));
+  }
+  if (isObject(raw)) return Object.entries(raw).map(([key, value]) => ({ key, value, path: `${base}.${key}`, valuePath: `${base}.${key}` }));
+  return [];
+}

