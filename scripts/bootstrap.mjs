@@ -2,7 +2,7 @@
 // Installs what the project needs on a fresh machine and does nothing on a second run.
 // It must run before node_modules exists, so it uses only Node's standard library.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, readdirSync, statSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,23 +47,68 @@ function stamped(stampFile, hash) {
   return existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === hash;
 }
 
-// npm: reinstall when the lock file changed since the last install.
-const npmHash = hashFiles(['package-lock.json']);
-const npmStamp = join(root, 'node_modules', '.bootstrap-stamp');
-if (!stamped(npmStamp, npmHash)) {
+// npm: install when node_modules is missing or does not match package-lock.json. npm records what it
+// installed in node_modules/.package-lock.json, so comparing the two needs no stamp of our own.
+function npmStale() {
+  const hidden = join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(hidden)) return true;
+  try {
+    const want = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages ?? {};
+    const have = JSON.parse(readFileSync(hidden, 'utf8')).packages ?? {};
+    return Object.entries(want).some(([path, meta]) => path !== '' && !meta.optional && have[path]?.version !== meta.version);
+  } catch {
+    return true;
+  }
+}
+if (npmStale()) {
   say('installing npm packages (npm ci)...');
   run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
-  writeFileSync(npmStamp, npmHash);
 }
 
 // Python: a venv with the pinned tools and the project's LocalStack extension.
+// localstack-core 4.14.0 uses Python 3.12 syntax (its metadata claims 3.10), so the venv needs >= 3.12
+// even where the machine's default python3 is older.
+const MIN_PYTHON = [3, 12];
 const venv = join(root, '.venv');
 const py = join(venv, 'bin', 'python');
+
+function pythonVersion(exe) {
+  const res = spawnSync(exe, ['-c', 'import sys; print(sys.version_info[0], sys.version_info[1])'], { encoding: 'utf8' });
+  if (res.status !== 0 || !res.stdout) return undefined;
+  return res.stdout.trim().split(' ').map(Number);
+}
+const recentEnough = (v) => !!v && (v[0] > MIN_PYTHON[0] || (v[0] === MIN_PYTHON[0] && v[1] >= MIN_PYTHON[1]));
+
+function findPython() {
+  const candidates = [];
+  if (process.env.PYTHON) candidates.push(process.env.PYTHON);
+  candidates.push('python3.13', 'python3.12', 'python3');
+  const pyenvRoot = process.env.PYENV_ROOT ?? join(process.env.HOME ?? '/root', '.pyenv');
+  const versions = join(pyenvRoot, 'versions');
+  if (existsSync(versions)) {
+    for (const v of readdirSync(versions).filter((n) => /^3\.\d+\.\d+$/.test(n)).sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))) {
+      candidates.push(join(versions, v, 'bin', 'python3'));
+    }
+  }
+  const tried = [];
+  for (const exe of candidates) {
+    const v = pythonVersion(exe);
+    if (recentEnough(v)) return exe;
+    if (v) tried.push(`${exe} (${v.join('.')})`);
+  }
+  say(`LocalStack 4.14 needs Python >= ${MIN_PYTHON.join('.')}; found only: ${tried.join(', ') || 'none'}. Set PYTHON=/path/to/python3.12 and run again.`);
+  process.exit(2);
+}
+
 const pyHash = hashFiles(['requirements.txt', 'scripts/localstack-ext']);
 const pyStamp = join(venv, '.bootstrap-stamp');
-if (!stamped(pyStamp, pyHash)) {
-  const base = process.env.PYTHON ?? 'python3';
+if (!stamped(pyStamp, pyHash) || !recentEnough(pythonVersion(py))) {
+  if (existsSync(py) && !recentEnough(pythonVersion(py))) {
+    say('recreating .venv: its Python is older than LocalStack 4.14 needs');
+    rmSync(venv, { recursive: true, force: true });
+  }
   if (!existsSync(py)) {
+    const base = findPython();
     say(`creating Python venv in .venv with ${base}...`);
     run(base, ['-m', 'venv', venv]);
   }

@@ -62,8 +62,9 @@ async function zipFiles(dir: string, zipPath: string, files: string[]): Promise<
   try {
     execFileSync('zip', ['-q', '-X', '-9', zipPath, ...files], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new Error(missing ? 'The `zip` command is required to package the Lambda (apt-get install zip)' : `zip failed: ${String(err)}`, { cause: err });
+    const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
+    const detail = e.stderr?.toString().trim().split('\n')[0] || e.message;
+    throw new Error(e.code === 'ENOENT' ? 'The `zip` command is required to package the Lambda (apt-get install zip)' : `zip failed: ${detail}`, { cause: err });
   }
 }
 

@@ -23,6 +23,7 @@ interface State {
   pid: number;
   endpoint: string;
   logFile: string;
+  dataDir?: string;
   startedAt: string;
 }
 
@@ -54,7 +55,13 @@ async function up(port: number): Promise<number> {
   const handle = await startLocalStack({ mode: 'host', port, persist: true, quiet: true });
   if (handle.pid === undefined || handle.logFile === undefined) throw new LocalStackError('host LocalStack did not report its pid');
   mkdirSync(STATE_DIR, { recursive: true });
-  const state: State = { pid: handle.pid, endpoint: handle.endpoint, logFile: handle.logFile, startedAt: new Date().toISOString() };
+  const state: State = {
+    pid: handle.pid,
+    endpoint: handle.endpoint,
+    logFile: handle.logFile,
+    dataDir: handle.dataDir,
+    startedAt: new Date().toISOString(),
+  };
   writeFileSync(STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
   process.stdout.write(
     `LocalStack running at ${handle.endpoint} (pid ${handle.pid}, log ${path.relative(process.cwd(), handle.logFile)})\n` +
@@ -86,6 +93,7 @@ async function down(): Promise<number> {
     return 0;
   }
   await stopProcessGroup(state.pid);
+  if (state.dataDir) rmSync(state.dataDir, { recursive: true, force: true });
   rmSync(STATE_FILE, { force: true });
   process.stdout.write(`LocalStack at ${state.endpoint} stopped\n`);
   return 0;

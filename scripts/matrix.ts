@@ -15,9 +15,10 @@ import { StackShapeError } from './lib/matrix/stack.ts';
 
 const USAGE = 'usage: npm run matrix -- <template.yaml|.json> [--format markdown|json] [--partition aws|aws-cn|aws-us-gov] [--param Name=Value]';
 
+class Unusable extends Error {}
+
 function unusable(message: string): never {
-  process.stderr.write(`matrix: ${message}\n`);
-  process.exit(2);
+  throw new Unusable(message);
 }
 
 async function main(): Promise<number> {
@@ -80,10 +81,18 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// exitCode, not process.exit(): a piped stdout is written asynchronously and exit() would cut it short.
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
+    if (error instanceof Unusable) {
+      process.stderr.write(`matrix: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
     process.stderr.write(`matrix: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(3);
+    process.exitCode = 3;
   },
 );

@@ -9,6 +9,7 @@ import { deployStack, DeployError } from './lib/deploy.ts';
 import { invokeBackup, readBackupMetrics, scheduledEvent } from './lib/invoke.ts';
 import { failAndExit, progressReporter } from './lib/cli.ts';
 import { generateDocuments, seedDocuments } from '../fixtures/documents/generate.ts';
+import { restoreDrill } from './lib/restore.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -21,11 +22,12 @@ const program = new Command()
   .description('Deploy the stack into an embedded LocalStack, back up fixture documents and print the report.')
   .option('--documents <n>', 'how many fixture documents to back up', positiveInt, 500)
   .option('--seed <n>', 'seed of the deterministic document generator', positiveInt, 1)
+  .option('--drill <n>', 'how many of the backed-up documents the closing restore drill restores and checks', positiveInt, 25)
   .option('--keep', 'leave LocalStack and the stack running and print how to reach them', false)
   .option('--no-progress', 'no progress bars')
   .showHelpAfterError('(run with --help for usage)');
 program.parse();
-const opts = program.opts<{ documents: number; seed: number; keep: boolean; progress: boolean }>();
+const opts = program.opts<{ documents: number; seed: number; drill: number; keep: boolean; progress: boolean }>();
 
 const fmtBytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
 const log = (message: string) => process.stderr.write(`[start] ${message}\n`);
@@ -93,8 +95,18 @@ try {
     `metrics            ${Object.entries(metrics).map(([k, v]) => `${k}=${v ?? 'none'}`).join(', ')}`,
   ];
   if (outcome.functionError) lines.push(`function error     ${JSON.stringify(outcome.payload)}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
   if (outcome.functionError || (counts?.failed ?? 1) > 0) exitCode = 1;
+
+  // A backup is only as good as its restore: restore a sample into a scratch bucket and check checksums.
+  if (summary.runDate && summary.manifestKey) {
+    const drill = await restoreDrill(target, { backupBucket, date: summary.runDate, sample: Math.min(opts.drill, counts?.copied ?? opts.drill) });
+    lines.push(
+      `restore drill      ${drill.restored} of ${drill.sampled} sampled documents restored and checksum-verified, ` +
+        `${drill.mismatched} mismatched, ${drill.missing} missing (${(drill.durationMs / 1000).toFixed(2)} s)`,
+    );
+    if (!drill.ok) exitCode = 1;
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
 
   if (opts.keep) {
     process.stdout.write(

@@ -246,7 +246,15 @@ async function copyDocument(ctx: RunContext, obj: ListedObject, targetKey: strin
 
   if (obj.size <= config.multipartThresholdBytes) {
     const out = await s3.send(
-      new CopyObjectCommand({ ...common, CopySource: copySource, CopySourceIfMatch: `"${obj.etag}"`, MetadataDirective: 'REPLACE' }),
+      // TaggingDirective REPLACE (with no tags): copying the source's tags would need s3:GetObjectTagging on the
+      // source and s3:PutObjectTagging on the backup, two permissions the role otherwise does without.
+      new CopyObjectCommand({
+        ...common,
+        CopySource: copySource,
+        CopySourceIfMatch: `"${obj.etag}"`,
+        MetadataDirective: 'REPLACE',
+        TaggingDirective: 'REPLACE',
+      }),
     );
     let checksum = checksumFrom(out.CopyObjectResult?.ChecksumSHA256, out.CopyObjectResult?.ChecksumType);
     checksum ??= await checksumOfTarget(ctx, targetKey);

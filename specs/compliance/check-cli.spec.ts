@@ -30,6 +30,9 @@ test.describe('npm run check', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/backup-stack\.yaml: clean; \d+ suppressed; \d+ rules checked/);
     expect(run.stdout).toContain('SUPPRESSED');
+    // Its own work (load, resolve every scenario, all rules, render), without Node/tsx start-up.
+    const ms = Number(/in (\d+) ms/.exec(run.stdout)?.[1]);
+    expect(ms).toBeLessThan(1000);
   });
 
   test('exits 1 on a bad fixture and lists rule id, logical id, path and message', () => {

@@ -1,7 +1,8 @@
 // The adapter around the core: event rejection before any work, the function error for incomplete
 // runs, and the bundled handler itself running under the Lambda's Node version against LocalStack.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -57,9 +58,17 @@ test.describe('handler', () => {
 });
 
 test.describe('bundle', () => {
-  test('builds a self-contained zip that runs the backup under Node 24', async ({ s3, target: t }, testInfo) => {
+  // Outside the work tree: other Playwright runs in the same tree wipe test-results/ when they start, and
+  // a bundle outside node_modules' reach proves it brings every dependency with it.
+  let scratch = '';
+  test.beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'backup-lambda-spec-'));
+  });
+  test.afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  test('builds a self-contained zip that runs the backup under Node 24', async ({ s3, target: t }) => {
     test.setTimeout(180_000);
-    const outDir = testInfo.outputPath('lambda');
+    const outDir = join(scratch, 'lambda');
     const bundle = await buildLambda({ outDir });
     expect(bundle.zipPath).toBe(join(outDir, 'backup-lambda.zip'));
     expect(bundle.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -68,11 +77,10 @@ test.describe('bundle', () => {
     const listing = execFileSync('unzip', ['-Z1', bundle.zipPath], { encoding: 'utf8' }).trim().split('\n').sort();
     expect(listing).toEqual(['index.mjs', 'index.mjs.map']);
     // Same code, same zip: the hash can address the deployed artifact.
-    expect((await buildLambda({ outDir: testInfo.outputPath('lambda-again') })).sha256).toBe(bundle.sha256);
+    expect((await buildLambda({ outDir: join(scratch, 'lambda-again') })).sha256).toBe(bundle.sha256);
 
     const node = existsSync(NODE24) ? NODE24 : process.execPath;
     const indexUrl = pathToFileURL(join(outDir, 'index.mjs')).href;
-    // Outside node_modules' reach, the bundle must bring every dependency with it.
     const runner = `
       const { handler } = await import(${JSON.stringify(indexUrl)});
       try {

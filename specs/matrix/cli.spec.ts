@@ -79,6 +79,7 @@ test('exit 2 with one clear line for unusable input', async () => {
     [[TEMPLATE, '--partition', 'aws-moon'], /--partition must be one of aws, aws-cn, aws-us-gov/],
     [[TEMPLATE, '--format', 'html'], /--format must be markdown or json/],
     [[TEMPLATE, '--colour'], /Unknown option '--colour'/],
+    [[TEMPLATE, '--param', 'NoSuchParameter=1'], /the template has no parameter NoSuchParameter/],
   ];
   for (const [args, message] of cases) {
     const run = matrix(...args);

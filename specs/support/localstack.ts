@@ -19,8 +19,9 @@ export interface LocalStackHandle {
   mode: LocalStackMode;
   region: string;
   logFile?: string;
-  /** Process id of the host-mode LocalStack (leader of its own process group). */
+  /** Host mode: process id of LocalStack (leader of its own process group) and its temporary data dir. */
   pid?: number;
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -249,7 +250,10 @@ async function startHost(opts: StartOptions): Promise<LocalStackHandle> {
     exited = signal ? `signal ${signal}` : `exit code ${code}`;
   });
 
-  const cleanup = () => killGroupNow(pid);
+  const cleanup = () => {
+    killGroupNow(pid);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -268,7 +272,7 @@ async function startHost(opts: StartOptions): Promise<LocalStackHandle> {
     await stop();
     throw err;
   }
-  return { endpoint, mode: 'host', region: DEFAULT_REGION, logFile, pid, stop };
+  return { endpoint, mode: 'host', region: DEFAULT_REGION, logFile, pid, dataDir, stop };
 }
 
 /** Ctrl-C, SIGTERM and failures must not leave a LocalStack (or its Lambda processes) behind. */

@@ -97,6 +97,8 @@ const NAME_PROPERTY: Record<string, string> = {
 };
 
 function parameterValues(template: Template, overrides: Record<string, string>): Record<string, string> {
+  const unknown = Object.keys(overrides).filter((name) => !(name in template.parameters));
+  if (unknown.length > 0) throw new ConcretiseError(`the template has no parameter ${unknown.join(', ')}`);
   const out: Record<string, string> = {};
   for (const [name, param] of Object.entries(template.parameters)) {
     if (overrides[name] !== undefined) out[name] = overrides[name]!;

@@ -308,44 +308,52 @@ class NodeProcessExecutor(RuntimeExecutor):
             self._invoke_logs = []
         if body and not body.endswith("\n"):
             body += "\n"
-        memory = self.function_version.config.memory_size
-        version = self.function_version.id.qualifier
+        metrics = {
+            "durationMs": round(duration_ms, 2),
+            "billedDurationMs": int(duration_ms) + 1,
+            "memorySizeMB": self.function_version.config.memory_size,
+            "maxMemoryUsedMB": max_memory or 0,
+        }
         logging_config = self.function_version.config.logging_config or {}
         if str(logging_config.get("LogFormat", "")).upper() == "JSON":
-            show_platform = str(logging_config.get("SystemLogLevel", "INFO")).upper() in ("DEBUG", "INFO")
-            lines = []
-            if show_platform:
-                lines.append({"time": _iso_now(), "type": "platform.start", "record": {"requestId": request_id, "version": version}})
-            head = "".join(json.dumps(x) + "\n" for x in lines)
-            tail_records = []
-            if status == "timeout":
-                tail_records.append({"time": _iso_now(), "type": "platform.timeout", "record": {"requestId": request_id, "message": f"Task timed out after {timeout:.2f} seconds"}})
-            if show_platform or status != "success":
-                tail_records.append({
-                    "time": _iso_now(),
-                    "type": "platform.report",
-                    "record": {
-                        "requestId": request_id,
-                        "metrics": {
-                            "durationMs": round(duration_ms, 2),
-                            "billedDurationMs": int(duration_ms) + 1,
-                            "memorySizeMB": memory,
-                            "maxMemoryUsedMB": max_memory or 0,
-                        },
-                        "status": status,
-                    },
-                })
-            return head + body + "".join(json.dumps(x) + "\n" for x in tail_records)
+            system_level = str(logging_config.get("SystemLogLevel", "INFO")).upper()
+            return self._json_platform_logs(request_id, body, status, metrics, system_level)
+        return self._text_platform_logs(request_id, body, status, timeout, metrics)
+
+    def _text_platform_logs(
+        self, request_id: str, body: str, status: str, timeout: int, metrics: dict
+    ) -> str:
+        version = self.function_version.id.qualifier
         lines = [f"START RequestId: {request_id} Version: {version}\n", body]
         if status == "timeout":
             lines.append(f"{_iso_now()} {request_id} Task timed out after {timeout:.2f} seconds\n")
         lines.append(f"END RequestId: {request_id}\n")
         lines.append(
-            f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-            f"Billed Duration: {int(duration_ms) + 1} ms\tMemory Size: {memory} MB\t"
-            f"Max Memory Used: {max_memory or 0} MB\t\n"
+            f"REPORT RequestId: {request_id}\tDuration: {metrics['durationMs']:.2f} ms\t"
+            f"Billed Duration: {metrics['billedDurationMs']} ms\t"
+            f"Memory Size: {metrics['memorySizeMB']} MB\t"
+            f"Max Memory Used: {metrics['maxMemoryUsedMB']} MB\t\n"
         )
         return "".join(lines)
+
+    def _json_platform_logs(
+        self, request_id: str, body: str, status: str, metrics: dict, system_level: str
+    ) -> str:
+        """JSON format: platform records are INFO, so SystemLogLevel WARN/ERROR hides them unless the
+        invoke failed."""
+        verbose = system_level in ("DEBUG", "INFO")
+        version = self.function_version.id.qualifier
+        head, tail = [], []
+        if verbose:
+            head.append({"type": "platform.start", "record": {"requestId": request_id, "version": version}})
+        # A timeout shows as the report's status ("timeout"), as in AWS's JSON platform logs.
+        if verbose or status != "success":
+            record = {"requestId": request_id, "metrics": metrics, "status": status}
+            tail.append({"type": "platform.report", "record": record})
+        render = lambda records: "".join(  # noqa: E731 - two call sites, one line each
+            json.dumps({"time": _iso_now(), **r}) + "\n" for r in records
+        )
+        return render(head) + body + render(tail)
 
     # -- addressing (the runtime talks to LocalStack over loopback) ----------------------------
 

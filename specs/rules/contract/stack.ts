@@ -78,11 +78,6 @@ export function pointsAt(view: TemplateView, value: unknown, ...types: string[])
   return targetOf(view, value as never, types);
 }
 
-/** Names of the functions in this view that `value` is a Ref/GetAtt Arn of. */
-export function isOwnFunction(view: TemplateView, value: unknown): boolean {
-  return pointsAt(view, value, T.fn) !== undefined || view.resources.some((r) => r.type === T.fn && isRefTo(view, value as never, r.logicalId));
-}
-
 /** True when `value` is the full ARN of a KMS key of this stack (GetAtt Arn, or the same ARN built with Sub). */
 export function isStackKeyArn(view: TemplateView, value: unknown): ResolvedResource | undefined {
   if (typeof value !== 'string') return undefined;
@@ -100,6 +95,8 @@ export function describeKeyValue(view: TemplateView, value: unknown): string {
   if (typeof value !== 'string') return 'the key cannot be resolved';
   if (/alias\/aws\//.test(value)) return `${value} is an AWS managed key`;
   if (/alias\//.test(value)) return `${value} is an alias, not the key ARN (an alias can be repointed)`;
+  const alias = view.resources.find((r) => r.type === T.alias && isRefTo(view, value as never, r.logicalId));
+  if (alias) return `!Ref ${alias.logicalId} is an alias, not the key ARN (an alias can be repointed)`;
   const keyRef = view.resources.find((r) => r.type === T.key && isRefTo(view, value as never, r.logicalId));
   if (keyRef) return `${value} is the key id of ${keyRef.logicalId}; use its full ARN (!GetAtt ${keyRef.logicalId}.Arn)`;
   return `${value} is not a KMS key of this stack`;

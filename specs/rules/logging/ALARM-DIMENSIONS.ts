@@ -31,7 +31,7 @@ export const rule: Rule = {
         if (value === undefined) continue;
         if (!targetOf(view, value, [type], attrs)) {
           const path = resource.resolved['Metrics'] !== undefined ? 'Properties.Metrics' : 'Properties.Dimensions';
-          out.add(view, resource.logicalId, path, `dimension ${name} ${JSON.stringify(value)} is not ${attrs.map((a) => (a === 'Ref' ? '!Ref' : `!GetAtt .${a}`)).join(' or ')} of a ${type} of this stack`);
+          out.add(view, resource.logicalId, path, `dimension ${name} ${JSON.stringify(value)} is not ${attrs.map((a) => (a === 'Ref' ? '!Ref' : `!GetAtt .${a}`)).join(' or ')} of a resource of type ${type} in this stack`);
         }
       }
     }
