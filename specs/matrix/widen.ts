@@ -153,7 +153,8 @@ export function widenings(template: Template): Widening[] {
         } else if (principal['Service'] !== undefined) {
           add('added-principal', 'Principal.Service += ssm (an unrelated service)', (_all, s) => {
             const p = s['Principal'] as JsonObject;
-            p['Service'] = [...list(p['Service']), { 'Fn::Sub': 'ssm.${AWS::URLSuffix}' }];
+            // Global service principals are spelled `<service>.amazonaws.com` in every partition.
+            p['Service'] = [...list(p['Service']), 'ssm.amazonaws.com'];
           });
         }
       }

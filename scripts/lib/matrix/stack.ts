@@ -46,7 +46,7 @@ export interface Sample {
   role: { name: string; arn: string };
   rule: { name: string; arn: string };
   namespace: string;
-  /** A service principal as the template spells them: `events` -> `events.amazonaws.com[.cn]`; `{region}` is filled. */
+  /** A service principal as AWS spells it: `events` -> `events.amazonaws.com`; `logs.{region}` -> `logs.<region>.<URL suffix>`. */
   service(name: string): string;
   /** ARNs in this account and region for things the stack does not own (another key, queue, ...). */
   arn(service: string, rest: string, opts?: { account?: string; region?: string }): string;
@@ -163,7 +163,10 @@ export function discoverStack(concrete: Concrete): BackupStack {
     role: { name: phys(role.logicalId).ref, arn: attr(role.logicalId, 'Arn') },
     rule: { name: phys(rule.logicalId).ref, arn: attr(rule.logicalId, 'Arn') },
     namespace: str(env['METRICS_NAMESPACE'], 'DocumentBackup'),
-    service: (name) => `${name.replace('{region}', region)}.${urlSuffix}`,
+    // Global service principals are `<service>.amazonaws.com` in every partition (AWS standardised them;
+    // `lambda.amazonaws.com.cn` is rejected in China). Regional ones such as `logs.<region>` follow the
+    // partition's URL suffix.
+    service: (name) => `${name.replace('{region}', region)}.${name.includes('{region}') ? urlSuffix : 'amazonaws.com'}`,
     arn: (service, rest, opts = {}) =>
       `arn:${partition}:${service}:${service === 'iam' || service === 's3' ? '' : (opts.region ?? region)}:${service === 's3' ? '' : (opts.account ?? accountId)}:${rest}`,
   };
