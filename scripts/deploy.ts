@@ -1,38 +1,21 @@
 // `npm run deploy -- --environment dev --bucket-name NAME --source-bucket NAME [--endpoint URL] [--stack-name NAME]`
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { deployStack, DeployError, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
 import { DEFAULT_REGION } from '../specs/support/aws.ts';
-import { progressReporter, failAndExit } from './lib/cli.ts';
+import { bucketNameArg, endpointUrlArg, failAndExit, progressReporter } from './lib/cli.ts';
 
-const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
-const SOURCE_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-function bucketName(pattern: RegExp) {
-  return (value: string) => {
-    if (!pattern.test(value)) throw new InvalidArgumentError(`"${value}" is not a valid S3 bucket name`);
-    return value;
-  };
-}
-
-function endpointUrl(value: string) {
-  try {
-    const url = new URL(value);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
-    return value.replace(/\/$/, '');
-  } catch {
-    throw new InvalidArgumentError(`"${value}" is not an http(s) URL`);
-  }
-}
+// The backup bucket has no dots (TLS virtual-host addressing); the source may be any valid name.
+const BACKUP_BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 const program = new Command()
   .name('npm run deploy --')
   .description('Package the backup Lambda, upload it and create or update the stack through a change set.')
   .addOption(new Option('--environment <env>', 'deployment environment').choices(ENVIRONMENTS).makeOptionMandatory())
-  .requiredOption('--bucket-name <name>', 'name of the backup bucket to create', bucketName(BUCKET))
-  .requiredOption('--source-bucket <name>', 'existing bucket whose documents are backed up', bucketName(SOURCE_BUCKET))
+  .requiredOption('--bucket-name <name>', 'name of the backup bucket to create', bucketNameArg(BACKUP_BUCKET))
+  .requiredOption('--source-bucket <name>', 'existing bucket whose documents are backed up', bucketNameArg())
   .option('--source-prefix <prefix>', 'key prefix inside the source bucket (ends with /)', '')
   .option('--stack-name <name>', 'stack name (default: document-backup-<environment>)')
-  .option('--endpoint <url>', 'LocalStack (or other) endpoint; default: real AWS with the default credential chain', endpointUrl)
+  .option('--endpoint <url>', 'LocalStack (or other) endpoint; default: real AWS with the default credential chain', endpointUrlArg)
   .option('--region <region>', 'AWS region', process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? DEFAULT_REGION)
   .option('--artifact-bucket <name>', 'bucket for the Lambda package (created when missing)')
   .option('--alarm-email <address>', 'e-mail subscribed to the alarm topic')

@@ -8,7 +8,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DEFAULT_REGION, clientConfig, type AwsTarget } from '../specs/support/aws.ts';
 import { describeConnectionError } from './lib/deploy.ts';
-import { failAndExit, progressReporter } from './lib/cli.ts';
+import { bucketNameArg, endpointUrlArg, failAndExit, progressReporter, wholeNumberArg } from './lib/cli.ts';
 import {
   assertRunDate,
   DEFAULT_CONCURRENCY,
@@ -20,12 +20,7 @@ import {
   type BackupLocation,
 } from './lib/restore.ts';
 
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-const bucketName = (value: string) => {
-  if (!BUCKET.test(value)) throw new InvalidArgumentError(`"${value}" is not a valid S3 bucket name`);
-  return value;
-};
+const bucketName = bucketNameArg();
 const runDate = (value: string) => {
   try {
     assertRunDate(value);
@@ -34,20 +29,8 @@ const runDate = (value: string) => {
   }
   return value;
 };
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError(`"${value}" is not a whole number from 1 to 1000`);
-  return n;
-};
-const endpointUrl = (value: string) => {
-  try {
-    const url = new URL(value);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
-    return value.replace(/\/$/, '');
-  } catch {
-    throw new InvalidArgumentError(`"${value}" is not an http(s) URL`);
-  }
-};
+const positiveInt = wholeNumberArg(1, 1000);
+const endpointUrl = endpointUrlArg;
 
 const program = new Command()
   .name('npm run restore --')

@@ -1,21 +1,17 @@
 // The main job (`npm start`): embedded LocalStack up, stack deployed, fixture documents seeded, the backup
 // invoked through the Lambda API, a report printed, LocalStack down (unless --keep).
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { S3Client } from '@aws-sdk/client-s3';
 import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
 import { clientConfig, DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
 import { createBucket, uniqueName } from '../specs/support/stack.ts';
 import { deployStack, DeployError } from './lib/deploy.ts';
 import { invokeBackup, readBackupMetrics, scheduledEvent } from './lib/invoke.ts';
-import { failAndExit, progressReporter } from './lib/cli.ts';
+import { failAndExit, progressReporter, wholeNumberArg } from './lib/cli.ts';
 import { generateDocuments, seedDocuments } from '../fixtures/documents/generate.ts';
 import { restoreDrill } from './lib/restore.ts';
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
-  return n;
-}
+const positiveInt = wholeNumberArg(1);
 
 const program = new Command()
   .name('npm start --')

@@ -153,6 +153,24 @@ interface RunContext {
   config: BackupConfig;
   request: BackupRequest;
   runId: string;
+  /**
+   * Performance (issue #7): true when backups/<run date>/ held no object when the run started. Then no
+   * document can already be backed up for this date, and the per-document target HEAD (one of three
+   * requests per document) is skipped. Only an object written after the check could be missed, i.e. by
+   * an overlapping run for the same date; that costs a redundant copy of the same bytes, never a lost
+   * backup. Any doubt (the check fails) means false: HEAD as before.
+   */
+  targetPrefixWasEmpty: boolean;
+}
+
+/** One ListObjectsV2 with MaxKeys 1: is backups/<run date>/ empty? Errors answer "no" (the safe side). */
+async function prefixIsEmpty(s3: S3Client, bucket: string, prefix: string): Promise<boolean> {
+  try {
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
+    return (out.KeyCount ?? out.Contents?.length ?? 0) === 0;
+  } catch {
+    return false;
+  }
 }
 
 function checksumFrom(value: string | undefined, type: string | undefined): ManifestChecksum | undefined {
@@ -188,6 +206,7 @@ async function decide(ctx: RunContext, obj: ListedObject, targetKey: string): Pr
       },
     };
   }
+  if (ctx.targetPrefixWasEmpty) return { copy: true };
   const existing = await headTarget(ctx, targetKey);
   if (existing && existing.Metadata?.[BACKUP_METADATA.sourceEtag] === obj.etag) {
     const versionId = existing.Metadata?.[BACKUP_METADATA.sourceVersionId];
@@ -328,7 +347,9 @@ export async function runBackup(deps: BackupDeps, config: BackupConfig, request:
   const clock = deps.clock ?? (() => new Date());
   const started = clock();
   const runId = (deps.newRunId ?? newRunId)(started);
-  const ctx: RunContext = { deps, config, request, runId };
+  const ctx: RunContext = { deps, config, request, runId, targetPrefixWasEmpty: await prefixIsEmpty(deps.s3, config.backupBucket, targetPrefix(request.runDate)) };
+  // A manual event may override the window for one run (load runs and benchmarks); see events.ts.
+  const copyConcurrency = request.concurrency ?? config.copyConcurrency;
   const { logger } = deps;
   const manifest = new ManifestWriter(deps.s3, {
     bucket: config.backupBucket,
@@ -348,6 +369,8 @@ export async function runBackup(deps: BackupDeps, config: BackupConfig, request:
     runDate: request.runDate,
     trigger: request.trigger,
     dryRun: request.dryRun,
+    copyConcurrency,
+    targetPrefixWasEmpty: ctx.targetPrefixWasEmpty,
     source: `s3://${config.sourceBucket}/${request.prefix}`,
     target: `s3://${config.backupBucket}/${targetPrefix(request.runDate)}`,
   });
@@ -374,7 +397,7 @@ export async function runBackup(deps: BackupDeps, config: BackupConfig, request:
       }
       // The window: never more than COPY_CONCURRENCY documents in flight, and the listing is only
       // pulled when a slot frees up, so memory does not grow with the document count.
-      while (inFlight.size >= config.copyConcurrency) await Promise.race(inFlight);
+      while (inFlight.size >= copyConcurrency) await Promise.race(inFlight);
       counts.listed++;
       bytesListed += obj.size;
       const task: Promise<void> = processDocument(ctx, obj)

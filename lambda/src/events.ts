@@ -10,6 +10,11 @@ export interface BackupRequest {
   /** Full key prefix to list; always starts with SOURCE_PREFIX. */
   prefix: string;
   dryRun: boolean;
+  /**
+   * Manual events only: documents in flight for this run instead of COPY_CONCURRENCY (load runs and
+   * benchmarks sweep it without redeploying; the stack's configured value stays the default).
+   */
+  concurrency?: number;
 }
 
 const isoDate = z
@@ -38,6 +43,8 @@ export const ManualEventSchema = z.strictObject({
     .refine((p) => Buffer.byteLength(p) <= S3_LIMITS.maxKeyBytes, 'must be at most 1024 bytes')
     .optional(),
   dryRun: z.boolean().optional(),
+  // Same bounds as COPY_CONCURRENCY (config.ts).
+  concurrency: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').optional(),
 });
 
 export type ScheduledEvent = z.infer<typeof ScheduledEventSchema>;
@@ -69,7 +76,7 @@ export function parseBackupEvent(event: unknown, opts: { sourcePrefix: string; n
   const parsed = ManualEventSchema.safeParse(event);
   if (!parsed.success) {
     throw new InvalidEventError(
-      `Invalid manual event (expected {"date"?: "YYYY-MM-DD", "prefix"?: string, "dryRun"?: boolean}): ${summarize(parsed.error)}`,
+      `Invalid manual event (expected {"date"?: "YYYY-MM-DD", "prefix"?: string, "dryRun"?: boolean, "concurrency"?: 1-1000}): ${summarize(parsed.error)}`,
       { cause: parsed.error },
     );
   }
@@ -77,5 +84,7 @@ export function parseBackupEvent(event: unknown, opts: { sourcePrefix: string; n
   if (!prefix.startsWith(opts.sourcePrefix)) {
     throw new InvalidEventError(`Invalid manual event: prefix ${JSON.stringify(prefix)} is outside SOURCE_PREFIX ${JSON.stringify(opts.sourcePrefix)}`);
   }
-  return { trigger: 'manual', runDate: parsed.data.date ?? utcDate(opts.now), prefix, dryRun: parsed.data.dryRun ?? false };
+  const request: BackupRequest = { trigger: 'manual', runDate: parsed.data.date ?? utcDate(opts.now), prefix, dryRun: parsed.data.dryRun ?? false };
+  if (parsed.data.concurrency !== undefined) request.concurrency = parsed.data.concurrency;
+  return request;
 }

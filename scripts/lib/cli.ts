@@ -1,6 +1,7 @@
 // Shared CLI plumbing: one-line errors with the right exit code, and a progress bar that stays quiet
 // when output is not a terminal (CI logs get a line per phase instead).
 import cliProgress from 'cli-progress';
+import { InvalidArgumentError } from 'commander';
 
 export function failAndExit(message: string, code: number): never {
   process.stderr.write(`error: ${message}\n`);
@@ -48,5 +49,37 @@ export function progressReporter(enabled: boolean, label: string): ProgressRepor
       bar?.stop();
       bar = undefined;
     },
+  };
+}
+
+// Argument parsers for commander: a bad value becomes one line naming it.
+export const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export function bucketNameArg(pattern: RegExp = S3_BUCKET_NAME) {
+  return (value: string): string => {
+    if (!pattern.test(value)) throw new InvalidArgumentError(`"${value}" is not a valid S3 bucket name`);
+    return value;
+  };
+}
+
+export function endpointUrlArg(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    return value.replace(/\/$/, '');
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not an http(s) URL`);
+  }
+}
+
+export function wholeNumberArg(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER ? `"${value}" is not a whole number of at least ${min}` : `"${value}" is not a whole number from ${min} to ${max}`,
+      );
+    }
+    return n;
   };
 }
