@@ -23,7 +23,7 @@ export default defineConfig({
     {
       name: 'integration',
       testDir: 'specs',
-      testMatch: ['lambda/**/*.spec.ts', 'integration/**/*.spec.ts'],
+      testMatch: ['lambda/**/*.spec.ts', 'integration/**/*.spec.ts', 'reliability/**/*.spec.ts'],
       timeout: 300_000,
     },
   ],

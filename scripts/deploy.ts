@@ -1,4 +1,5 @@
 // `npm run deploy -- --environment dev --bucket-name NAME --source-bucket NAME [--endpoint URL] [--stack-name NAME]`
+import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { deployStack, DeployError, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
 import { DEFAULT_REGION } from '../specs/support/aws.ts';
@@ -39,6 +40,14 @@ const opts = program.opts<{
 }>();
 
 if (opts.sourcePrefix && !opts.sourcePrefix.endsWith('/')) failAndExit(`--source-prefix must end with "/" (got "${opts.sourcePrefix}")`, 2);
+// Checked before any work: a template that cannot be read must not leave a Lambda package uploaded behind it.
+if (opts.template) {
+  try {
+    if (!statSync(opts.template).isFile()) failAndExit(`--template ${opts.template} is not a file`, 2);
+  } catch (error) {
+    failAndExit(`--template ${opts.template}: cannot read the template (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`, 2);
+  }
+}
 
 const progress = progressReporter(opts.progress, 'deploy');
 try {

@@ -125,7 +125,9 @@ async function main(argv: string[]): Promise<number> {
     program.parse(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      // 'commander.help' without --help: no command was given (commander's help went to the muted stderr).
+      if (error.code === 'commander.help') failAndExit('no command given: use up, status or down (see --help)', 2);
       failAndExit(`${error.message.replace(/^error:\s*/, '').split('\n')[0]} (see --help)`, 2);
     }
     throw error;

@@ -157,8 +157,9 @@ interface RunContext {
    * Performance (issue #7): true when backups/<run date>/ held no object when the run started. Then no
    * document can already be backed up for this date, and the per-document target HEAD (one of three
    * requests per document) is skipped. Only an object written after the check could be missed, i.e. by
-   * an overlapping run for the same date; that costs a redundant copy of the same bytes, never a lost
-   * backup. Any doubt (the check fails) means false: HEAD as before.
+   * an overlapping run for the same date; the conditional copy (writeCondition) turns that into a 412 and
+   * the other run's backup is recorded, so not even a redundant version is written. Any doubt (the check
+   * fails) means false: HEAD as before.
    */
   targetPrefixWasEmpty: boolean;
 }
@@ -189,7 +190,12 @@ async function headTarget(ctx: RunContext, targetKey: string): Promise<HeadObjec
   }
 }
 
-type Decision = { entry: ManifestEntry } | { copy: true };
+/**
+ * What the run expects at the backup key when it copies: nothing there yet, or the stale backup (by its
+ * ETag) that this copy replaces. The copy is conditional on it (see writeCondition).
+ */
+type Expected = { absent: true } | { etag: string };
+type Decision = { entry: ManifestEntry } | { copy: true; expected: Expected };
 
 async function decide(ctx: RunContext, obj: ListedObject, targetKey: string): Promise<Decision> {
   if (Buffer.byteLength(targetKey) > S3_LIMITS.maxKeyBytes) {
@@ -206,7 +212,7 @@ async function decide(ctx: RunContext, obj: ListedObject, targetKey: string): Pr
       },
     };
   }
-  if (ctx.targetPrefixWasEmpty) return { copy: true };
+  if (ctx.targetPrefixWasEmpty) return { copy: true, expected: { absent: true } };
   const existing = await headTarget(ctx, targetKey);
   if (existing && existing.Metadata?.[BACKUP_METADATA.sourceEtag] === obj.etag) {
     const versionId = existing.Metadata?.[BACKUP_METADATA.sourceVersionId];
@@ -223,14 +229,64 @@ async function decide(ctx: RunContext, obj: ListedObject, targetKey: string): Pr
       },
     };
   }
-  return { copy: true };
+  return { copy: true, expected: existing?.ETag ? { etag: existing.ETag } : { absent: true } };
 }
+
+/**
+ * Reliability (issue #6): the backup write is conditional on what decide() saw. Two runs for the same
+ * date at once (an async retry overlapping a manual run, say) both find a document's backup missing (or
+ * skip the HEAD, see targetPrefixWasEmpty) and would both copy it: two versions of every document. With
+ * If-None-Match: * (nothing there yet) or If-Match: <stale backup's ETag>, only the first write lands;
+ * the other gets 412 (or 409 ConditionalRequestConflict when S3 sees the race mid-write) and records the
+ * backup that won instead (backedUpMeanwhile). The same check makes an SDK retry after a lost response
+ * safe: the retry finds this run's own copy rather than writing a second version.
+ */
+const writeCondition = (expected: Expected) => ('etag' in expected ? { IfMatch: expected.etag } : { IfNoneMatch: '*' });
+
+const isWriteConflict = (err: unknown) => {
+  const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return status === 412 || status === 409;
+};
 
 const optionalChecksum = (checksum: ManifestChecksum | undefined) => (checksum ? { checksum } : {});
 /** The backup object's own version, recorded so a restore reads exactly what this run wrote. */
 const targetVersion = (versionId: string | undefined) => (versionId && versionId !== 'null' ? { targetVersionId: versionId } : {});
 
-async function copyDocument(ctx: RunContext, obj: ListedObject, targetKey: string): Promise<ManifestEntry> {
+async function copyDocument(ctx: RunContext, obj: ListedObject, targetKey: string, expected: Expected): Promise<ManifestEntry> {
+  try {
+    return await copyBytes(ctx, obj, targetKey, expected);
+  } catch (err) {
+    if (!isWriteConflict(err)) throw err;
+    return backedUpMeanwhile(ctx, obj, targetKey, err);
+  }
+}
+
+/**
+ * After a 412/409: if the backup key now holds exactly the listed source version, the document is backed
+ * up (by this run, when a retried request's first attempt landed, else by a concurrent run) and the entry
+ * records that object. Anything else, e.g. the source changed since the listing (CopySourceIfMatch also
+ * answers 412), stays the failure it was.
+ */
+async function backedUpMeanwhile(ctx: RunContext, obj: ListedObject, targetKey: string, conflict: unknown): Promise<ManifestEntry> {
+  const existing = await headTarget(ctx, targetKey);
+  if (!existing || existing.Metadata?.[BACKUP_METADATA.sourceEtag] !== obj.etag) throw conflict;
+  const ours = existing.Metadata?.[BACKUP_METADATA.runId] === ctx.runId;
+  const versionId = existing.Metadata?.[BACKUP_METADATA.sourceVersionId];
+  ctx.deps.logger.info('backup written meanwhile', { runId: ctx.runId, key: obj.key, targetKey, by: ours ? 'this run' : existing.Metadata?.[BACKUP_METADATA.runId] });
+  return {
+    key: obj.key,
+    targetKey,
+    size: obj.size,
+    sourceEtag: obj.etag,
+    ...(versionId ? { sourceVersionId: versionId } : {}),
+    ...targetVersion(existing.VersionId),
+    status: ours ? 'copied' : 'unchanged',
+    ...(ours ? { method: obj.size <= ctx.config.multipartThresholdBytes ? ('copy' as const) : ('multipart' as const) } : {}),
+    ...optionalChecksum(checksumFrom(existing.ChecksumSHA256, existing.ChecksumType)),
+  };
+}
+
+async function copyBytes(ctx: RunContext, obj: ListedObject, targetKey: string, expected: Expected): Promise<ManifestEntry> {
   const { s3 } = ctx.deps;
   const { config } = ctx;
   // IfMatch pins the listed version: a document rewritten since the listing fails with 412 here (and is
@@ -273,6 +329,7 @@ async function copyDocument(ctx: RunContext, obj: ListedObject, targetKey: strin
         CopySourceIfMatch: `"${obj.etag}"`,
         MetadataDirective: 'REPLACE',
         TaggingDirective: 'REPLACE',
+        ...writeCondition(expected),
       }),
     );
     let checksum = checksumFrom(out.CopyObjectResult?.ChecksumSHA256, out.CopyObjectResult?.ChecksumType);
@@ -303,7 +360,13 @@ async function copyDocument(ctx: RunContext, obj: ListedObject, targetKey: strin
       return { PartNumber: r.part, ETag: out.CopyPartResult?.ETag, ChecksumSHA256: out.CopyPartResult?.ChecksumSHA256 };
     });
     const done = await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: config.backupBucket, Key: targetKey, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: config.backupBucket,
+        Key: targetKey,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+        ...writeCondition(expected),
+      }),
     );
     let checksum = checksumFrom(done.ChecksumSHA256, done.ChecksumType);
     checksum ??= await checksumOfTarget(ctx, targetKey);
@@ -330,7 +393,7 @@ async function processDocument(ctx: RunContext, obj: ListedObject): Promise<Outc
     const decision = await decide(ctx, obj, targetKey);
     if ('entry' in decision) return { entry: decision.entry };
     if (ctx.request.dryRun) return { wouldCopy: true, obj };
-    return { entry: await copyDocument(ctx, obj, targetKey) };
+    return { entry: await copyDocument(ctx, obj, targetKey, decision.expected) };
   } catch (err) {
     // Retries are the SDK's job (throttling, 5xx); what reaches here is permanent for this run.
     return { entry: { key: obj.key, targetKey, size: obj.size, sourceEtag: obj.etag, status: 'failed', error: describeError(err) } };

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { z } from 'zod';
 import { describeError, ManifestWriteError } from './errors.ts';
@@ -146,12 +146,13 @@ export class ManifestWriter {
     } else {
       manifest = { ...summary, entries: [...this.inline].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) };
     }
+    const body = JSON.stringify(manifest, null, 2);
     try {
       await this.s3.send(
         new PutObjectCommand({
           Bucket: this.opts.bucket,
           Key: this.key,
-          Body: JSON.stringify(manifest, null, 2),
+          Body: body,
           ContentType: 'application/json',
           // A run id is unique per run, so an existing object means something else wrote here: never
           // replace a finished manifest.
@@ -160,9 +161,24 @@ export class ManifestWriter {
         }),
       );
     } catch (err) {
-      throw new ManifestWriteError(`writing manifest s3://${this.opts.bucket}/${this.key} failed: ${describeError(err).message}`, { cause: err });
+      // Reliability (issue #6): when the connection drops after S3 stored the manifest, the SDK retries and
+      // the retry's If-None-Match fails with 412 against this very manifest. Only a byte-identical object
+      // counts as written; anything else stays a failure.
+      if (!(describeError(err).httpStatus === 412 && (await this.holds(body)))) {
+        throw new ManifestWriteError(`writing manifest s3://${this.opts.bucket}/${this.key} failed: ${describeError(err).message}`, { cause: err });
+      }
     }
     return manifest;
+  }
+
+  /** Does the manifest key already hold exactly `body`? Any error answers no (the safe side). */
+  private async holds(body: string): Promise<boolean> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.key }));
+      return (await out.Body?.transformToString()) === body;
+    } catch {
+      return false;
+    }
   }
 
   /** Stops a spill upload without writing a summary (the run is being abandoned). */

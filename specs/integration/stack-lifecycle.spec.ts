@@ -1,6 +1,8 @@
 // Parameter updates and deletion of a stack of its own (the shared `stack` fixture must stay unchanged).
 import { GetBucketLifecycleConfigurationCommand, HeadBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { test, expect } from '../fixtures.ts';
@@ -24,8 +26,9 @@ test.describe('stack lifecycle', () => {
     own = await deployTestStack(target, { prefix: 'dbs-lc' });
   });
 
-  for (const environment of ['prod', 'staging'] as const) {
+  for (const [previous, environment] of [['dev', 'prod'], ['prod', 'staging']] as const) {
     test(`a parameter update to Environment=${environment} succeeds and yields its settings`, async ({ target, s3, cloudwatch }) => {
+      const before = await physicalIdsOf(target, own.stackName);
       const result = await deployStack({
         target,
         environment,
@@ -46,11 +49,38 @@ test.describe('stack lifecycle', () => {
       expect(fn.MemorySize).toBe(want.memory);
       expect(fn.Timeout).toBe(want.timeout);
       expect(fn.Environment?.Variables?.['ENVIRONMENT']).toBe(environment);
+      // Names that contain the environment are create-only: CloudFormation replaced these resources.
+      expect(result.outputs['BackupLambdaName']).toBe(`${own.stackName}-backup-${environment}`);
+      expect(fn.KMSKeyArn).toBe(result.outputs['KMSKeyArn']);
+      expect(fn.LoggingConfig?.LogGroup).toBe(result.outputs['BackupLogGroupName']);
+      expect((await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: result.outputs['BackupLambdaName'] }))).ReservedConcurrentExecutions).toBe(2);
+      expect((await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: result.outputs['BackupLambdaName'] }))).MaximumRetryAttempts).toBe(2);
+      await expect(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: before['BackupFunction'] }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
       lambda.destroy();
 
+      const events = new EventBridgeClient(clientConfig(target));
+      expect(result.outputs['EventBridgeRuleName']).toBe(`${own.stackName}-daily-${environment}`);
+      const targets = await events.send(new ListTargetsByRuleCommand({ Rule: result.outputs['EventBridgeRuleName'] }));
+      expect(targets.Targets?.map((t) => t.Arn)).toEqual([result.outputs['BackupLambdaArn']]);
+      await expect(events.send(new DescribeRuleCommand({ Name: `${own.stackName}-daily-${previous}` }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      events.destroy();
+
+      const kms = new KMSClient(clientConfig(target));
+      expect(result.outputs['KMSKeyAlias']).toBe(`alias/${own.stackName}-backup-${environment}`);
+      expect((await kms.send(new DescribeKeyCommand({ KeyId: result.outputs['KMSKeyAlias'] }))).KeyMetadata?.Arn).toBe(result.outputs['KMSKeyArn']);
+      await expect(kms.send(new DescribeKeyCommand({ KeyId: `alias/${own.stackName}-backup-${previous}` }))).rejects.toMatchObject({ name: 'NotFoundException' });
+      kms.destroy();
+
       const logs = new CloudWatchLogsClient(clientConfig(target));
+      expect(result.outputs['BackupLogGroupName']).toBe(`/aws/lambda/${own.stackName}-backup-${environment}`);
       const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: result.outputs['BackupLogGroupName'] }));
-      expect(groups.logGroups?.find((g) => g.logGroupName === result.outputs['BackupLogGroupName'])?.retentionInDays).toBe(want.logRetention);
+      const group = groups.logGroups?.find((g) => g.logGroupName === result.outputs['BackupLogGroupName']);
+      expect(group?.retentionInDays).toBe(want.logRetention);
+      expect(group?.kmsKeyId).toBe(result.outputs['KMSKeyArn']);
+      // DeletionPolicy/UpdateReplacePolicy Retain: the previous environment's log group is kept as it was.
+      const oldName = `/aws/lambda/${own.stackName}-backup-${previous}`;
+      const old = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: oldName }))).logGroups?.find((g) => g.logGroupName === oldName);
+      expect(old?.retentionInDays).toBe(EXPECTED[previous].logRetention);
       logs.destroy();
 
       const ids = await physicalIdsOf(target, own.stackName);

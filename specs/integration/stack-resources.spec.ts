@@ -13,7 +13,8 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { DescribeKeyCommand, GetKeyRotationStatusCommand, ListAliasesCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
-import { GetFunctionCommand, LambdaClient, ListTagsCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, GetFunctionConcurrencyCommand, LambdaClient, ListTagsCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand } from '@aws-sdk/client-lambda';
+import { GetTopicAttributesCommand, ListTagsForResourceCommand as ListTopicTags, SNSClient } from '@aws-sdk/client-sns';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, ListTagsForResourceCommand as ListLogTags } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, ListTagsForResourceCommand as ListRuleTags } from '@aws-sdk/client-eventbridge';
 import { DescribeAlarmsCommand, ListTagsForResourceCommand as ListAlarmTags } from '@aws-sdk/client-cloudwatch';
@@ -154,6 +155,9 @@ test.describe('deployed stack', () => {
     expect(c.LoggingConfig?.LogGroup).toBe(stack.outputs['BackupLogGroupName']);
     const invokeConfig = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: stack.outputs['BackupLambdaName'] }));
     expect(invokeConfig.MaximumRetryAttempts).toBe(2);
+    expect(invokeConfig.MaximumEventAgeInSeconds).toBe(21600);
+    const concurrency = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: stack.outputs['BackupLambdaName'] }));
+    expect(concurrency.ReservedConcurrentExecutions).toBe(2);
     const policy = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: stack.outputs['BackupLambdaName'] }))).Policy ?? '{}');
     const grant = policy.Statement[0];
     expect(grant.Principal.Service).toBe('events.amazonaws.com');
@@ -212,6 +216,17 @@ test.describe('deployed stack', () => {
     expect(alarm('DurationAlarm')).toMatchObject({ MetricName: 'Duration', Statistic: 'Maximum', Threshold: 480000 });
     expect(alarm('NoSuccessfulBackupAlarm')).toMatchObject({ MetricName: 'BackupSucceeded', TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold' });
     expect(alarm('DeadLetterQueueNotEmptyAlarm')).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 });
+  });
+
+  test('alarm topic is encrypted with the stack key and tagged', async ({ stack, target }) => {
+    const sns = new SNSClient(clientConfig(target));
+    const TopicArn = stack.outputs['AlarmTopicArn']!;
+    const { Attributes } = await sns.send(new GetTopicAttributesCommand({ TopicArn }));
+    expect(Attributes?.['KmsMasterKeyId']).toBe(stack.outputs['KMSKeyArn']);
+    const tags = toMap((await sns.send(new ListTopicTags({ ResourceArn: TopicArn }))).Tags);
+    expectRequiredTags(tags, stack.environment);
+    expect(tags['Purpose']).toBe('document-backup-alarms');
+    sns.destroy();
   });
 
   test('every taggable resource carries Environment, Purpose and iac-rlhf-amazon, read back through its service', async ({ stack, target, s3, cloudwatch }) => {

@@ -111,7 +111,12 @@ function parseYaml(text: string, source: string): unknown {
   if (unknownTag) {
     throw new TemplateLoadError(`${source}: unknown YAML tag: ${unknownTag.message.split('\n')[0]}`);
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias bomb ("billion laughs") or a broken alias surfaces only here, as a plain ReferenceError.
+    throw new TemplateLoadError(`${source}: not usable YAML: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
 }
 
 function normalise(raw: unknown, source: string, format: 'yaml' | 'json'): Template {

@@ -110,6 +110,11 @@ class NodeProcessExecutor(RuntimeExecutor):
         runtime = self.function_version.config.runtime
         code_dir = str(self.function_version.config.code.get_unzipped_code_location())
         env = {k: str(v) for k, v in env_vars.items()}
+        # LocalStack points AWS_ENDPOINT_URL at itself; a value the function's own environment sets (e.g.
+        # a fault-injection proxy in front of LocalStack) wins, as any function variable does on AWS.
+        own = self.function_version.config.environment or {}
+        if own.get("AWS_ENDPOINT_URL"):
+            env["AWS_ENDPOINT_URL"] = str(own["AWS_ENDPOINT_URL"])
         env.update(
             {
                 "LAMBDA_TASK_ROOT": code_dir,
@@ -258,7 +263,9 @@ class NodeProcessExecutor(RuntimeExecutor):
                 reply = {"type": "timeout"}
             except (OSError, AttributeError):
                 reply = {"type": "exit", "code": self._proc.poll() if self._proc else -1}
+            peak = self._peak_memory_mb()  # before _to_result may replace a timed-out process
             result, status, max_memory = self._to_result(request_id, reply, timeout)
+            max_memory = peak or max_memory
 
         duration_ms = (time.monotonic() - started) * 1000
         return InvocationResult(
@@ -298,6 +305,25 @@ class NodeProcessExecutor(RuntimeExecutor):
             "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status {reply.get('code')}",
         }
         return InvocationResult(request_id, json.dumps(error).encode(), True, None), "error", None
+
+    def _peak_memory_mb(self) -> int | None:
+        """Peak resident memory of the handler process (VmHWM), what AWS reports as Max Memory Used.
+
+        Like AWS's figure it covers the execution environment's life so far, not just this invoke.
+        None where /proc is not available; the runner's own RSS reading is used then.
+        """
+        proc = self._proc
+        if proc is None:
+            return None
+        try:
+            with open(f"/proc/{proc.pid}/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        kib = int(line.split()[1])
+                        return max(1, -(-kib // 1024))  # MB, rounded up
+        except (OSError, ValueError, IndexError):
+            pass
+        return None
 
     def _framed_logs(
         self, request_id: str, duration_ms: float, status: str, timeout: int, max_memory: int | None

@@ -25,18 +25,41 @@ class NodeProcessExecutorPlugin(RuntimeExecutorPlugin):
         return NodeProcessExecutor
 
 
-@hooks.on_infra_start()
+# Before every other start hook: EAGER_SERVICE_LOADING builds each service's dispatch table from the
+# provider's bound methods at load time, so API patches (lambda_kms_key) must be in place by then.
+@hooks.on_infra_start(priority=100)
 def apply_patches() -> None:
     """Apply the CloudFormation/Lambda parity patches before any request is served.
 
     LOCALSTACK_EXT_DISABLE=cfn_s3_bucket,cfn_logs,... leaves named patches out, to show that a spec
     fails without its patch (and to compare against stock 4.14 when debugging).
     """
-    from localstack_backup_ext import cfn_logs, cfn_s3_bucket, cfn_tags, lambda_logging
+    from localstack_backup_ext import (
+        cfn_lambda,
+        cfn_logs,
+        cfn_replacement,
+        cfn_s3_bucket,
+        cfn_sns_topic,
+        cfn_tags,
+        lambda_kms_key,
+        lambda_logging,
+    )
 
     disabled = {n.strip() for n in os.environ.get("LOCALSTACK_EXT_DISABLE", "").split(",") if n.strip()}
     applied = []
-    for module in (cfn_s3_bucket, cfn_logs, cfn_tags, lambda_logging):
+    # Order matters where two patches wrap the same function (LambdaFunctionProvider.update: cfn_tags,
+    # then lambda_kms_key and cfn_lambda, which build their patches when applied and so chain).
+    modules = (
+        cfn_s3_bucket,
+        cfn_logs,
+        cfn_tags,
+        lambda_logging,
+        cfn_replacement,
+        lambda_kms_key,
+        cfn_lambda,
+        cfn_sns_topic,
+    )
+    for module in modules:
         name = module.__name__.rsplit(".", 1)[-1]
         if name not in disabled:
             module.PATCHES.apply()

