@@ -1,7 +1,7 @@
 // Bundles the backup Lambda into one ESM file and zips it for CloudFormation/Lambda.
 // `npm run build:lambda` prints the zip size; deploy scripts import buildLambda().
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,10 +23,23 @@ export interface LambdaBundle {
 }
 
 export async function buildLambda(options: { outDir?: string } = {}): Promise<LambdaBundle> {
-  const outDir = options.outDir ?? LAMBDA_OUT_DIR;
+  const finalDir = options.outDir ?? LAMBDA_OUT_DIR;
+  // Build in a private directory next to the output and rename the results into place: two deploys
+  // building at once (parallel test runs) must never read each other's half-written zip.
+  await mkdir(dirname(finalDir), { recursive: true });
+  const outDir = await mkdtemp(`${finalDir}.build-`);
+  try {
+    const built = await buildInto(outDir);
+    await mkdir(finalDir, { recursive: true });
+    for (const name of ['index.mjs', 'index.mjs.map', 'backup-lambda.zip']) await rename(join(outDir, name), join(finalDir, name));
+    return { ...built, zipPath: join(finalDir, 'backup-lambda.zip') };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+async function buildInto(outDir: string): Promise<LambdaBundle> {
   const zipPath = join(outDir, 'backup-lambda.zip');
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
   await build({
     entryPoints: [LAMBDA_ENTRY],
     outfile: join(outDir, 'index.mjs'),

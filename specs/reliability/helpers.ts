@@ -155,7 +155,7 @@ export function transientS3Faults(total = 0.1, slowdowns = 5): FaultRule[] {
   return [
     // SlowDown is capped: every one makes the adaptive client cut its send rate by 30 %, and early in a run
     // (before it has measured its rate) that can slow it to a crawl. 25 SlowDowns stretch this 500-document
-    // run from ~12 s to ~40 s; the cap keeps the throttling path exercised without paying for that.
+    // run from ~12-15 s to ~40 s; the cap keeps the throttling path exercised without paying for that.
     { name: 'slowdown', match: { service: 's3' }, fault: { kind: 'slowdown' }, rate: total * 0.2, limit: slowdowns },
     { name: 'internal', match: { service: 's3' }, fault: { kind: 'internal' }, rate: internal },
     { name: 'reset', match: { service: 's3' }, fault: { kind: 'reset' }, rate: reset },
