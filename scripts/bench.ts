@@ -13,7 +13,7 @@ import { startLocalStack, type LocalStackHandle } from '../specs/support/localst
 import { DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
 import { createBucket, uniqueName } from '../specs/support/stack.ts';
 import { DeployError } from './lib/deploy.ts';
-import { failAndExit, progressReporter } from './lib/cli.ts';
+import { failAndExit, progressReporter, usageErrorsExit2 } from './lib/cli.ts';
 import { deployLoadStack, loadAverage, machineInfo, measureBackup, REPORTS_DIR, seedDocumentSet, type BackupRun, type LoadStack, type SeededSet } from './lib/load.ts';
 import { copyLoop, type CopyLoopResult } from './lib/bench/limit.ts';
 import { awsSync, ensureS5cmd, s5cmdCopy, type PeerRun } from './lib/bench/peers.ts';
@@ -44,8 +44,8 @@ const program = new Command()
   .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(',')}`, (v: string) => v.split(',') as Section[], [...SECTIONS])
   .option('--endpoint <url>', 'use this LocalStack instead of starting one (default: LOCALSTACK_ENDPOINT, else embedded)')
   .option('--no-progress', 'no progress bars')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  .showHelpAfterError('(run with --help for usage)');
+usageErrorsExit2(program);
 program.parse();
 const opts = program.opts<{
   documents: number; full: boolean; json: boolean; checkRuns: number; limitConcurrency: number[]; lambdaConcurrency: number[];

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { deployStack, DeployError, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
 import { DEFAULT_REGION } from '../specs/support/aws.ts';
-import { bucketNameArg, endpointUrlArg, failAndExit, progressReporter } from './lib/cli.ts';
+import { bucketNameArg, endpointUrlArg, failAndExit, progressReporter, usageErrorsExit2 } from './lib/cli.ts';
 
 // The backup bucket has no dots (TLS virtual-host addressing); the source may be any valid name.
 const BACKUP_BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -23,6 +23,7 @@ const program = new Command()
   .option('--template <path>', 'template to deploy (default: the canonical template)')
   .option('--no-progress', 'no progress bar')
   .showHelpAfterError('(run with --help for usage)');
+usageErrorsExit2(program);
 
 program.parse();
 const opts = program.opts<{

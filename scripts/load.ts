@@ -9,7 +9,7 @@ import { relative } from 'node:path';
 import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
 import { DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
 import { DeployError, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
-import { failAndExit, progressReporter } from './lib/cli.ts';
+import { failAndExit, progressReporter, usageErrorsExit2 } from './lib/cli.ts';
 import { countErrors, deployLoadStack, loadAverage, machineInfo, measureBackup, memoryLine, seedDocumentSet, writeLoadReport, type LoadReport } from './lib/load.ts';
 
 function positiveInt(value: string): number {
@@ -47,8 +47,8 @@ const program = new Command()
   .option('--environment <env>', `stack environment (${ENVIRONMENTS.join(', ')}): picks the template's timeout and COPY_CONCURRENCY`, 'dev')
   .option('--json', 'print the report as one JSON line on stdout', false)
   .option('--no-progress', 'no progress bars')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  .showHelpAfterError('(run with --help for usage)');
+usageErrorsExit2(program);
 program.parse();
 const opts = program.opts<{
   documents: number; size: [number, number]; concurrency?: number; seed: number; endpoint?: string; environment: string; json: boolean; progress: boolean;

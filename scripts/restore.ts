@@ -2,13 +2,13 @@
 //    [--stack-name NAME | --backup-bucket NAME] [--endpoint URL] [--region R] [--json]`
 // Exit 0: everything restored (or verified) and matching; 1: a document mismatched, missing or failed,
 // or the date's backup is incomplete; 2: bad input (arguments, unknown stack, no manifest, unreachable endpoint).
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DEFAULT_REGION, clientConfig, type AwsTarget } from '../specs/support/aws.ts';
 import { describeConnectionError } from './lib/deploy.ts';
-import { bucketNameArg, endpointUrlArg, failAndExit, progressReporter, wholeNumberArg } from './lib/cli.ts';
+import { bucketNameArg, endpointUrlArg, failAndExit, progressReporter, usageErrorsExit2, wholeNumberArg } from './lib/cli.ts';
 import {
   assertRunDate,
   DEFAULT_CONCURRENCY,
@@ -48,11 +48,8 @@ const program = new Command()
   .option('--concurrency <n>', 'documents in flight', positiveInt, DEFAULT_CONCURRENCY)
   .option('--json', 'print the full report as JSON on stdout', false)
   .option('--no-progress', 'no progress bar')
-  .showHelpAfterError('(run with --help for usage)')
-  // Commander exits 1 on a usage error; bad input is exit 2 here.
-  .exitOverride((err: CommanderError) => {
-    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2);
-  });
+  .showHelpAfterError('(run with --help for usage)');
+usageErrorsExit2(program);
 
 program.parse();
 const opts = program.opts<{

@@ -7,7 +7,7 @@ import { clientConfig, DEFAULT_REGION, type AwsTarget } from '../specs/support/a
 import { createBucket, uniqueName } from '../specs/support/stack.ts';
 import { deployStack, DeployError } from './lib/deploy.ts';
 import { invokeBackup, readBackupMetrics, scheduledEvent } from './lib/invoke.ts';
-import { failAndExit, progressReporter, wholeNumberArg } from './lib/cli.ts';
+import { failAndExit, progressReporter, wholeNumberArg, usageErrorsExit2 } from './lib/cli.ts';
 import { generateDocuments, seedDocuments } from '../fixtures/documents/generate.ts';
 import { restoreDrill } from './lib/restore.ts';
 
@@ -22,6 +22,7 @@ const program = new Command()
   .option('--keep', 'leave LocalStack and the stack running and print how to reach them', false)
   .option('--no-progress', 'no progress bars')
   .showHelpAfterError('(run with --help for usage)');
+usageErrorsExit2(program);
 program.parse();
 const opts = program.opts<{ documents: number; seed: number; drill: number; keep: boolean; progress: boolean }>();
 

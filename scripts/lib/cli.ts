@@ -1,7 +1,7 @@
 // Shared CLI plumbing: one-line errors with the right exit code, and a progress bar that stays quiet
 // when output is not a terminal (CI logs get a line per phase instead).
 import cliProgress from 'cli-progress';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command, type CommanderError } from 'commander';
 
 export function failAndExit(message: string, code: number): never {
   process.stderr.write(`error: ${message}\n`);
@@ -82,4 +82,11 @@ export function wholeNumberArg(min: number, max = Number.MAX_SAFE_INTEGER) {
     }
     return n;
   };
+}
+
+/** Usage errors (unknown option, bad or missing argument) exit 2, like every other unusable input; help exits 0. */
+export function usageErrorsExit2<T extends Command>(program: T): T {
+  return program.exitOverride((err: CommanderError) => {
+    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2);
+  }) as T;
 }

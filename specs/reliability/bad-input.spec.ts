@@ -80,10 +80,10 @@ const CLI_CASES: CliCase[] = [
   { name: 'check: an unknown flag', script: 'check', args: () => [CANONICAL, '--strict'], code: 2, message: /unknown option '--strict'/ },
   { name: 'check: an unknown --format', script: 'check', args: () => [CANONICAL, '--format', 'xml'], code: 2, message: /'xml' is invalid/ },
   // deploy
-  { name: 'deploy: no options', script: 'deploy', args: () => [], code: 1, message: /required option '--environment <env>' not specified/ },
-  { name: 'deploy: an unknown environment', script: 'deploy', args: () => ['--environment', 'qa', '--bucket-name', 'b-1', '--source-bucket', 's-1'], code: 1, message: /argument 'qa' is invalid\. Allowed choices are dev, staging, prod/ },
-  { name: 'deploy: an invalid bucket name', script: 'deploy', args: () => ['--environment', 'dev', '--bucket-name', 'Bad_Name', '--source-bucket', 's-1'], code: 1, message: /"Bad_Name" is not a valid S3 bucket name/ },
-  { name: 'deploy: an endpoint that is not a URL', script: 'deploy', args: () => ['--environment', 'dev', '--bucket-name', 'b-1', '--source-bucket', 's-1', '--endpoint', 'localhost:4566'], code: 1, message: /"localhost:4566" is not an http\(s\) URL/ },
+  { name: 'deploy: no options', script: 'deploy', args: () => [], code: 2, message: /required option '--environment <env>' not specified/ },
+  { name: 'deploy: an unknown environment', script: 'deploy', args: () => ['--environment', 'qa', '--bucket-name', 'b-1', '--source-bucket', 's-1'], code: 2, message: /argument 'qa' is invalid\. Allowed choices are dev, staging, prod/ },
+  { name: 'deploy: an invalid bucket name', script: 'deploy', args: () => ['--environment', 'dev', '--bucket-name', 'Bad_Name', '--source-bucket', 's-1'], code: 2, message: /"Bad_Name" is not a valid S3 bucket name/ },
+  { name: 'deploy: an endpoint that is not a URL', script: 'deploy', args: () => ['--environment', 'dev', '--bucket-name', 'b-1', '--source-bucket', 's-1', '--endpoint', 'localhost:4566'], code: 2, message: /"localhost:4566" is not an http\(s\) URL/ },
   { name: 'deploy: a source prefix without "/"', script: 'deploy', args: () => ['--environment', 'dev', '--bucket-name', 'b-1', '--source-bucket', 's-1', '--source-prefix', 'docs'], code: 2, message: /--source-prefix must end with "\/"/ },
   { name: 'deploy: a --template that cannot be read (nothing uploaded first)', script: 'deploy', args: ({ endpoint }) => ['--environment', 'dev', '--bucket-name', 'b-1', '--source-bucket', 's-1', '--endpoint', endpoint, '--artifact-bucket', 'reliability-never-created', '--template', join(dir, 'missing.yaml'), '--no-progress'], code: 2, message: /--template .*missing\.yaml: cannot read the template \(ENOENT\)/ },
   { name: 'deploy: an unreachable endpoint', script: 'deploy', args: () => ['--environment', 'dev', '--bucket-name', 'b-1', '--source-bucket', 's-1', '--endpoint', UNREACHABLE, '--no-progress'], code: 1, message: /cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); start LocalStack/ },
@@ -109,8 +109,8 @@ const CLI_CASES: CliCase[] = [
   { name: 'localstack: an unknown command', script: 'localstack', args: () => ['restart'], code: 2, message: /unknown command 'restart'/ },
   { name: 'localstack: a port out of range', script: 'localstack', args: () => ['up', '--port', '99999'], code: 2, message: /--port 99999 is not a port number/ },
   // start
-  { name: 'start: --documents that is not a number', script: 'start', args: () => ['--documents', 'many'], code: 1, message: /"many" is not a whole number of at least 1/ },
-  { name: 'start: an unknown option', script: 'start', args: () => ['--fast'], code: 1, message: /unknown option '--fast'/ },
+  { name: 'start: --documents that is not a number', script: 'start', args: () => ['--documents', 'many'], code: 2, message: /"many" is not a whole number of at least 1/ },
+  { name: 'start: an unknown option', script: 'start', args: () => ['--fast'], code: 2, message: /unknown option '--fast'/ },
 ];
 
 interface CliRun {
