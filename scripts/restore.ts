@@ -105,7 +105,7 @@ try {
   if (connection) failAndExit(connection, 2);
   const name = (error as Error).name;
   if (name === 'AccessDenied' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403) {
-    failAndExit(`access denied: ${(error as Error).message}; see docs/restore.md for the permissions a restorer needs`, 2);
+    failAndExit(`access denied: ${(error as Error).message}; see "Who restores" in README.md for the permissions a restorer needs`, 2);
   }
   failAndExit(`${name}: ${(error as Error).message}`, 1);
 } finally {

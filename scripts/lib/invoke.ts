@@ -12,6 +12,8 @@ export interface InvokeOutcome {
   payload: Record<string, unknown>;
   functionError?: string;
   statusCode: number;
+  /** Lambda's request id, to find the invocation's REPORT line in its log group. */
+  requestId?: string;
   /** Wall-clock time of the Invoke call as seen by the caller. */
   elapsedMs: number;
 }
@@ -53,6 +55,7 @@ export async function invokeBackup(target: AwsTarget, functionName: string, even
       payload,
       statusCode: out.StatusCode ?? 0,
       elapsedMs: performance.now() - started,
+      ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}),
       ...(out.FunctionError ? { functionError: out.FunctionError } : {}),
     };
   } finally {

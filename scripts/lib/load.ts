@@ -6,9 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client, type _Object } from '@aws-sdk/client-s3';
-import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { invokeBackup } from './invoke.ts';
 import { clientConfig, type AwsTarget } from '../../specs/support/aws.ts';
 import { createBucket, uniqueName } from '../../specs/support/stack.ts';
 import { generateDocuments, seedDocuments, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
@@ -130,41 +131,6 @@ export async function seedDocumentSet(
 }
 
 // ---------------------------------------------------------------- invoke
-
-export interface InvokeMeasure {
-  requestId?: string;
-  payload: Record<string, unknown>;
-  functionError?: string;
-  elapsedMs: number;
-}
-
-/** RequestResponse invoke through the Lambda API, keeping the request id to find the REPORT line. */
-export async function invokeFunction(target: AwsTarget, functionName: string, event: unknown): Promise<InvokeMeasure> {
-  const lambda = new LambdaClient({
-    ...clientConfig(target),
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ requestTimeout: 16 * 60 * 1000, connectionTimeout: 10_000 }),
-  });
-  const started = performance.now();
-  try {
-    const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) }));
-    const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
-    let payload: Record<string, unknown>;
-    try {
-      payload = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      payload = { raw: text };
-    }
-    return {
-      payload,
-      elapsedMs: performance.now() - started,
-      ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}),
-      ...(out.FunctionError ? { functionError: out.FunctionError } : {}),
-    };
-  } finally {
-    lambda.destroy();
-  }
-}
 
 export interface PlatformReport {
   durationMs?: number;
@@ -356,7 +322,7 @@ export async function measureBackup(
   if (opts.concurrency !== undefined) event.concurrency = opts.concurrency;
   const watch = watchHandlerMemory(stack.functionName);
   const since = Date.now();
-  const outcome = await invokeFunction(stack.target, stack.functionName, event);
+  const outcome = await invokeBackup(stack.target, stack.functionName, event);
   const memory: BackupRun['memory'] = watch.stop();
   const report = outcome.requestId ? await readPlatformReport(stack.target, stack.logGroupName, outcome.requestId, since, 2000) : undefined;
   if (report?.maxMemoryUsedMB !== undefined) memory.reportMaxMemoryUsedMB = report.maxMemoryUsedMB;

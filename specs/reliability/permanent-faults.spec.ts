@@ -66,7 +66,7 @@ test.describe('permanent faults on K documents', () => {
   });
 
   test('deployed function through the faults (AWS_ENDPOINT_URL): K failed in the function error, manifest and metrics; the re-run copies K', async ({ ownStack, target, s3, cloudwatch, faults, localstack }) => {
-    test.skip(localstack.mode === 'container', 'the function runs inside the LocalStack container and cannot reach a faults on the host loopback');
+    test.skip(localstack.mode === 'container', 'the function runs inside the LocalStack container and cannot reach a proxy on the host loopback');
     const fn = ownStack.outputs['BackupLambdaName']!;
     const namespace = uniqueNamespace();
     await configureFunction(target, fn, { variables: { AWS_ENDPOINT_URL: faults.endpoint, METRICS_NAMESPACE: namespace } });
