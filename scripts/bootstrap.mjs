@@ -102,7 +102,9 @@ function findPython() {
 
 const pyHash = hashFiles(['requirements.txt', 'scripts/localstack-ext']);
 const pyStamp = join(venv, '.bootstrap-stamp');
-if (!stamped(pyStamp, pyHash) || !recentEnough(pythonVersion(py))) {
+// The stamp is written only after a venv with a recent-enough Python was filled, so a matching stamp
+// needs no second look (spawning Python costs more than everything else this script does).
+if (!stamped(pyStamp, pyHash)) {
   if (existsSync(py) && !recentEnough(pythonVersion(py))) {
     say('recreating .venv: its Python is older than LocalStack 4.14 needs');
     rmSync(venv, { recursive: true, force: true });

@@ -1,20 +1,8 @@
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum, type StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { describeError } from './errors.ts';
 
-// The one place metric names live: the handler publishes them, the template's alarms and dashboards
-// reference them, and the specs query them. Change a name here and everything follows.
-export const METRICS_NAMESPACE = 'DocumentBackup';
-export const ENVIRONMENT_DIMENSION = 'Environment';
-
-export const METRIC = {
-  DocumentsCopied: 'DocumentsCopied',
-  DocumentsUnchanged: 'DocumentsUnchanged',
-  DocumentsFailed: 'DocumentsFailed',
-  BytesCopied: 'BytesCopied',
-  RunDuration: 'RunDuration',
-  /** 1 when the run is complete with no failed document, else 0; alarm on < 1 (or missing data). */
-  BackupSucceeded: 'BackupSucceeded',
-} as const;
+export { METRICS_NAMESPACE, ENVIRONMENT_DIMENSION, METRIC } from './metric-names.ts';
+import { ENVIRONMENT_DIMENSION, METRIC } from './metric-names.ts';
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 

@@ -114,7 +114,12 @@ export function scenarioValue(view: TemplateView, parameter = 'Environment'): st
 export class ScenarioFindings {
   private readonly byPlace = new Map<string, { logicalId: string; path: string; messages: string[]; labels: string[] }>();
 
-  constructor(private readonly ctx: RuleContext) {}
+  private readonly ctx: RuleContext;
+
+  // Plain fields, not parameter properties: `npm run check` runs on Node's own type stripping.
+  constructor(ctx: RuleContext) {
+    this.ctx = ctx;
+  }
 
   add(view: TemplateView | undefined, logicalId: string, path: string, message: string): void {
     const key = `${logicalId}|${path}`;

@@ -93,10 +93,13 @@ const ARN_SHAPE: Record<string, (ref: string) => string> = {
 export class Resolver {
   private readonly nameAliases: Array<[string, string]> = [];
 
-  constructor(
-    private readonly template: Template,
-    readonly scenario: Scenario,
-  ) {
+  private readonly template: Template;
+  readonly scenario: Scenario;
+
+  // Plain fields, not parameter properties: `npm run check` runs on Node's own type stripping.
+  constructor(template: Template, scenario: Scenario) {
+    this.template = template;
+    this.scenario = scenario;
     // Learn the physical names this scenario gives to named resources, longest first so a name that
     // contains another is replaced whole.
     for (const resource of Object.values(template.resources)) {

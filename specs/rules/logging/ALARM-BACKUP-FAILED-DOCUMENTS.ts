@@ -1,7 +1,7 @@
 import type { Rule } from '../types.ts';
 import { ScenarioFindings, scenarioValue } from '../helpers.ts';
 import { backupFunction } from '../contract/stack.ts';
-import { ENVIRONMENT_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../../lambda/src/metrics.ts';
+import { ENVIRONMENT_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../../lambda/src/metric-names.ts';
 import { breachesAt, checkRequiredAlarm, dimensionProblem } from './alarms.ts';
 
 export const rule: Rule = {
@@ -11,7 +11,7 @@ export const rule: Rule = {
   title: `An alarm on ${METRICS_NAMESPACE} ${METRIC.DocumentsFailed} for this environment fires on the first failed document and notifies`,
   rationale:
     'A run that copies most documents but fails some ends without a Lambda error; only the function\'s own metric ' +
-    'tells. The names come from lambda/src/metrics.ts, the module the function publishes with, so a renamed metric ' +
+    'tells. The names come from lambda/src/metric-names.ts, the module the function publishes with, so a renamed metric ' +
     'breaks this rule instead of silently orphaning the alarm. No known tool checks custom-metric alarms.',
   resourceTypes: ['AWS::CloudWatch::Alarm'],
   check(ctx) {

@@ -1,7 +1,7 @@
 import type { Rule } from '../types.ts';
 import { num, ScenarioFindings, scenarioValue } from '../helpers.ts';
 import { backupFunction } from '../contract/stack.ts';
-import { ENVIRONMENT_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../../lambda/src/metrics.ts';
+import { ENVIRONMENT_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../../lambda/src/metric-names.ts';
 import { breachesAt, breachWindowSeconds, checkRequiredAlarm, dimensionProblem } from './alarms.ts';
 
 const HOUR = 3600;
