@@ -2,47 +2,19 @@
 // A host-mode LocalStack (project venv + extension) that outlives this command, for running scripts and
 // specs against (LOCALSTACK_ENDPOINT=...). Its pid, endpoint and log live in .localstack/state.json.
 // Exit codes: 0 done, 1 `status` found none running, 2 could not do what was asked.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { forgetState, recordState, runningState } from './lib/localstack-state.ts';
 import {
-  PROJECT_ROOT,
   LocalStackError,
-  processAlive,
   startLocalStack,
   stopProcessGroup,
   waitForHealth,
 } from '../specs/support/localstack.ts';
 import { failAndExit } from './lib/cli.ts';
 
-const STATE_DIR = path.join(PROJECT_ROOT, '.localstack');
-const STATE_FILE = path.join(STATE_DIR, 'state.json');
 const DEFAULT_PORT = 4566;
-
-interface State {
-  pid: number;
-  endpoint: string;
-  logFile: string;
-  dataDir?: string;
-  startedAt: string;
-}
-
-function readState(): State | undefined {
-  if (!existsSync(STATE_FILE)) return undefined;
-  try {
-    return JSON.parse(readFileSync(STATE_FILE, 'utf8')) as State;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The recorded instance if its process still runs; a stale record is removed. */
-function runningState(): State | undefined {
-  const state = readState();
-  if (state && processAlive(state.pid)) return state;
-  rmSync(STATE_FILE, { force: true });
-  return undefined;
-}
 
 const exportHint = (endpoint: string) => `export LOCALSTACK_ENDPOINT=${endpoint}`;
 
@@ -53,18 +25,9 @@ async function up(port: number): Promise<number> {
     return 0;
   }
   const handle = await startLocalStack({ mode: 'host', port, persist: true, quiet: true });
-  if (handle.pid === undefined || handle.logFile === undefined) throw new LocalStackError('host LocalStack did not report its pid');
-  mkdirSync(STATE_DIR, { recursive: true });
-  const state: State = {
-    pid: handle.pid,
-    endpoint: handle.endpoint,
-    logFile: handle.logFile,
-    dataDir: handle.dataDir,
-    startedAt: new Date().toISOString(),
-  };
-  writeFileSync(STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
+  const state = recordState(handle);
   process.stdout.write(
-    `LocalStack running at ${handle.endpoint} (pid ${handle.pid}, log ${path.relative(process.cwd(), handle.logFile)})\n` +
+    `LocalStack running at ${handle.endpoint} (pid ${state.pid}, log ${path.relative(process.cwd(), state.logFile)})\n` +
       `${exportHint(handle.endpoint)}\n`,
   );
   return 0;
@@ -94,7 +57,7 @@ async function down(): Promise<number> {
   }
   await stopProcessGroup(state.pid);
   if (state.dataDir) rmSync(state.dataDir, { recursive: true, force: true });
-  rmSync(STATE_FILE, { force: true });
+  forgetState();
   process.stdout.write(`LocalStack at ${state.endpoint} stopped\n`);
   return 0;
 }

@@ -10,6 +10,7 @@ import { invokeBackup, readBackupMetrics, scheduledEvent } from './lib/invoke.ts
 import { failAndExit, progressReporter, wholeNumberArg, usageErrorsExit2 } from './lib/cli.ts';
 import { generateDocuments, seedDocuments } from '../fixtures/documents/generate.ts';
 import { restoreDrill } from './lib/restore.ts';
+import { recordState } from './lib/localstack-state.ts';
 
 const positiveInt = wholeNumberArg(1);
 
@@ -34,6 +35,8 @@ let exitCode = 0;
 try {
   log('starting LocalStack...');
   localstack = await startLocalStack({ persist: opts.keep });
+  // Kept instances are recorded like `npm run localstack -- up`, so `npm run localstack -- down` stops them.
+  if (opts.keep && localstack.mode === 'host') recordState(localstack);
   const target: AwsTarget = { endpoint: localstack.endpoint, region: DEFAULT_REGION };
   log(`LocalStack (${localstack.mode}) at ${localstack.endpoint}`);
 
@@ -111,7 +114,7 @@ try {
         '',
         'LocalStack and the stack keep running (--keep):',
         `  export LOCALSTACK_ENDPOINT=${localstack.endpoint}`,
-        `  aws --endpoint-url ${localstack.endpoint} s3 ls s3://${backupBucket}/ --recursive   # credentials: test/test`,
+        `  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test .venv/bin/aws --endpoint-url ${localstack.endpoint} s3 ls s3://${backupBucket}/ --recursive`,
         `  npm run localstack -- down   # when done`,
         '',
       ].join('\n'),
