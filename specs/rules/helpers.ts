@@ -227,6 +227,15 @@ const POLICY_RESOURCES = ['AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::I
 export const IDENTITY_POLICY_TYPES = [...INLINE_POLICY_OWNERS, ...POLICY_RESOURCES];
 
 /** Identity policies of a view: inline `Policies` of roles/users/groups and the standalone policy types. */
+/** Every Allow statement of every identity policy in the view, with the policy it belongs to. */
+export function identityAllowStatements(view: TemplateView): Array<{ policy: PolicyDocumentRef; statement: JsonObject; path: string }> {
+  return identityPolicies(view).flatMap((policy) =>
+    statementsOf(policy.document, policy.path)
+      .filter(({ statement }) => isAllow(statement))
+      .map(({ statement, path }) => ({ policy, statement, path })),
+  );
+}
+
 export function identityPolicies(view: TemplateView): PolicyDocumentRef[] {
   const out: PolicyDocumentRef[] = [];
   for (const resource of view.resources) {

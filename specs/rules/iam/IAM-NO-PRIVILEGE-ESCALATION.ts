@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { acrossViews, actionMatches, actionsOf, identityPolicies, isAllow, statementsOf } from '../helpers.ts';
+import { acrossViews, actionMatches, actionsOf, identityAllowStatements } from '../helpers.ts';
 
 /** Actions that hand their holder other identities or let it rewrite permissions. */
 export const ESCALATION_ACTIONS = [
@@ -22,12 +22,9 @@ export const rule: Rule = {
   resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::IAM::User', 'AWS::IAM::Group', 'AWS::IAM::RolePolicy'],
   check: (ctx) =>
     acrossViews(ctx, (view) =>
-      identityPolicies(view).flatMap((policy) =>
-        statementsOf(policy.document, policy.path).flatMap(({ statement, path }) => {
-          if (!isAllow(statement)) return [];
-          const hits = actionsOf(statement).filter((a) => ESCALATION_ACTIONS.some((e) => actionMatches(a, e)));
-          return hits.length === 0 ? [] : [{ logicalId: policy.logicalId, path: `${path}.Action`, message: `${hits.join(', ')} grants other identities or IAM changes; remove it` }];
-        }),
-      ),
+      identityAllowStatements(view).flatMap(({ policy, statement, path }) => {
+        const hits = actionsOf(statement).filter((a) => ESCALATION_ACTIONS.some((e) => actionMatches(a, e)));
+        return hits.length === 0 ? [] : [{ logicalId: policy.logicalId, path: `${path}.Action`, message: `${hits.join(', ')} grants other identities or IAM changes; remove it` }];
+      }),
     ),
 };

@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { acrossViews, actionsOf, identityPolicies, isAllow, isWildcardAction, statementsOf } from '../helpers.ts';
+import { acrossViews, actionsOf, identityAllowStatements, isWildcardAction } from '../helpers.ts';
 
 // checkov CKV_AWS_63/CKV_AWS_62 return after the first statement; this walks every statement of every policy.
 export const rule: Rule = {
@@ -14,12 +14,9 @@ export const rule: Rule = {
   resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::IAM::User', 'AWS::IAM::Group', 'AWS::IAM::RolePolicy'],
   check: (ctx) =>
     acrossViews(ctx, (view) =>
-      identityPolicies(view).flatMap((policy) =>
-        statementsOf(policy.document, policy.path).flatMap(({ statement, path }) => {
-          if (!isAllow(statement)) return [];
-          const wild = actionsOf(statement).filter(isWildcardAction);
-          return wild.length === 0 ? [] : [{ logicalId: policy.logicalId, path: `${path}.Action`, message: `allows wildcard action ${wild.join(', ')}; list the actions it needs` }];
-        }),
-      ),
+      identityAllowStatements(view).flatMap(({ policy, statement, path }) => {
+        const wild = actionsOf(statement).filter(isWildcardAction);
+        return wild.length === 0 ? [] : [{ logicalId: policy.logicalId, path: `${path}.Action`, message: `allows wildcard action ${wild.join(', ')}; list the actions it needs` }];
+      }),
     ),
 };

@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { acrossViews, actionMatches, actionsOf, arnParts, asStrings, identityPolicies, isAllow, statementsOf } from '../helpers.ts';
+import { acrossViews, actionMatches, actionsOf, arnParts, asStrings, identityAllowStatements } from '../helpers.ts';
 
 /** Actions that admit no resource type: `Resource: "*"` is the only form, so a Condition must scope them. */
 export const NO_RESOURCE_ACTIONS = [
@@ -33,19 +33,16 @@ export const rule: Rule = {
   resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::IAM::User', 'AWS::IAM::Group', 'AWS::IAM::RolePolicy'],
   check: (ctx) =>
     acrossViews(ctx, (view) =>
-      identityPolicies(view).flatMap((policy) =>
-        statementsOf(policy.document, policy.path).flatMap(({ statement, path }) => {
-          if (!isAllow(statement)) return [];
-          const wild = asStrings(statement['Resource']).filter(isWildcardResource);
-          if (wild.length === 0) return [];
-          const actions = actionsOf(statement);
-          const unscopable = actions.length > 0 && actions.every((a) => !a.includes('*') && NO_RESOURCE_ACTIONS.some((n) => actionMatches(n, a)));
-          if (unscopable && statement['Condition'] !== undefined) return [];
-          const message = unscopable
-            ? `allows ${actions.join(', ')} on ${wild.join(', ')} without a Condition; scope it with one (e.g. cloudwatch:namespace)`
-            : `allows ${actions.join(', ') || 'its actions'} on ${wild.join(', ')}; name the resources (GetAtt/Sub ARNs)`;
-          return [{ logicalId: policy.logicalId, path: `${path}.Resource`, message }];
-        }),
-      ),
+      identityAllowStatements(view).flatMap(({ policy, statement, path }) => {
+        const wild = asStrings(statement['Resource']).filter(isWildcardResource);
+        if (wild.length === 0) return [];
+        const actions = actionsOf(statement);
+        const unscopable = actions.length > 0 && actions.every((a) => !a.includes('*') && NO_RESOURCE_ACTIONS.some((n) => actionMatches(n, a)));
+        if (unscopable && statement['Condition'] !== undefined) return [];
+        const message = unscopable
+          ? `allows ${actions.join(', ')} on ${wild.join(', ')} without a Condition; scope it with one (e.g. cloudwatch:namespace)`
+          : `allows ${actions.join(', ') || 'its actions'} on ${wild.join(', ')}; name the resources (GetAtt/Sub ARNs)`;
+        return [{ logicalId: policy.logicalId, path: `${path}.Resource`, message }];
+      }),
     ),
 };

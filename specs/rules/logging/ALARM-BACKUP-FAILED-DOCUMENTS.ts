@@ -1,8 +1,8 @@
 import type { Rule } from '../types.ts';
 import { ScenarioFindings, scenarioValue } from '../helpers.ts';
 import { backupFunction } from '../contract/stack.ts';
-import { ENVIRONMENT_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../../lambda/src/metric-names.ts';
-import { breachesAt, checkRequiredAlarm, dimensionProblem } from './alarms.ts';
+import { METRIC, METRICS_NAMESPACE } from '../../../lambda/src/metric-names.ts';
+import { breachesAt, checkRequiredAlarm, environmentDimensionProblem } from './alarms.ts';
 
 export const rule: Rule = {
   id: 'ALARM-BACKUP-FAILED-DOCUMENTS',
@@ -24,11 +24,7 @@ export const rule: Rule = {
         namespace: METRICS_NAMESPACE,
         metricName: METRIC.DocumentsFailed,
         problems: (alarm, metric) => [
-          ...dimensionProblem(
-            metric, ENVIRONMENT_DIMENSION,
-            environment === undefined ? metric.dimensions[ENVIRONMENT_DIMENSION] !== undefined : metric.dimensions[ENVIRONMENT_DIMENSION] === environment,
-            `the stack's Environment (${environment ?? '!Ref Environment'})`,
-          ),
+          ...environmentDimensionProblem(metric, environment),
           ...(!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', 'the alarm does not fire on one failed document'] as [string, string]] : []),
         ],
       }, (id, path, message) => out.add(view, id, path, message));

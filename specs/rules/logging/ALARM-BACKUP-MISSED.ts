@@ -1,8 +1,8 @@
 import type { Rule } from '../types.ts';
 import { num, ScenarioFindings, scenarioValue } from '../helpers.ts';
 import { backupFunction } from '../contract/stack.ts';
-import { ENVIRONMENT_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../../lambda/src/metric-names.ts';
-import { breachesAt, breachWindowSeconds, checkRequiredAlarm, dimensionProblem } from './alarms.ts';
+import { METRIC, METRICS_NAMESPACE } from '../../../lambda/src/metric-names.ts';
+import { breachesAt, breachWindowSeconds, checkRequiredAlarm, environmentDimensionProblem } from './alarms.ts';
 
 const HOUR = 3600;
 export const MIN_WINDOW_HOURS = 25;
@@ -30,11 +30,7 @@ export const rule: Rule = {
         metricName: METRIC.BackupSucceeded,
         problems: (alarm, metric) => {
           const p = alarm.resolved;
-          const problems = dimensionProblem(
-            metric, ENVIRONMENT_DIMENSION,
-            environment === undefined ? metric.dimensions[ENVIRONMENT_DIMENSION] !== undefined : metric.dimensions[ENVIRONMENT_DIMENSION] === environment,
-            `the stack's Environment (${environment ?? '!Ref Environment'})`,
-          );
+          const problems = environmentDimensionProblem(metric, environment);
           if (p['TreatMissingData'] !== 'breaching') problems.push(['Properties.TreatMissingData', `TreatMissingData is ${JSON.stringify(p['TreatMissingData'] ?? 'missing')}: a run that never happened raises nothing`]);
           if (!breachesAt(alarm, 0) || breachesAt(alarm, 1)) problems.push(['Properties.Threshold', 'the comparison does not breach on zero successes and clear on one']);
           const datapoints = num(p['DatapointsToAlarm']);

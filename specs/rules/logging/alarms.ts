@@ -1,4 +1,5 @@
 // Reading CloudWatch alarms: which metric they watch and whether they fire on a given value.
+import { ENVIRONMENT_DIMENSION } from '../../../lambda/src/metric-names.ts';
 import type { Json } from '../../support/template.ts';
 import type { ResolvedResource, TemplateView } from '../../support/intrinsics.ts';
 import { asArray, at, isObject, num } from '../helpers.ts';
@@ -99,4 +100,15 @@ export function checkRequiredAlarm(
 /** Problem entry when a dimension does not point where it should. */
 export function dimensionProblem(metric: WatchedMetric, name: string, ok: boolean, what: string): Array<[string, string]> {
   return ok ? [] : [['Properties.Dimensions', `dimension ${name} ${JSON.stringify(metric.dimensions[name] ?? null)} is not ${what}`]];
+}
+
+/** The backup's own metrics are published per Environment; an alarm on them must name the stack's one. */
+export function environmentDimensionProblem(metric: WatchedMetric, environment: string | undefined): Array<[string, string]> {
+  const value = metric.dimensions[ENVIRONMENT_DIMENSION];
+  return dimensionProblem(
+    metric,
+    ENVIRONMENT_DIMENSION,
+    environment === undefined ? value !== undefined : value === environment,
+    `the stack's Environment (${environment ?? '!Ref Environment'})`,
+  );
 }
