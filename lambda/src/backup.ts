@@ -4,18 +4,20 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
   ListObjectsV2Command,
   UploadPartCopyCommand,
   type CompletedPart,
   type HeadObjectCommandOutput,
-  type ListObjectsV2CommandOutput,
+  type ListObjectVersionsCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3_LIMITS, type BackupConfig } from './config.ts';
 import type { BackupRequest } from './events.ts';
-import { describeError } from './errors.ts';
+import { BackupReadError, describeError } from './errors.ts';
 import { ManifestWriter, type ManifestChecksum, type ManifestEntry, type ManifestSummary, type RunCounts } from './manifest.ts';
 import { buildMetricData, publishMetrics } from './metrics.ts';
 
@@ -67,15 +69,35 @@ interface ListedObject {
   key: string;
   size: number;
   etag: string;
+  /** The listed (current) version; absent in an unversioned source, whose only version is "null". */
+  versionId?: string;
 }
 
-/** Our bookkeeping in the backup's user metadata (x-amz-meta-*); names are lowercase as S3 returns them. */
-export const BACKUP_METADATA = {
+/**
+ * Our bookkeeping on each backup object, as object tags written by the copy itself. Not user metadata:
+ * restating metadata (MetadataDirective REPLACE) needs a HEAD of the source per document, twice the
+ * requests of a plain copy (issue #7). With MetadataDirective COPY, S3 carries the source's content
+ * headers and user metadata over unchanged, and the tags ride on the same CopyObject. The backup's
+ * SHA-256 is S3's own checksum of the copied bytes (x-amz-checksum-sha256), recorded in the manifest.
+ */
+export const BACKUP_TAGS = {
   sourceEtag: 'source-etag',
   sourceVersionId: 'source-version-id',
-  sourceSha256: 'source-sha256',
   runId: 'run-id',
 } as const;
+
+/** x-amz-tagging: a URL-encoded query string. */
+export const encodeTagging = (tags: Record<string, string>) =>
+  Object.entries(tags)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
+
+const bookkeepingTags = (ctx: RunContext, obj: ListedObject) =>
+  encodeTagging({
+    [BACKUP_TAGS.sourceEtag]: obj.etag,
+    [BACKUP_TAGS.runId]: ctx.runId,
+    ...(obj.versionId ? { [BACKUP_TAGS.sourceVersionId]: obj.versionId } : {}),
+  });
 
 export const targetPrefix = (runDate: string) => `backups/${runDate}/`;
 
@@ -111,20 +133,26 @@ const isNotFound = (err: unknown) => {
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
 };
 
+/**
+ * The current version of every document under the prefix. ListObjectVersions rather than ListObjectsV2:
+ * the version id comes with the listing, so each copy pins exactly the listed version (and tags the backup
+ * with it) without a HEAD. Noncurrent versions and delete markers cost listing pages only (1,000 per request).
+ */
 async function* listObjects(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<ListedObject> {
   // One page is fetched ahead while the current one is consumed, so listing latency overlaps copying;
-  // at most two pages (2,000 keys) are ever held.
-  const fetchPage = (token?: string) =>
-    s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: 1000 }));
-  let next: Promise<ListObjectsV2CommandOutput> | undefined = fetchPage();
+  // at most two pages (2,000 versions) are ever held.
+  const fetchPage = (keyMarker?: string, versionIdMarker?: string) =>
+    s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix || undefined, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker, MaxKeys: 1000 }));
+  let next: Promise<ListObjectVersionsCommandOutput> | undefined = fetchPage();
   while (next) {
-    const page: ListObjectsV2CommandOutput = await next;
-    next = page.IsTruncated && page.NextContinuationToken ? fetchPage(page.NextContinuationToken) : undefined;
+    const page: ListObjectVersionsCommandOutput = await next;
+    next = page.IsTruncated ? fetchPage(page.NextKeyMarker, page.NextVersionIdMarker) : undefined;
     // Keep the prefetch from surfacing as an unhandled rejection if we stop before awaiting it.
     next?.catch(() => undefined);
-    for (const o of page.Contents ?? []) {
-      if (o.Key === undefined) continue;
-      yield { key: o.Key, size: o.Size ?? 0, etag: bareEtag(o.ETag) };
+    for (const v of page.Versions ?? []) {
+      // A key whose latest entry is a delete marker has no IsLatest version: deleted documents are not listed.
+      if (v.Key === undefined || !v.IsLatest) continue;
+      yield { key: v.Key, size: v.Size ?? 0, etag: bareEtag(v.ETag), ...(v.VersionId && v.VersionId !== 'null' ? { versionId: v.VersionId } : {}) };
     }
   }
 }
@@ -155,11 +183,11 @@ interface RunContext {
   runId: string;
   /**
    * Performance (issue #7): true when backups/<run date>/ held no object when the run started. Then no
-   * document can already be backed up for this date, and the per-document target HEAD (one of three
-   * requests per document) is skipped. Only an object written after the check could be missed, i.e. by
+   * document can already be backed up for this date, and the per-document look at the target (HEAD and
+   * GetObjectTagging) is skipped: one request per document, the copy. Only an object written after the check could be missed, i.e. by
    * an overlapping run for the same date; the conditional copy (writeCondition) turns that into a 412 and
    * the other run's backup is recorded, so not even a redundant version is written. Any doubt (the check
-   * fails) means false: HEAD as before.
+   * fails) means false: look at each target.
    */
   targetPrefixWasEmpty: boolean;
 }
@@ -190,6 +218,54 @@ async function headTarget(ctx: RunContext, targetKey: string): Promise<HeadObjec
   }
 }
 
+/** A backup already at the key: its HEAD (ETag, version, checksum) and its bookkeeping tags. */
+interface ExistingBackup {
+  head: HeadObjectCommandOutput;
+  tags: Partial<Record<(typeof BACKUP_TAGS)[keyof typeof BACKUP_TAGS], string>>;
+}
+
+const realVersion = (versionId: string | undefined) => (versionId && versionId !== 'null' ? versionId : undefined);
+
+/**
+ * Two requests, only on a date that already holds backups (a re-run); a fresh daily run never calls it.
+ * The HEAD and the tags must describe one version: a concurrent run can write a new version between the
+ * two requests, so the tags' version is checked against the HEAD's and the pair is read again if they differ.
+ */
+async function readBackup(ctx: RunContext, targetKey: string): Promise<ExistingBackup | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const head = await headTarget(ctx, targetKey);
+    if (!head) return undefined;
+    let tagging;
+    try {
+      tagging = await ctx.deps.s3.send(new GetObjectTaggingCommand({ Bucket: ctx.config.backupBucket, Key: targetKey }));
+    } catch (err) {
+      // Deleted between the two requests: as good as absent.
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+    if (realVersion(tagging.VersionId) === realVersion(head.VersionId)) {
+      return { head, tags: Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key, t.Value])) };
+    }
+    if (attempt === 3) throw new BackupReadError(`backup ${targetKey} kept changing while its HEAD and tags were read`);
+  }
+}
+
+/** The manifest entry of a document whose backup is already there, as the backup records it. */
+function entryOfExisting(obj: ListedObject, targetKey: string, existing: ExistingBackup, status: 'copied' | 'unchanged', method?: 'copy' | 'multipart'): ManifestEntry {
+  const versionId = existing.tags[BACKUP_TAGS.sourceVersionId];
+  return {
+    key: obj.key,
+    targetKey,
+    size: obj.size,
+    sourceEtag: obj.etag,
+    ...(versionId ? { sourceVersionId: versionId } : {}),
+    ...targetVersion(existing.head.VersionId),
+    status,
+    ...(method ? { method } : {}),
+    ...optionalChecksum(checksumFrom(existing.head.ChecksumSHA256, existing.head.ChecksumType)),
+  };
+}
+
 /**
  * What the run expects at the backup key when it copies: nothing there yet, or the stale backup (by its
  * ETag) that this copy replaces. The copy is conditional on it (see writeCondition).
@@ -213,23 +289,9 @@ async function decide(ctx: RunContext, obj: ListedObject, targetKey: string): Pr
     };
   }
   if (ctx.targetPrefixWasEmpty) return { copy: true, expected: { absent: true } };
-  const existing = await headTarget(ctx, targetKey);
-  if (existing && existing.Metadata?.[BACKUP_METADATA.sourceEtag] === obj.etag) {
-    const versionId = existing.Metadata?.[BACKUP_METADATA.sourceVersionId];
-    return {
-      entry: {
-        key: obj.key,
-        targetKey,
-        size: obj.size,
-        sourceEtag: obj.etag,
-        ...(versionId ? { sourceVersionId: versionId } : {}),
-        ...targetVersion(existing.VersionId),
-        status: 'unchanged',
-        ...optionalChecksum(checksumFrom(existing.ChecksumSHA256, existing.ChecksumType)),
-      },
-    };
-  }
-  return { copy: true, expected: existing?.ETag ? { etag: existing.ETag } : { absent: true } };
+  const existing = await readBackup(ctx, targetKey);
+  if (existing && existing.tags[BACKUP_TAGS.sourceEtag] === obj.etag) return { entry: entryOfExisting(obj, targetKey, existing, 'unchanged') };
+  return { copy: true, expected: existing?.head.ETag ? { etag: existing.head.ETag } : { absent: true } };
 }
 
 /**
@@ -250,7 +312,7 @@ const isWriteConflict = (err: unknown) => {
 
 const optionalChecksum = (checksum: ManifestChecksum | undefined) => (checksum ? { checksum } : {});
 /** The backup object's own version, recorded so a restore reads exactly what this run wrote. */
-const targetVersion = (versionId: string | undefined) => (versionId && versionId !== 'null' ? { targetVersionId: versionId } : {});
+const targetVersion = (versionId: string | undefined) => (realVersion(versionId) ? { targetVersionId: versionId! } : {});
 
 async function copyDocument(ctx: RunContext, obj: ListedObject, targetKey: string, expected: Expected): Promise<ManifestEntry> {
   try {
@@ -268,67 +330,45 @@ async function copyDocument(ctx: RunContext, obj: ListedObject, targetKey: strin
  * answers 412), stays the failure it was.
  */
 async function backedUpMeanwhile(ctx: RunContext, obj: ListedObject, targetKey: string, conflict: unknown): Promise<ManifestEntry> {
-  const existing = await headTarget(ctx, targetKey);
-  if (!existing || existing.Metadata?.[BACKUP_METADATA.sourceEtag] !== obj.etag) throw conflict;
-  const ours = existing.Metadata?.[BACKUP_METADATA.runId] === ctx.runId;
-  const versionId = existing.Metadata?.[BACKUP_METADATA.sourceVersionId];
-  ctx.deps.logger.info('backup written meanwhile', { runId: ctx.runId, key: obj.key, targetKey, by: ours ? 'this run' : existing.Metadata?.[BACKUP_METADATA.runId] });
-  return {
-    key: obj.key,
-    targetKey,
-    size: obj.size,
-    sourceEtag: obj.etag,
-    ...(versionId ? { sourceVersionId: versionId } : {}),
-    ...targetVersion(existing.VersionId),
-    status: ours ? 'copied' : 'unchanged',
-    ...(ours ? { method: obj.size <= ctx.config.multipartThresholdBytes ? ('copy' as const) : ('multipart' as const) } : {}),
-    ...optionalChecksum(checksumFrom(existing.ChecksumSHA256, existing.ChecksumType)),
-  };
+  const existing = await readBackup(ctx, targetKey);
+  if (!existing || existing.tags[BACKUP_TAGS.sourceEtag] !== obj.etag) throw conflict;
+  const ours = existing.tags[BACKUP_TAGS.runId] === ctx.runId;
+  ctx.deps.logger.info('backup written meanwhile', { runId: ctx.runId, key: obj.key, targetKey, by: ours ? 'this run' : existing.tags[BACKUP_TAGS.runId] });
+  return ours
+    ? entryOfExisting(obj, targetKey, existing, 'copied', obj.size <= ctx.config.multipartThresholdBytes ? 'copy' : 'multipart')
+    : entryOfExisting(obj, targetKey, existing, 'unchanged');
 }
 
 async function copyBytes(ctx: RunContext, obj: ListedObject, targetKey: string, expected: Expected): Promise<ManifestEntry> {
   const { s3 } = ctx.deps;
   const { config } = ctx;
-  // IfMatch pins the listed version: a document rewritten since the listing fails with 412 here (and is
-  // recorded), instead of the backup silently mixing the listed size/ETag with newer bytes.
-  const source = await s3.send(
-    new HeadObjectCommand({ Bucket: config.sourceBucket, Key: obj.key, IfMatch: `"${obj.etag}"`, ChecksumMode: 'ENABLED' }),
-  );
-  const versionId = source.VersionId && source.VersionId !== 'null' ? source.VersionId : undefined;
-  const metadata: Record<string, string> = {
-    ...source.Metadata,
-    [BACKUP_METADATA.sourceEtag]: obj.etag,
-    [BACKUP_METADATA.runId]: ctx.runId,
-    ...(versionId ? { [BACKUP_METADATA.sourceVersionId]: versionId } : {}),
-    ...(source.ChecksumSHA256 ? { [BACKUP_METADATA.sourceSha256]: source.ChecksumSHA256 } : {}),
-  };
-  const common = {
-    Bucket: config.backupBucket,
-    Key: targetKey,
-    ContentType: source.ContentType,
-    ContentEncoding: source.ContentEncoding,
-    ContentDisposition: source.ContentDisposition,
-    ContentLanguage: source.ContentLanguage,
-    CacheControl: source.CacheControl,
-    Metadata: metadata,
+  const encryption = {
     ServerSideEncryption: 'aws:kms' as const,
     SSEKMSKeyId: config.kmsKeyArn,
     BucketKeyEnabled: true,
     ChecksumAlgorithm: 'SHA256' as const,
   };
-  const copySource = encodeCopySource(config.sourceBucket, obj.key, versionId);
-  const base = { key: obj.key, targetKey, size: obj.size, sourceEtag: obj.etag, ...(versionId ? { sourceVersionId: versionId } : {}) };
+  // The listed version, pinned: a document rewritten or deleted since the listing is still backed up as
+  // listed. CopySourceIfMatch guards an unversioned source, where a rewrite replaces the listed bytes: the
+  // copy fails with 412 (and is recorded) rather than mixing the listed size/ETag with newer bytes.
+  const copySource = encodeCopySource(config.sourceBucket, obj.key, obj.versionId);
+  const tagging = bookkeepingTags(ctx, obj);
+  const base = { key: obj.key, targetKey, size: obj.size, sourceEtag: obj.etag, ...(obj.versionId ? { sourceVersionId: obj.versionId } : {}) };
 
   if (obj.size <= config.multipartThresholdBytes) {
+    // One request per document: MetadataDirective COPY keeps the source's content headers and user
+    // metadata, and the bookkeeping tags replace (never copy) the source's tags, so the role needs
+    // s3:PutObjectTagging on its own backups but no tag access to the source.
     const out = await s3.send(
-      // TaggingDirective REPLACE (with no tags): copying the source's tags would need s3:GetObjectTagging on the
-      // source and s3:PutObjectTagging on the backup, two permissions the role otherwise does without.
       new CopyObjectCommand({
-        ...common,
+        Bucket: config.backupBucket,
+        Key: targetKey,
         CopySource: copySource,
         CopySourceIfMatch: `"${obj.etag}"`,
-        MetadataDirective: 'REPLACE',
+        MetadataDirective: 'COPY',
         TaggingDirective: 'REPLACE',
+        Tagging: tagging,
+        ...encryption,
         ...writeCondition(expected),
       }),
     );
@@ -337,6 +377,24 @@ async function copyBytes(ctx: RunContext, obj: ListedObject, targetKey: string, 
     return { ...base, ...targetVersion(out.VersionId), status: 'copied', method: 'copy', ...optionalChecksum(checksum) };
   }
 
+  // A multipart upload has no metadata directive: the content headers and user metadata are restated from
+  // a HEAD of the pinned version (one extra request for a document of at least MULTIPART_THRESHOLD_BYTES).
+  const source = await s3.send(
+    new HeadObjectCommand({ Bucket: config.sourceBucket, Key: obj.key, IfMatch: `"${obj.etag}"`, ...(obj.versionId ? { VersionId: obj.versionId } : {}) }),
+  );
+  const common = {
+    Bucket: config.backupBucket,
+    Key: targetKey,
+    ContentType: source.ContentType,
+    ContentEncoding: source.ContentEncoding,
+    ContentDisposition: source.ContentDisposition,
+    ContentLanguage: source.ContentLanguage,
+    CacheControl: source.CacheControl,
+    Expires: source.Expires,
+    Metadata: source.Metadata,
+    Tagging: tagging,
+    ...encryption,
+  };
   const partSize = choosePartSize(obj.size, config.multipartPartSizeBytes);
   const created = await s3.send(new CreateMultipartUploadCommand(common));
   const uploadId = created.UploadId!;
@@ -404,7 +462,7 @@ async function processDocument(ctx: RunContext, obj: ListedObject): Promise<Outc
  * One backup run: list the source page by page, back up each document with at most
  * COPY_CONCURRENCY in flight, write the manifest last, then publish metrics. Per-document failures are
  * recorded and the run goes on; the caller decides how to surface an incomplete run.
- * A dry run lists and decides (HeadObject only) and writes nothing: no copy, no manifest, no metrics.
+ * A dry run lists and decides (reads only) and writes nothing: no copy, no manifest, no metrics.
  */
 export async function runBackup(deps: BackupDeps, config: BackupConfig, request: BackupRequest): Promise<BackupResult> {
   const clock = deps.clock ?? (() => new Date());

@@ -22,6 +22,9 @@ export class ConfigError extends BackupError {
 /** The invocation event is neither a scheduled event nor a valid manual request; raised before any work. */
 export class InvalidEventError extends BackupError {}
 
+/** An existing backup could not be read consistently (its HEAD and tags kept describing different versions). */
+export class BackupReadError extends BackupError {}
+
 /** The summary manifest (or its JSON Lines entries object) could not be written. */
 export class ManifestWriteError extends BackupError {}
 

@@ -24,7 +24,7 @@ import {
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import pLimit from 'p-limit';
 import { ManifestEntrySchema, ManifestSchema, type Manifest, type ManifestEntry } from '../../lambda/src/manifest.ts';
-import { BACKUP_METADATA, encodeCopySource } from '../../lambda/src/backup.ts';
+import { encodeCopySource } from '../../lambda/src/backup.ts';
 import { S3_LIMITS } from '../../lambda/src/config.ts';
 import { clientConfig, type AwsTarget } from '../../specs/support/aws.ts';
 
@@ -194,13 +194,6 @@ interface DocumentContext {
   kmsKeyArn?: string;
 }
 
-const BOOKKEEPING = new Set<string>(Object.values(BACKUP_METADATA));
-
-/** The document's own user metadata: the backup's, minus the keys the backup added. */
-export function originalMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(metadata ?? {}).filter(([k]) => !BOOKKEEPING.has(k.toLowerCase())));
-}
-
 async function head(s3: S3Client, bucket: string, key: string, versionId?: string, partNumber?: number): Promise<HeadObjectCommandOutput | undefined> {
   try {
     return await s3.send(
@@ -280,12 +273,16 @@ async function copyBack(ctx: DocumentContext, entry: ManifestEntry, backup: Head
     ContentDisposition: backup.ContentDisposition,
     ContentLanguage: backup.ContentLanguage,
     CacheControl: backup.CacheControl,
-    Metadata: originalMetadata(backup.Metadata),
+    Expires: backup.Expires,
+    // The backup carries the document's own user metadata unchanged (its bookkeeping is in tags).
+    Metadata: backup.Metadata,
     ChecksumAlgorithm: 'SHA256' as const,
   };
   const composite = entry.checksum?.type === 'COMPOSITE' || (backup.PartsCount ?? 0) > 1;
   if (!composite && entry.size <= S3_LIMITS.maxSingleCopyBytes) {
-    const out = await s3.send(new CopyObjectCommand({ ...headers, CopySource: copySource, MetadataDirective: 'REPLACE' }));
+    // TaggingDirective REPLACE (no tags): the backup's bookkeeping tags describe the backup, not the document,
+    // and copying them would need s3:GetObjectTagging on the backup and s3:PutObjectTagging on the target.
+    const out = await s3.send(new CopyObjectCommand({ ...headers, CopySource: copySource, MetadataDirective: 'REPLACE', TaggingDirective: 'REPLACE' }));
     return out.CopyObjectResult?.ChecksumSHA256 ?? (await head(s3, toBucket, restoredKey))?.ChecksumSHA256;
   }
   // Part sizes of the backup object, read one HEAD per part (PartNumber=n reports that part's length).

@@ -4,14 +4,16 @@ import {
   DeleteObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { GetMetricDataCommand, ListMetricsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { test, expect } from '../fixtures.ts';
-import { clientConfig } from '../support/aws.ts';
+import { clientConfig, type AwsTarget } from '../support/aws.ts';
 import { generateDocuments, seedDocuments, AWKWARD_KEYS, documentBody, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
-import { BACKUP_METADATA, encodeCopySource, choosePartSize } from '../../lambda/src/backup.ts';
+import { BACKUP_TAGS, encodeCopySource, choosePartSize } from '../../lambda/src/backup.ts';
 import { ENVIRONMENT_DIMENSION, METRIC, METRIC_UNITS } from '../../lambda/src/metrics.ts';
 import { MANIFEST_SCHEMA_VERSION } from '../../lambda/src/manifest.ts';
 import {
@@ -25,6 +27,7 @@ import {
   runCore,
   sandbox,
   sha256,
+  tagsOf,
   unreachableCloudWatch,
 } from './helpers.ts';
 
@@ -51,6 +54,24 @@ async function expectSameBytes(s3: S3Client, backupBucket: string, docs: Generat
     expect(sha256(copy), doc.key).toBe(doc.sha256);
   }
   expect(await listKeys(s3, backupBucket, `backups/${RUN_DATE}/`)).toEqual(docs.map((d) => target(d.key)).sort());
+}
+
+/** A client that runs `strike(key)` once per document, just before its copy: between the listing and the copy. */
+function clientStrikingBeforeCopy(t: AwsTarget, strike: (key: string) => Promise<void>): S3Client {
+  const client = new S3Client(clientConfig(t));
+  const struck = new Set<string>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const key = (args.input as { Key?: string }).Key?.slice(target('').length);
+      if (context.commandName === 'CopyObjectCommand' && key && !struck.has(key)) {
+        struck.add(key);
+        await strike(key);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'faultInjection' },
+  );
+  return client;
 }
 
 test.describe('backup core', () => {
@@ -109,11 +130,11 @@ test.describe('backup core', () => {
       ContentEncoding: 'identity',
       ChecksumSHA256: sha256(body),
     });
-    expect(head.Metadata).toEqual({
-      owner: 'finance',
-      [BACKUP_METADATA.sourceEtag]: source.ETag!.replaceAll('"', ''),
-      [BACKUP_METADATA.sourceSha256]: sha256(body),
-      [BACKUP_METADATA.runId]: result.runId,
+    // The document's own user metadata, unchanged; the bookkeeping is in the backup's tags.
+    expect(head.Metadata).toEqual({ owner: 'finance' });
+    expect(await tagsOf(s3, box.backupBucket, target('reports/q3.txt'))).toEqual({
+      [BACKUP_TAGS.sourceEtag]: source.ETag!.replaceAll('"', ''),
+      [BACKUP_TAGS.runId]: result.runId,
     });
     expect(sha256(await getBytes(s3, box.backupBucket, target('reports/q3.txt')))).toBe(sha256(body));
     const { entries } = await readManifest(s3, box.backupBucket, result.manifestKey!);
@@ -151,8 +172,7 @@ test.describe('backup core', () => {
     expect(second.runId).not.toBe(first.runId);
     await expectBackedUp(s3, box.backupBucket, second.manifestKey!, docs, 'unchanged');
     // Unchanged documents are not rewritten: the backup still carries the first run's id.
-    const head = await s3.send(new HeadObjectCommand({ Bucket: box.backupBucket, Key: target(docs[0]!.key) }));
-    expect(head.Metadata?.[BACKUP_METADATA.runId]).toBe(first.runId);
+    expect((await tagsOf(s3, box.backupBucket, target(docs[0]!.key)))[BACKUP_TAGS.runId]).toBe(first.runId);
   });
 
   test('awkward keys: unicode, spaces, plus, percent and friends round-trip', async ({ s3, cloudwatch, target: t }) => {
@@ -240,7 +260,8 @@ test.describe('backup core', () => {
     expect(sha256(await getBytes(s3, box.backupBucket, target('scans/big scan+1.tif')))).toBe(sha256(big));
     const head = await s3.send(new HeadObjectCommand({ Bucket: box.backupBucket, Key: target('scans/big scan+1.tif') }));
     expect(head).toMatchObject({ ContentType: 'image/tiff', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: box.kmsKeyArn, ContentLength: big.length });
-    expect(head.Metadata).toMatchObject({ pages: '300', [BACKUP_METADATA.runId]: result.runId });
+    expect(head.Metadata).toEqual({ pages: '300' });
+    expect((await tagsOf(s3, box.backupBucket, target('scans/big scan+1.tif')))[BACKUP_TAGS.runId]).toBe(result.runId);
     const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: box.backupBucket }));
     expect(uploads.Uploads ?? []).toEqual([]);
 
@@ -305,22 +326,11 @@ test.describe('backup core', () => {
     const docs = docsOf({ count: 12, seed: 9 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const [vanishing, changing] = [docs[2]!.key, docs[7]!.key];
-    // A second client whose middleware really deletes/rewrites the object between listing and copy.
-    const faulty = new S3Client(clientConfig(t));
     const admin = new S3Client(clientConfig(t));
-    const struck = new Set<string>();
-    faulty.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { Bucket?: string; Key?: string };
-        if (context.commandName === 'HeadObjectCommand' && input.Bucket === box.sourceBucket && input.Key && !struck.has(input.Key)) {
-          struck.add(input.Key);
-          if (input.Key === vanishing) await admin.send(new DeleteObjectCommand({ Bucket: box.sourceBucket, Key: vanishing }));
-          if (input.Key === changing) await admin.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: changing, Body: 'changed mid-run' }));
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'faultInjection' },
-    );
+    const faulty = clientStrikingBeforeCopy(t, async (key) => {
+      if (key === vanishing) await admin.send(new DeleteObjectCommand({ Bucket: box.sourceBucket, Key: vanishing }));
+      if (key === changing) await admin.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: changing, Body: 'changed mid-run' }));
+    });
     try {
       const result = await runCore({ s3: faulty, cloudwatch }, box.config());
       expect(result).toMatchObject({ status: 'failed', counts: { listed: 12, copied: 10, unchanged: 0, failed: 2 } });
@@ -331,6 +341,45 @@ test.describe('backup core', () => {
       expect(entries.find((e) => e.key === changing)).toMatchObject({ status: 'failed', error: { httpStatus: 412 } });
       expect(result.logs.filter((l) => l.message === 'document failed').map((l) => l.key).sort()).toEqual([vanishing, changing].sort());
       expect(await listKeys(s3, box.backupBucket, 'backups/')).toHaveLength(10);
+    } finally {
+      faulty.destroy();
+      admin.destroy();
+    }
+  });
+
+  test('a versioned source: documents rewritten or deleted mid-run are backed up as listed, version recorded', async ({ s3, cloudwatch, target: t }) => {
+    const box = await sandbox(s3, t);
+    await s3.send(new PutBucketVersioningCommand({ Bucket: box.sourceBucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    const docs = docsOf({ count: 6, seed: 19 });
+    await seedDocuments(s3, box.sourceBucket, docs);
+    // A noncurrent version and a deleted document: the listing must pick current versions only.
+    await s3.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: docs[0]!.key, Body: 'old bytes' }));
+    await s3.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: docs[0]!.key, Body: docs[0]!.body }));
+    await s3.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: 'gone.txt', Body: 'deleted before the run' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: box.sourceBucket, Key: 'gone.txt' }));
+    const [vanishing, changing] = [docs[2]!.key, docs[4]!.key];
+    const admin = new S3Client(clientConfig(t));
+    const faulty = clientStrikingBeforeCopy(t, async (key) => {
+      if (key === vanishing) await admin.send(new DeleteObjectCommand({ Bucket: box.sourceBucket, Key: vanishing }));
+      if (key === changing) await admin.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: changing, Body: 'changed mid-run' }));
+    });
+    try {
+      const result = await runCore({ s3: faulty, cloudwatch }, box.config());
+      expect(result).toMatchObject({ status: 'complete', counts: { listed: 6, copied: 6, unchanged: 0, failed: 0 } });
+      await expectBackedUp(s3, box.backupBucket, result.manifestKey!, docs, 'copied');
+      await expectSameBytes(s3, box.backupBucket, docs);
+      const { entries } = await readManifest(s3, box.backupBucket, result.manifestKey!);
+      for (const doc of docs) {
+        const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: box.sourceBucket, Prefix: doc.key }));
+        // The version the listing saw: the one whose bytes are the document's (later versions came mid-run).
+        const listed = versions.Versions!.find((v) => v.Key === doc.key && v.ETag === `"${entries.find((e) => e.key === doc.key)!.sourceEtag}"`)!;
+        expect(entries.find((e) => e.key === doc.key)!.sourceVersionId, doc.key).toBe(listed.VersionId);
+        expect(await tagsOf(s3, box.backupBucket, target(doc.key)), doc.key).toEqual({
+          [BACKUP_TAGS.sourceEtag]: listed.ETag!.replaceAll('"', ''),
+          [BACKUP_TAGS.sourceVersionId]: listed.VersionId,
+          [BACKUP_TAGS.runId]: result.runId,
+        });
+      }
     } finally {
       faulty.destroy();
       admin.destroy();

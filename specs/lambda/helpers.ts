@@ -4,6 +4,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import {
   CreateBucketCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -114,6 +115,12 @@ export async function readManifest(s3: S3Client, bucket: string, key: string): P
     .filter(Boolean)
     .map((line) => ManifestEntrySchema.parse(JSON.parse(line)));
   return { manifest, entries };
+}
+
+/** A backup object's tags as a plain record (the bookkeeping lives there, see BACKUP_TAGS). */
+export async function tagsOf(s3: S3Client, bucket: string, key: string): Promise<Record<string, string>> {
+  const out = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+  return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key!, t.Value!]));
 }
 
 export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64');

@@ -45,14 +45,16 @@ for (const partition of Object.keys(PARTITIONS) as Partition[]) {
 test('the backup role is allowed exactly what it needs', async () => {
   const result = await runMatrix(template, CONTRACT);
   const allowed = result.rows.filter((r) => r.principalKey === 'backup-role' && r.actual === 'allowed').map((r) => `${r.action} ${r.resource.replace(/^arn:aws:[^:]*:[^:]*:[^:]*:/, '')}`);
-  // What the issue lists: list + get source under the prefix, put/get backups and manifests, abort multipart,
+  // What the issue lists: list + get source under the prefix, put/get (and tag) backups and manifests, abort multipart,
   // the key via S3 (and SQS for the DLQ), metrics in DocumentBackup, its own log group, its DLQ.
   expect(allowed).toEqual(expect.arrayContaining([
-    's3:ListBucket acme-documents',
+    's3:ListBucketVersions acme-documents',
     's3:GetObject acme-documents/documents/reports/q1.pdf',
     expect.stringMatching(/^s3:PutObject docbackup-backups-\d+\/backups\//),
     expect.stringMatching(/^s3:PutObject docbackup-backups-\d+\/manifests\//),
     expect.stringMatching(/^s3:GetObject docbackup-backups-\d+\/backups\//),
+    expect.stringMatching(/^s3:PutObjectTagging docbackup-backups-\d+\/backups\//),
+    expect.stringMatching(/^s3:GetObjectTagging docbackup-backups-\d+\/backups\//),
     expect.stringMatching(/^s3:AbortMultipartUpload docbackup-backups-\d+\/backups\//),
     expect.stringMatching(/^kms:GenerateDataKey key\//),
     expect.stringMatching(/^kms:Decrypt key\//),

@@ -99,7 +99,7 @@ function extraAction(st: JsonObject, kind: PolicyKind): string | undefined {
   if (service === 's3') {
     const resources = JSON.stringify(st['Resource'] ?? '');
     // Object-level when a resource continues past the bucket: `${Bucket.Arn}/...` or `arn:...:s3:::name/...`.
-    candidates = /\}\/|:::[^"]*\//.test(resources) ? ['s3:DeleteObject'] : ['s3:ListBucketVersions'];
+    candidates = /\}\/|:::[^"]*\//.test(resources) ? ['s3:DeleteObject'] : ['s3:ListBucketVersions', 's3:ListBucket'];
   }
   return candidates.find((c) => !actions.includes(c));
 }

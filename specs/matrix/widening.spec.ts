@@ -16,23 +16,28 @@ const TEMPLATE = process.env['TEMPLATE'] ?? 'template/backup-stack.yaml';
  */
 const EXPECTED: Record<string, string[] | { neutralised: string }> = {
   // ---------------------------------------------------------------- identity policy of the backup role
-  'BackupPolicy#ListTheSourcePrefix:wildcard-action': ['role.s3.list-source-versions'],
-  'BackupPolicy#ListTheSourcePrefix:extra-action': ['role.s3.list-source-versions'],
+  'BackupPolicy#ListTheSourcePrefix:wildcard-action': ['role.s3.list-source-keys'],
+  'BackupPolicy#ListTheSourcePrefix:extra-action': ['role.s3.list-source-keys'],
   'BackupPolicy#ListTheSourcePrefix:wildcard-resource': ['role.s3.list-other-bucket-source-prefix'],
   'BackupPolicy#ListTheSourcePrefix:removed-condition': ['role.s3.list-source-outside-prefix', 'role.s3.list-source-whole-bucket'],
-  'BackupPolicy#ReadTheSourceDocuments:wildcard-action': ['role.s3.put-source', 'role.s3.delete-source', 'role.s3.delete-source-version'],
+  'BackupPolicy#ReadTheSourceDocuments:wildcard-action': ['role.s3.put-source', 'role.s3.delete-source', 'role.s3.delete-source-version', 'role.s3.read-source-tags', 'role.s3.tag-source'],
   'BackupPolicy#ReadTheSourceDocuments:extra-action': ['role.s3.delete-source'],
   'BackupPolicy#ReadTheSourceDocuments:wildcard-resource': ['role.s3.get-backup-version', 'role.s3.get-backup-outside', 'role.s3.get-source-outside-prefix', 'role.s3.get-other-bucket', 'role.s3.get-access-log'],
   'BackupPolicy#ListTheBackupBucket:wildcard-action': ['role.s3.list-backup-versions'],
   'BackupPolicy#ListTheBackupBucket:extra-action': ['role.s3.list-backup-versions'],
   'BackupPolicy#ListTheBackupBucket:wildcard-resource': ['role.s3.list-other-bucket-backups-prefix'],
   'BackupPolicy#ListTheBackupBucket:removed-condition': ['role.s3.list-backup-outside'],
-  'BackupPolicy#WriteBackupsAndManifests:wildcard-action': ['role.s3.delete-backup', 'role.s3.delete-backup-version', 'role.s3.delete-manifest', 'role.s3.get-backup-version'],
+  'BackupPolicy#WriteBackupsAndManifests:wildcard-action': [
+    'role.s3.delete-backup', 'role.s3.delete-backup-version', 'role.s3.delete-manifest', 'role.s3.get-backup-version', 'role.s3.delete-backup-tags', 'role.s3.tag-manifest',
+  ],
   'BackupPolicy#WriteBackupsAndManifests:extra-action': ['role.s3.delete-backup', 'role.s3.delete-manifest'],
   'BackupPolicy#WriteBackupsAndManifests:wildcard-resource': [
     'role.s3.put-backup-outside', 'role.s3.get-backup-outside', 'role.s3.get-source-outside-prefix', 'role.s3.put-source',
     'role.s3.get-other-bucket', 'role.s3.put-other-bucket', 'role.s3.get-access-log', 'role.s3.put-access-log',
   ],
+  'BackupPolicy#TagBackups:wildcard-action': ['role.s3.delete-backup', 'role.s3.delete-backup-version', 'role.s3.get-backup-version', 'role.s3.delete-backup-tags'],
+  'BackupPolicy#TagBackups:extra-action': ['role.s3.delete-backup'],
+  'BackupPolicy#TagBackups:wildcard-resource': ['role.s3.tag-manifest', 'role.s3.read-source-tags', 'role.s3.tag-source'],
   'BackupPolicy#UseTheStackKeyThroughS3AndSqs:wildcard-action': ['role.kms.encrypt-via-s3', 'role.kms.reencrypt-via-s3'],
   'BackupPolicy#UseTheStackKeyThroughS3AndSqs:extra-action': ['role.kms.encrypt-via-s3'],
   'BackupPolicy#UseTheStackKeyThroughS3AndSqs:wildcard-resource': ['role.kms.decrypt-other-key', 'role.kms.generate-other-key'],

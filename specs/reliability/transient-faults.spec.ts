@@ -3,8 +3,8 @@
 // nothing doubled and an exact manifest.
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { generateDocuments, seedDocuments, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
-import { BACKUP_METADATA } from '../../lambda/src/backup.ts';
-import { listKeys, readManifest, request, RUN_DATE, runCore, sandbox } from '../lambda/helpers.ts';
+import { BACKUP_TAGS } from '../../lambda/src/backup.ts';
+import { listKeys, readManifest, request, RUN_DATE, runCore, sandbox, tagsOf } from '../lambda/helpers.ts';
 import { enableVersioning, expect, lambdaLikeClients, listVersions, test, transientS3Faults, versionCounts } from './helpers.ts';
 
 const targetKey = (key: string) => `backups/${RUN_DATE}/${key}`;
@@ -81,17 +81,17 @@ test.describe('transient S3 faults', () => {
     for (const entry of entries.slice(0, 5)) {
       const head = await s3.send(new HeadObjectCommand({ Bucket: box.backupBucket, Key: entry.targetKey }));
       expect(entry.targetVersionId).toBe(head.VersionId);
-      expect(head.Metadata?.[BACKUP_METADATA.runId]).toBe(result.runId);
+      expect((await tagsOf(s3, box.backupBucket, entry.targetKey))[BACKUP_TAGS.runId]).toBe(result.runId);
     }
   });
 
-  test('a flaky listing, slow HEADs and a dropped manifest response: the run still completes with one exact manifest', async ({ s3, cloudwatch, target, faults }) => {
+  test('a flaky listing, slow copies and a dropped manifest response: the run still completes with one exact manifest', async ({ s3, cloudwatch, target, faults }) => {
     const box = await sandbox(s3, target);
     const docs = [...generateDocuments({ count: 40, seed: 608, prefix: 'in/' })];
     await seedDocuments(s3, box.sourceBucket, docs);
     faults.setRules([
-      { name: 'listing', match: { operation: 'ListObjectsV2', bucket: box.sourceBucket }, fault: { kind: 'internal' }, limit: 3 },
-      { name: 'slow', match: { operation: 'HeadObject' }, fault: { kind: 'latency', ms: 150 }, rate: 0.5 },
+      { name: 'listing', match: { operation: 'ListObjectVersions', bucket: box.sourceBucket }, fault: { kind: 'internal' }, limit: 3 },
+      { name: 'slow', match: { operation: 'CopyObject' }, fault: { kind: 'latency', ms: 150 }, rate: 0.5 },
       // The manifest PUT lands but its answer is lost: the retry's If-None-Match gets 412 against the run's
       // own manifest, which the writer recognises byte for byte.
       { name: 'manifest', match: { operation: 'PutObject', key: (k) => k.startsWith('manifests/') }, fault: { kind: 'reset', after: true }, limit: 1 },
