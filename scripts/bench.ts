@@ -108,19 +108,17 @@ try {
 
   // 1. the limit
   const limit: CopyLoopResult[] = [];
-  const limitExtras: { head?: CopyLoopResult; plainCopy?: CopyLoopResult } = {};
+  const limitExtras: { plainCopy?: CopyLoopResult } = {};
   if (want('limit') && docs) {
     for (const c of opts.limitConcurrency) {
       const r = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `limit-${c}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: c });
       limit.push(r);
       log(`limit   concurrency ${String(c).padStart(3)}: ${r.documentsPerSecond} copies/s (${r.failed} failed; ${loadNote()})`);
     }
-    // Pricing the Lambda's request mix: its other request (source HEAD), and a copy without SSE-KMS and
-    // checksum (what the peers send), both at the limit's best concurrency.
+    // What SSE-KMS and the checksum cost: a copy without them (what the peers send), at the limit's best concurrency.
     const c = best(limit)?.concurrency ?? 32;
-    limitExtras.head = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: '', kmsKeyArn: stack.kmsKeyArn, concurrency: c, request: 'head' });
     limitExtras.plainCopy = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `plain-${c}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: c, request: 'plain-copy' });
-    log(`limit   at ${c}: source HEADs ${limitExtras.head.documentsPerSecond}/s; plain copies (no SSE-KMS, no checksum) ${limitExtras.plainCopy.documentsPerSecond}/s`);
+    log(`limit   at ${c}: plain copies (no SSE-KMS, no checksum) ${limitExtras.plainCopy.documentsPerSecond}/s`);
   }
 
   // 2. the Lambda
@@ -203,7 +201,6 @@ try {
   const m1k = memory.find((m) => m.documents === 1000)?.peakMB ?? undefined;
   const m100k = memory.find((m) => m.documents === 100_000);
   const rate = bestLambda?.documentsPerSecond;
-  const lambdaRequestsPerDocument = 2; // source HEAD (IfMatch) + CopyObject on a fresh run date; the limit sends 1
   const summary = {
     lambdaToLimit: ratio(bestLambda?.documentsPerSecond, bestLimit?.documentsPerSecond),
     lambdaToBestPeer: ratio(bestLambda?.documentsPerSecond, bestPeer?.documentsPerSecond),
@@ -211,11 +208,6 @@ try {
     memoryGrowth100kTo1kExtrapolated: m100k ? m100k.extrapolated : null,
     checkSpeedupVsCfnLint: check ? ratio(check.cfnLint.medianMs, check.check.medianMs) : null,
     lambdaTemplateConcurrencyToLimit: ratio(lambdaTemplate?.documentsPerSecond, bestLimit?.documentsPerSecond),
-    /** S3 requests per second the Lambda sustains relative to the limit loop's: how close each request runs to the limit. */
-    lambdaRequestRateToLimit: ratio(rate !== undefined ? rate * lambdaRequestsPerDocument : undefined, bestLimit?.documentsPerSecond),
-    /** Best rate a HEAD + copy design can reach here (1 / (1/copy rate + 1/HEAD rate)), and the Lambda against it. */
-    twoRequestCeiling: bestLimit && limitExtras.head ? +(1 / (1 / bestLimit.documentsPerSecond + 1 / limitExtras.head.documentsPerSecond)).toFixed(1) : null,
-    lambdaToTwoRequestCeiling: bestLimit && limitExtras.head ? ratio(rate, 1 / (1 / bestLimit.documentsPerSecond + 1 / limitExtras.head.documentsPerSecond)) : null,
     estimated100kSeconds: rate ? Math.round(100_000 / rate) : null,
     documentsPer15MinInvocation: rate ? Math.floor(rate * (stack.timeoutSeconds - 30)) : null,
   };
@@ -234,8 +226,8 @@ try {
     localstack: { mode: localstack.mode, endpoint: localstack.endpoint },
     stack: { stackName: stack.stackName, environment: stack.environment, templateCopyConcurrency: stack.copyConcurrency, timeoutSeconds: stack.timeoutSeconds, memorySizeMB: stack.memorySizeMB },
     documents: docs ? { count: docs.spec.count, bytes: docs.bytes, minSize: docs.spec.minSize, maxSize: docs.spec.maxSize, seed: docs.spec.seed } : null,
-    limit: { best: bestLimit ?? null, sweep: limit, sourceHead: limitExtras.head ?? null, plainCopy: limitExtras.plainCopy ?? null },
-    lambda: { best: bestLambda ? strip(bestLambda) : null, templateConcurrency: lambdaTemplate ? strip(lambdaTemplate) : null, sweep: lambdaSweep.map(strip), requestsPerDocument: lambdaRequestsPerDocument },
+    limit: { best: bestLimit ?? null, sweep: limit, plainCopy: limitExtras.plainCopy ?? null },
+    lambda: { best: bestLambda ? strip(bestLambda) : null, templateConcurrency: lambdaTemplate ? strip(lambdaTemplate) : null, sweep: lambdaSweep.map(strip) },
     peers: { best: bestPeer ?? null, bestAwsS3Sync: bestAws ?? null, bestS5cmd: bestS5 ?? null, runs: peers },
     check: check ?? null,
     memory: memory.map(({ run, ...p }) => ({ ...p, ...(run ? { sampledPeakRssMB: run.memory.peakRssMB ?? null, reportMaxMemoryUsedMB: run.memory.reportMaxMemoryUsedMB ?? null, documentsPerSecond: run.documentsPerSecond, lambdaDurationMs: run.lambdaDurationMs ?? null, status: run.status ?? run.functionError ?? null, verified: run.verification?.verified ?? 0 } : {}) })),
@@ -258,7 +250,7 @@ try {
     renderReport({
       title: 'Document backup benchmark',
       summary: [
-        ['Lambda / limit', `${fmt(summary.lambdaToLimit)} (target >= 0.9; ${bestLambda?.documentsPerSecond ?? '?'} vs ${bestLimit?.documentsPerSecond ?? '?'} documents/s; the Lambda sends ${lambdaRequestsPerDocument} requests per document, the limit 1)`],
+        ['Lambda / limit', `${fmt(summary.lambdaToLimit)} (target >= 0.9; ${bestLambda?.documentsPerSecond ?? '?'} vs ${bestLimit?.documentsPerSecond ?? '?'} documents/s)`],
         ['Lambda / best peer', `${fmt(summary.lambdaToBestPeer)} (target >= 1; best peer ${bestPeer ? `${bestPeer.tool} ${bestPeer.setting}, ${bestPeer.documentsPerSecond} documents/s` : 'n/a'})`],
         ['memory 100k / 1k', `${fmt(summary.memoryGrowth100kTo1k)}${m100k?.extrapolated ? ' (100k EXTRAPOLATED)' : ''} (target <= 1.2)`],
         ['check vs cfn-lint', `${fmt(summary.checkSpeedupVsCfnLint)}x (target >= 3; medians ${check?.check.medianMs ?? '?'} ms vs ${check?.cfnLint.medianMs ?? '?'} ms)`],

@@ -1,7 +1,7 @@
-// The limit: the best copy rate a tight SDK loop reaches against this LocalStack. CopyObject only (the
-// same request the Lambda sends: SSE-KMS with the stack's key and a SHA-256 checksum), keys known up
-// front, no HEADs, no manifest, no metrics. Anything the Lambda does beyond this is its overhead.
-import { CopyObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// The limit: the best copy rate a tight SDK loop reaches against this LocalStack. CopyObject only (SSE-KMS
+// with the stack's key and a SHA-256 checksum, as the Lambda sends it), keys known up front, no listing,
+// no tags, no conditions, no manifest, no metrics. Anything the Lambda does beyond this is its overhead.
+import { CopyObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { clientConfig, type AwsTarget } from '../../../specs/support/aws.ts';
 import { encodeCopySource } from '../../../lambda/src/backup.ts';
@@ -18,9 +18,8 @@ export async function copyLoop(
   target: AwsTarget,
   opts: {
     sourceBucket: string; keys: string[]; destBucket: string; destPrefix: string; kmsKeyArn: string; concurrency: number;
-    /** 'copy' (default): the Lambda's CopyObject. 'plain-copy': no SSE-KMS, no checksum, as the peers send it.
-     * 'head': the Lambda's other per-document request (source HEAD with IfMatch), to price it against a copy. */
-    request?: 'copy' | 'plain-copy' | 'head';
+    /** 'copy' (default): CopyObject with SSE-KMS and a checksum. 'plain-copy': neither, as the peers send it. */
+    request?: 'copy' | 'plain-copy';
   },
 ): Promise<CopyLoopResult> {
   const request = opts.request ?? 'copy';
@@ -35,18 +34,14 @@ export async function copyLoop(
     while (next < opts.keys.length) {
       const key = opts.keys[next++]!;
       try {
-        if (request === 'head') {
-          await s3.send(new HeadObjectCommand({ Bucket: opts.sourceBucket, Key: key, ChecksumMode: 'ENABLED' }));
-        } else {
-          await s3.send(
-            new CopyObjectCommand({
-              Bucket: opts.destBucket,
-              Key: opts.destPrefix + key,
-              CopySource: encodeCopySource(opts.sourceBucket, key),
-              ...(request === 'copy' ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: opts.kmsKeyArn, BucketKeyEnabled: true, ChecksumAlgorithm: 'SHA256' as const } : {}),
-            }),
-          );
-        }
+        await s3.send(
+          new CopyObjectCommand({
+            Bucket: opts.destBucket,
+            Key: opts.destPrefix + key,
+            CopySource: encodeCopySource(opts.sourceBucket, key),
+            ...(request === 'copy' ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: opts.kmsKeyArn, BucketKeyEnabled: true, ChecksumAlgorithm: 'SHA256' as const } : {}),
+          }),
+        );
       } catch {
         failed++;
       }
