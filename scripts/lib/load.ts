@@ -466,8 +466,10 @@ export function writeLoadReport(report: LoadReport, name = `load-${report.genera
 
 export function memoryLine(m: BackupRun['memory']): string {
   const parts = [];
-  if (m.peakRssMB !== undefined) parts.push(`${m.peakRssMB} MiB peak RSS sampled during the invocation (VmHWM ${m.hwmMB ?? '?'} MiB)`);
-  else parts.push('handler process not visible from here (not host mode?)');
+  if (m.peakRssMB !== undefined) {
+    parts.push(`${m.peakRssMB} MiB peak RSS sampled during the invocation (VmHWM ${m.hwmMB ?? '?'} MiB)`);
+    if (m.nodeFlags !== undefined) parts.push(`node ${m.nodeFlags.length ? m.nodeFlags.join(' ') : '(no heap flags)'}`);
+  } else parts.push('handler process not visible from here (not host mode?)');
   parts.push(m.reportMaxMemoryUsedMB !== undefined ? `REPORT Max Memory Used ${m.reportMaxMemoryUsedMB} MB` : 'no REPORT line in the log group');
   return parts.join('; ');
 }

@@ -22,6 +22,11 @@ export interface MemoryResult {
   /** VmHWM: the process's lifetime peak (includes earlier invocations of a warm environment). */
   hwmMB?: number;
   pid?: number;
+  /**
+   * The node options the handler process was started with (e.g. the V8 heap limits the executor derives
+   * from the function's MemorySize, as AWS's runtime does): a peak means little without the limits it ran under.
+   */
+  nodeFlags?: string[];
   samples: MemorySample[];
 }
 
@@ -30,6 +35,17 @@ const readStatus = (pid: number): { rss: number; hwm: number } | undefined => {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
     return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+};
+
+/** The options between the node binary and node_runner.mjs on the process's command line. */
+const nodeFlagsOf = (pid: number): string[] | undefined => {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const runner = argv.findIndex((a) => a.endsWith('node_runner.mjs'));
+    return runner > 0 ? argv.slice(1, runner) : undefined;
   } catch {
     return undefined;
   }
@@ -58,12 +74,14 @@ export function watchHandlerMemory(functionName: string, intervalMs = 100): Memo
   let pid: number | undefined;
   let peak: number | undefined;
   let hwm: number | undefined;
+  let nodeFlags: string[] | undefined;
   let lastLookup = -Infinity;
   const tick = () => {
     const now = performance.now();
     if (pid === undefined && now - lastLookup > 250) {
       lastLookup = now;
       pid = findHandlerProcess(functionName);
+      if (pid !== undefined) nodeFlags = nodeFlagsOf(pid);
     }
     if (pid === undefined) return;
     const status = readStatus(pid);
@@ -86,6 +104,7 @@ export function watchHandlerMemory(functionName: string, intervalMs = 100): Memo
         ...(peak !== undefined ? { peakRssMB: Math.round(peak) } : {}),
         ...(hwm !== undefined ? { hwmMB: Math.round(hwm) } : {}),
         ...(pid !== undefined ? { pid } : {}),
+        ...(nodeFlags !== undefined ? { nodeFlags } : {}),
         samples,
       };
     },

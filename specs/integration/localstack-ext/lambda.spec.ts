@@ -16,6 +16,7 @@ test.describe.configure({ mode: 'serial' });
 
 const ECHO_MJS = `
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import v8 from 'node:v8';
 const s3 = new S3Client({});
 const ENV = ['AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION',
   'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL', 'LAMBDA_TASK_ROOT',
@@ -37,6 +38,9 @@ export const handler = async (event, context) => {
     node: process.version,
     buckets,
     ballastBytes: ballast?.length,
+    execArgv: process.execArgv,
+    nodeOptions: process.env.NODE_OPTIONS,
+    heapLimitMb: Math.round(v8.getHeapStatistics().heap_size_limit / 1048576),
   };
 };
 export const slow = async () => { await new Promise((r) => setTimeout(r, 5000)); return 'too late'; };
@@ -147,6 +151,25 @@ test('the REPORT line carries the handler process\'s peak memory as Max Memory U
   // environment still reports it.
   const later = await maxMemoryUsed({});
   if (later.pid === peak.pid) expect(later.mb).toBeGreaterThanOrEqual(peak.mb);
+});
+
+test('the handler process gets the V8 heap limits AWS derives from MemorySize, unless NODE_OPTIONS sets its own', async ({ localstack }) => {
+  test.skip(localstack.mode !== 'host', 'the local-node executor runs only in host mode');
+  // MemorySize 256: new space 25, semi-space 12, old space 231 (MB), as AWS's Node.js bootstrap computes them.
+  const { body } = await invoke(outputs.EchoName, {});
+  expect(body.execArgv).toEqual(['--max-semi-space-size=12', '--max-old-space-size=231']);
+  // V8 took them: old space plus the young generation (three semi-spaces, rounded up to a power of two),
+  // far below the multi-GB default this host would give.
+  expect(body.heapLimitMb).toBeGreaterThanOrEqual(231);
+  expect(body.heapLimitMb).toBeLessThanOrEqual(231 + 3 * 16);
+  // A function that sets either limit in NODE_OPTIONS keeps its own and gets neither flag.
+  const own = await invoke(outputs.EchoNodeOptionsName, {});
+  expect(own.functionError).toBeUndefined();
+  expect(own.body.execArgv).toEqual([]);
+  expect(own.body.nodeOptions).toBe('--max-old-space-size=300');
+  // Its old space is the 300 MB it asked for; the young generation is V8's default (up to 3 x 64 MB).
+  expect(own.body.heapLimitMb).toBeGreaterThanOrEqual(300);
+  expect(own.body.heapLimitMb).toBeLessThanOrEqual(300 + 3 * 64);
 });
 
 test('CommonJS handler in a subdirectory, callback style', async () => {
