@@ -43,6 +43,7 @@ def apply_patches() -> None:
         cfn_tags,
         lambda_kms_key,
         lambda_logging,
+        s3_list_versions,
     )
 
     disabled = {n.strip() for n in os.environ.get("LOCALSTACK_EXT_DISABLE", "").split(",") if n.strip()}
@@ -58,6 +59,7 @@ def apply_patches() -> None:
         lambda_kms_key,
         cfn_lambda,
         cfn_sns_topic,
+        s3_list_versions,
     )
     for module in modules:
         name = module.__name__.rsplit(".", 1)[-1]
