@@ -206,6 +206,8 @@ try {
     lambdaToBestPeer: ratio(bestLambda?.documentsPerSecond, bestPeer?.documentsPerSecond),
     memoryGrowth100kTo1k: ratio(m100k?.peakMB ?? undefined, m1k),
     memoryGrowth100kTo1kExtrapolated: m100k ? m100k.extrapolated : null,
+    /** Growth once V8's young generation has reached its configured size (within the first few thousand documents). */
+    memoryGrowth100kTo10k: ratio(m100k?.peakMB ?? undefined, memory.find((m) => m.documents === 10_000)?.peakMB ?? undefined),
     checkSpeedupVsCfnLint: check ? ratio(check.cfnLint.medianMs, check.check.medianMs) : null,
     lambdaTemplateConcurrencyToLimit: ratio(lambdaTemplate?.documentsPerSecond, bestLimit?.documentsPerSecond),
     estimated100kSeconds: rate ? Math.round(100_000 / rate) : null,
