@@ -56,8 +56,12 @@ async function expectSameBytes(s3: S3Client, backupBucket: string, docs: Generat
   expect(await listKeys(s3, backupBucket, `backups/${RUN_DATE}/`)).toEqual(docs.map((d) => target(d.key)).sort());
 }
 
-/** A client that runs `strike(key)` once per document, just before its copy: between the listing and the copy. */
-function clientStrikingBeforeCopy(t: AwsTarget, strike: (key: string) => Promise<void>): S3Client {
+/**
+ * A client that, just before the copy of `vanishing` / `changing` (so between the listing and the copy),
+ * really deletes / rewrites that source document through a second client. destroy() closes both.
+ */
+function clientChangingSourceBeforeCopy(t: AwsTarget, sourceBucket: string, vanishing: string, changing: string): S3Client {
+  const admin = new S3Client(clientConfig(t));
   const client = new S3Client(clientConfig(t));
   const struck = new Set<string>();
   client.middlewareStack.add(
@@ -65,12 +69,18 @@ function clientStrikingBeforeCopy(t: AwsTarget, strike: (key: string) => Promise
       const key = (args.input as { Key?: string }).Key?.slice(target('').length);
       if (context.commandName === 'CopyObjectCommand' && key && !struck.has(key)) {
         struck.add(key);
-        await strike(key);
+        if (key === vanishing) await admin.send(new DeleteObjectCommand({ Bucket: sourceBucket, Key: vanishing }));
+        if (key === changing) await admin.send(new PutObjectCommand({ Bucket: sourceBucket, Key: changing, Body: 'changed mid-run' }));
       }
       return next(args);
     },
     { step: 'initialize', name: 'faultInjection' },
   );
+  const destroy = client.destroy.bind(client);
+  client.destroy = () => {
+    destroy();
+    admin.destroy();
+  };
   return client;
 }
 
@@ -326,11 +336,7 @@ test.describe('backup core', () => {
     const docs = docsOf({ count: 12, seed: 9 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const [vanishing, changing] = [docs[2]!.key, docs[7]!.key];
-    const admin = new S3Client(clientConfig(t));
-    const faulty = clientStrikingBeforeCopy(t, async (key) => {
-      if (key === vanishing) await admin.send(new DeleteObjectCommand({ Bucket: box.sourceBucket, Key: vanishing }));
-      if (key === changing) await admin.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: changing, Body: 'changed mid-run' }));
-    });
+    const faulty = clientChangingSourceBeforeCopy(t, box.sourceBucket, vanishing, changing);
     try {
       const result = await runCore({ s3: faulty, cloudwatch }, box.config());
       expect(result).toMatchObject({ status: 'failed', counts: { listed: 12, copied: 10, unchanged: 0, failed: 2 } });
@@ -343,7 +349,6 @@ test.describe('backup core', () => {
       expect(await listKeys(s3, box.backupBucket, 'backups/')).toHaveLength(10);
     } finally {
       faulty.destroy();
-      admin.destroy();
     }
   });
 
@@ -358,11 +363,7 @@ test.describe('backup core', () => {
     await s3.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: 'gone.txt', Body: 'deleted before the run' }));
     await s3.send(new DeleteObjectCommand({ Bucket: box.sourceBucket, Key: 'gone.txt' }));
     const [vanishing, changing] = [docs[2]!.key, docs[4]!.key];
-    const admin = new S3Client(clientConfig(t));
-    const faulty = clientStrikingBeforeCopy(t, async (key) => {
-      if (key === vanishing) await admin.send(new DeleteObjectCommand({ Bucket: box.sourceBucket, Key: vanishing }));
-      if (key === changing) await admin.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: changing, Body: 'changed mid-run' }));
-    });
+    const faulty = clientChangingSourceBeforeCopy(t, box.sourceBucket, vanishing, changing);
     try {
       const result = await runCore({ s3: faulty, cloudwatch }, box.config());
       expect(result).toMatchObject({ status: 'complete', counts: { listed: 6, copied: 6, unchanged: 0, failed: 0 } });
@@ -382,7 +383,6 @@ test.describe('backup core', () => {
       }
     } finally {
       faulty.destroy();
-      admin.destroy();
     }
   });
 
