@@ -101,6 +101,9 @@ const bookkeepingTags = (ctx: RunContext, obj: ListedObject) =>
 
 export const targetPrefix = (runDate: string) => `backups/${runDate}/`;
 
+/** S3 reports an unversioned object's version as "null"; treat that as no version. */
+const realVersion = (versionId: string | undefined) => (versionId && versionId !== 'null' ? versionId : undefined);
+
 /** S3 reports ETags quoted; compare and store them bare. */
 const bareEtag = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, '');
 
@@ -112,7 +115,8 @@ const bareEtag = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, ''
 export function encodeCopySource(bucket: string, key: string, versionId?: string): string {
   const strict = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const path = `${bucket}/${key.split('/').map(strict).join('/')}`;
-  return versionId && versionId !== 'null' ? `${path}?versionId=${strict(versionId)}` : path;
+  const version = realVersion(versionId);
+  return version ? `${path}?versionId=${strict(version)}` : path;
 }
 
 /** Part size that keeps a copy within S3's 10,000-part limit, rounded up to whole MiB. */
@@ -152,7 +156,8 @@ async function* listObjects(s3: S3Client, bucket: string, prefix: string): Async
     for (const v of page.Versions ?? []) {
       // A key whose latest entry is a delete marker has no IsLatest version: deleted documents are not listed.
       if (v.Key === undefined || !v.IsLatest) continue;
-      yield { key: v.Key, size: v.Size ?? 0, etag: bareEtag(v.ETag), ...(v.VersionId && v.VersionId !== 'null' ? { versionId: v.VersionId } : {}) };
+      const versionId = realVersion(v.VersionId);
+      yield { key: v.Key, size: v.Size ?? 0, etag: bareEtag(v.ETag), ...(versionId ? { versionId } : {}) };
     }
   }
 }
@@ -224,8 +229,6 @@ interface ExistingBackup {
   tags: Partial<Record<(typeof BACKUP_TAGS)[keyof typeof BACKUP_TAGS], string>>;
 }
 
-const realVersion = (versionId: string | undefined) => (versionId && versionId !== 'null' ? versionId : undefined);
-
 /**
  * Two requests, only on a date that already holds backups (a re-run); a fresh daily run never calls it.
  * The HEAD and the tags must describe one version: a concurrent run can write a new version between the
@@ -250,15 +253,19 @@ async function readBackup(ctx: RunContext, targetKey: string): Promise<ExistingB
   }
 }
 
+/** What every manifest entry says about the document: its key, backup key, listed size and ETag (and version). */
+const entryBase = (obj: ListedObject, targetKey: string, sourceVersionId?: string) => ({
+  key: obj.key,
+  targetKey,
+  size: obj.size,
+  sourceEtag: obj.etag,
+  ...(sourceVersionId ? { sourceVersionId } : {}),
+});
+
 /** The manifest entry of a document whose backup is already there, as the backup records it. */
 function entryOfExisting(obj: ListedObject, targetKey: string, existing: ExistingBackup, status: 'copied' | 'unchanged', method?: 'copy' | 'multipart'): ManifestEntry {
-  const versionId = existing.tags[BACKUP_TAGS.sourceVersionId];
   return {
-    key: obj.key,
-    targetKey,
-    size: obj.size,
-    sourceEtag: obj.etag,
-    ...(versionId ? { sourceVersionId: versionId } : {}),
+    ...entryBase(obj, targetKey, existing.tags[BACKUP_TAGS.sourceVersionId]),
     ...targetVersion(existing.head.VersionId),
     status,
     ...(method ? { method } : {}),
@@ -279,10 +286,7 @@ async function decide(ctx: RunContext, obj: ListedObject, targetKey: string): Pr
     // document loudly rather than truncate (which could collide) or skip it.
     return {
       entry: {
-        key: obj.key,
-        targetKey,
-        size: obj.size,
-        sourceEtag: obj.etag,
+        ...entryBase(obj, targetKey),
         status: 'failed',
         error: { code: 'TargetKeyTooLong', message: `backup key would be ${Buffer.byteLength(targetKey)} bytes; S3 allows ${S3_LIMITS.maxKeyBytes}` },
       },
@@ -312,7 +316,10 @@ const isWriteConflict = (err: unknown) => {
 
 const optionalChecksum = (checksum: ManifestChecksum | undefined) => (checksum ? { checksum } : {});
 /** The backup object's own version, recorded so a restore reads exactly what this run wrote. */
-const targetVersion = (versionId: string | undefined) => (realVersion(versionId) ? { targetVersionId: versionId! } : {});
+const targetVersion = (versionId: string | undefined) => {
+  const version = realVersion(versionId);
+  return version ? { targetVersionId: version } : {};
+};
 
 async function copyDocument(ctx: RunContext, obj: ListedObject, targetKey: string, expected: Expected): Promise<ManifestEntry> {
   try {
@@ -353,7 +360,7 @@ async function copyBytes(ctx: RunContext, obj: ListedObject, targetKey: string, 
   // copy fails with 412 (and is recorded) rather than mixing the listed size/ETag with newer bytes.
   const copySource = encodeCopySource(config.sourceBucket, obj.key, obj.versionId);
   const tagging = bookkeepingTags(ctx, obj);
-  const base = { key: obj.key, targetKey, size: obj.size, sourceEtag: obj.etag, ...(obj.versionId ? { sourceVersionId: obj.versionId } : {}) };
+  const base = entryBase(obj, targetKey, obj.versionId);
 
   if (obj.size <= config.multipartThresholdBytes) {
     // One request per document: MetadataDirective COPY keeps the source's content headers and user
@@ -454,7 +461,7 @@ async function processDocument(ctx: RunContext, obj: ListedObject): Promise<Outc
     return { entry: await copyDocument(ctx, obj, targetKey, decision.expected) };
   } catch (err) {
     // Retries are the SDK's job (throttling, 5xx); what reaches here is permanent for this run.
-    return { entry: { key: obj.key, targetKey, size: obj.size, sourceEtag: obj.etag, status: 'failed', error: describeError(err) } };
+    return { entry: { ...entryBase(obj, targetKey), status: 'failed', error: describeError(err) } };
   }
 }
 

@@ -106,7 +106,7 @@ const SPILL_CHUNK_BYTES = 256 * 1024;
  */
 class EntriesSpill {
   /** The first upload error; from then on writes are dropped and finish() fails. */
-  failure: unknown;
+  private failure: unknown;
   private readonly stream = new PassThrough();
   private readonly done: Promise<unknown>;
   /** Rejects when the upload fails: releases writers waiting for 'drain' that will never come. */
