@@ -4,7 +4,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { METRIC, METRICS_NAMESPACE, ENVIRONMENT_DIMENSION, type MetricName } from '../../lambda/src/metrics.ts';
+import { METRIC, METRIC_UNITS, METRICS_NAMESPACE, ENVIRONMENT_DIMENSION, type MetricName } from '../../lambda/src/metrics.ts';
 import { clientConfig, type AwsTarget } from '../../specs/support/aws.ts';
 
 export interface InvokeOutcome {
@@ -63,6 +63,40 @@ export async function invokeBackup(target: AwsTarget, functionName: string, even
   }
 }
 
+/**
+ * The sum of each backup metric over [start, end] in one namespace and Environment; undefined for a metric
+ * without data points. With `units`, only data points published in the unit METRIC_UNITS declares count.
+ */
+export async function sumBackupMetrics(
+  cloudwatch: CloudWatchClient,
+  query: { namespace: string; environment: string; start: Date; end: Date; units?: boolean },
+): Promise<Record<MetricName, number | undefined>> {
+  const names = Object.values(METRIC);
+  const out = await cloudwatch.send(
+    new GetMetricDataCommand({
+      StartTime: query.start,
+      EndTime: query.end,
+      MetricDataQueries: names.map((name, i) => ({
+        Id: `m${i}`,
+        Label: name,
+        MetricStat: {
+          Metric: { Namespace: query.namespace, MetricName: name, Dimensions: [{ Name: ENVIRONMENT_DIMENSION, Value: query.environment }] },
+          Period: 60,
+          Stat: 'Sum',
+          ...(query.units ? { Unit: METRIC_UNITS[name] } : {}),
+        },
+        ReturnData: true,
+      })),
+    }),
+  );
+  const values = {} as Record<MetricName, number | undefined>;
+  names.forEach((name, i) => {
+    const result = out.MetricDataResults?.find((r) => r.Id === `m${i}`);
+    values[name] = result?.Values?.length ? result.Values.reduce((a, b) => a + b, 0) : undefined;
+  });
+  return values;
+}
+
 /** Sums of each backup metric for one environment over a window, through GetMetricData. */
 export async function readBackupMetrics(
   target: AwsTarget,
@@ -72,29 +106,7 @@ export async function readBackupMetrics(
 ): Promise<Record<MetricName, number | undefined>> {
   const cloudwatch = new CloudWatchClient(clientConfig(target));
   try {
-    const names = Object.values(METRIC);
-    const out = await cloudwatch.send(
-      new GetMetricDataCommand({
-        StartTime: start,
-        EndTime: end,
-        MetricDataQueries: names.map((name, i) => ({
-          Id: `m${i}`,
-          Label: name,
-          MetricStat: {
-            Metric: { Namespace: METRICS_NAMESPACE, MetricName: name, Dimensions: [{ Name: ENVIRONMENT_DIMENSION, Value: environment }] },
-            Period: 60,
-            Stat: 'Sum',
-          },
-          ReturnData: true,
-        })),
-      }),
-    );
-    const values = {} as Record<MetricName, number | undefined>;
-    names.forEach((name, i) => {
-      const result = out.MetricDataResults?.find((r) => r.Id === `m${i}`);
-      values[name] = result?.Values?.length ? result.Values.reduce((a, b) => a + b, 0) : undefined;
-    });
-    return values;
+    return await sumBackupMetrics(cloudwatch, { namespace: METRICS_NAMESPACE, environment, start, end });
   } finally {
     cloudwatch.destroy();
   }

@@ -9,12 +9,13 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { GetMetricDataCommand, ListMetricsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ListMetricsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { test, expect } from '../fixtures.ts';
 import { clientConfig, type AwsTarget } from '../support/aws.ts';
 import { generateDocuments, seedDocuments, AWKWARD_KEYS, documentBody, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
 import { BACKUP_TAGS, encodeCopySource, choosePartSize } from '../../lambda/src/backup.ts';
-import { ENVIRONMENT_DIMENSION, METRIC, METRIC_UNITS } from '../../lambda/src/metrics.ts';
+import { ENVIRONMENT_DIMENSION, METRIC } from '../../lambda/src/metrics.ts';
+import { sumBackupMetrics } from '../../scripts/lib/invoke.ts';
 import { MANIFEST_SCHEMA_VERSION } from '../../lambda/src/manifest.ts';
 import {
   MiB,
@@ -442,26 +443,9 @@ test.describe('backup core', () => {
 });
 
 test.describe('metrics', () => {
-  async function metricSums(cloudwatch: CloudWatchClient, namespace: string, since: Date) {
-    const names = Object.values(METRIC);
-    const out = await cloudwatch.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(since.getTime() - 5 * 60_000),
-        EndTime: new Date(Date.now() + 5 * 60_000),
-        MetricDataQueries: names.map((name, i) => ({
-          Id: `m${i}`,
-          Label: name,
-          MetricStat: {
-            Metric: { Namespace: namespace, MetricName: name, Dimensions: [{ Name: ENVIRONMENT_DIMENSION, Value: 'dev' }] },
-            Period: 60,
-            Stat: 'Sum',
-            Unit: METRIC_UNITS[name],
-          },
-        })),
-      }),
-    );
-    return Object.fromEntries((out.MetricDataResults ?? []).map((r) => [r.Label!, (r.Values ?? []).reduce((a, b) => a + b, 0)]));
-  }
+  /** Each metric's sum since `since`, counting only data points in the unit METRIC_UNITS declares. */
+  const metricSums = (cloudwatch: CloudWatchClient, namespace: string, since: Date) =>
+    sumBackupMetrics(cloudwatch, { namespace, environment: 'dev', start: new Date(since.getTime() - 5 * 60_000), end: new Date(Date.now() + 5 * 60_000), units: true });
 
   test('one batch with every metric, visible through ListMetrics and GetMetricData', async ({ s3, cloudwatch, target: t }) => {
     const box = await sandbox(s3, t);

@@ -4,7 +4,7 @@
 // fixture must stay as deployed).
 import { randomBytes } from 'node:crypto';
 import { S3Client, ListObjectVersionsCommand, PutBucketVersioningCommand, type ObjectVersion } from '@aws-sdk/client-s3';
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   GetFunctionConfigurationCommand,
   LambdaClient,
@@ -16,7 +16,7 @@ import { test as base, expect } from '../fixtures.ts';
 import { clientConfig, type AwsTarget } from '../support/aws.ts';
 import { deployTestStack, type DeployedStack } from '../support/stack.ts';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy.ts';
-import { ENVIRONMENT_DIMENSION, METRIC, type MetricName } from '../../lambda/src/metrics.ts';
+import { sumBackupMetrics } from '../../scripts/lib/invoke.ts';
 
 export { expect };
 
@@ -88,29 +88,8 @@ export function versionCounts(versions: ObjectVersion[]): Map<string, number> {
 }
 
 /** Sums of each backup metric in one namespace (unique per test), through GetMetricData. */
-export async function metricSums(cloudwatch: CloudWatchClient, namespace: string, environment = 'dev'): Promise<Record<MetricName, number | undefined>> {
-  const names = Object.values(METRIC);
-  const out = await cloudwatch.send(
-    new GetMetricDataCommand({
-      StartTime: new Date(Date.now() - 15 * 60_000),
-      EndTime: new Date(Date.now() + 5 * 60_000),
-      MetricDataQueries: names.map((name, i) => ({
-        Id: `m${i}`,
-        MetricStat: {
-          Metric: { Namespace: namespace, MetricName: name, Dimensions: [{ Name: ENVIRONMENT_DIMENSION, Value: environment }] },
-          Period: 60,
-          Stat: 'Sum',
-        },
-      })),
-    }),
-  );
-  const sums = {} as Record<MetricName, number | undefined>;
-  names.forEach((name, i) => {
-    const values = out.MetricDataResults?.find((r) => r.Id === `m${i}`)?.Values ?? [];
-    sums[name] = values.length ? values.reduce((a, b) => a + b, 0) : undefined;
-  });
-  return sums;
-}
+export const metricSums = (cloudwatch: CloudWatchClient, namespace: string, environment = 'dev') =>
+  sumBackupMetrics(cloudwatch, { namespace, environment, start: new Date(Date.now() - 15 * 60_000), end: new Date(Date.now() + 5 * 60_000) });
 
 export const uniqueNamespace = () => `DocumentBackupReliability/${randomBytes(4).toString('hex')}`;
 
