@@ -3,6 +3,8 @@
 //   1. the limit: a tight SDK CopyObject loop (same request as the Lambda's copy), concurrency swept
 //   2. the backup Lambda through the Lambda Invoke API (manual-event concurrency override swept)
 //   3. the peers a user would pick instead: `aws s3 sync` and s5cmd, each swept for its best setting
+//   then head to head: --rounds interleaved rounds of every contender at its best setting, in a rotating
+//   order, so drift (LocalStack's growing state, a busy neighbour) hits all alike; the ratios use the medians
 //   4. `npm run check` against the official cfn-lint on the canonical template (whole commands, medians)
 //   5. the handler's peak memory at 1k and 10k documents, and 100k with --full (else extrapolated, labelled)
 // With --json the last stdout line is ONE JSON object: the ratios of this run plus the raw figures.
@@ -25,6 +27,9 @@ function positiveInt(value: string): number {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
   return n;
 }
+function nonNegativeInt(value: string): number {
+  return value === '0' ? 0 : positiveInt(value);
+}
 const list = (value: string) => value.split(',').map((v) => positiveInt(v.trim()));
 
 const SECTIONS = ['limit', 'lambda', 'peers', 'check', 'memory'] as const;
@@ -37,6 +42,7 @@ const program = new Command()
   .option('--full', 'also measure the handler at 100,000 documents (slow; otherwise 100k is extrapolated from 1k and 10k)', false)
   .option('--json', 'end with one JSON line holding the ratios and the raw figures', false)
   .option('--check-runs <n>', 'measured runs of each command in the check comparison', positiveInt, 5)
+  .option('--rounds <n>', 'interleaved head-to-head rounds at the best settings (0: ratios from the sweeps)', nonNegativeInt, 5)
   .option('--limit-concurrency <list>', 'concurrency sweep of the limit loop', list, [8, 16, 32, 64, 128])
   .option('--lambda-concurrency <list>', 'concurrency sweep of the Lambda (manual-event override)', list, [16, 32, 64, 128])
   .option('--aws-concurrency <list>', 'max_concurrent_requests sweep of aws s3 sync', list, [10, 32, 64])
@@ -48,7 +54,7 @@ const program = new Command()
 usageErrorsExit2(program);
 program.parse();
 const opts = program.opts<{
-  documents: number; full: boolean; json: boolean; checkRuns: number; limitConcurrency: number[]; lambdaConcurrency: number[];
+  documents: number; full: boolean; json: boolean; checkRuns: number; rounds: number; limitConcurrency: number[]; lambdaConcurrency: number[];
   awsConcurrency: number[]; s5cmdWorkers: number[]; only: Section[]; endpoint?: string; progress: boolean;
 }>();
 for (const s of opts.only) if (!SECTIONS.includes(s)) failAndExit(`--only: "${s}" is not one of ${SECTIONS.join(', ')}`, 2);
@@ -62,6 +68,32 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const best = <T extends { documentsPerSecond: number }>(xs: T[]): T | undefined => xs.reduce<T | undefined>((b, x) => (!b || x.documentsPerSecond > b.documentsPerSecond ? x : b), undefined);
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? +(a / b).toFixed(3) : null);
 const loadNote = () => `load average ${loadAverage().join(' ')}`;
+
+const verified = (r: BackupRun) => r.verification !== undefined && r.verification.verified === r.verification.expected;
+const landedAll = (p: PeerRun) => p.documents === p.expected && p.exitCode === 0;
+const median = (xs: number[]): number | undefined => {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return +(s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2).toFixed(1);
+};
+
+type ContenderName = 'limit' | 'limit, backup request' | 'lambda' | PeerRun['tool'];
+interface Contender {
+  name: ContenderName;
+  setting: string;
+  run: (tag: string) => Promise<{ documentsPerSecond: number; complete: boolean }>;
+}
+interface HeadToHeadRun {
+  round: number;
+  /** 1 = ran first in its round. */
+  position: number;
+  contender: ContenderName;
+  setting: string;
+  documentsPerSecond: number;
+  /** Every document landed (and, for the Lambda, verified); incomplete runs are not counted. */
+  complete: boolean;
+}
 
 /** Run dates far from today, one per Lambda run, so every run starts on an empty backups/<date>/ as a daily run does. */
 let dateCounter = 0;
@@ -108,7 +140,7 @@ try {
 
   // 1. the limit
   const limit: CopyLoopResult[] = [];
-  const limitExtras: { plainCopy?: CopyLoopResult } = {};
+  const limitExtras: { plainCopy?: CopyLoopResult; backupCopy?: CopyLoopResult } = {};
   if (want('limit') && docs) {
     for (const c of opts.limitConcurrency) {
       const r = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `limit-${c}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: c });
@@ -119,6 +151,9 @@ try {
     const c = best(limit)?.concurrency ?? 32;
     limitExtras.plainCopy = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `plain-${c}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: c, request: 'plain-copy' });
     log(`limit   at ${c}: plain copies (no SSE-KMS, no checksum) ${limitExtras.plainCopy.documentsPerSecond}/s`);
+    // What the Lambda's own request costs the emulator: its tags and its two conditions on top of the limit's copy.
+    limitExtras.backupCopy = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `backup-copy-${c}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: c, request: 'backup-copy' });
+    log(`limit   at ${c}: the Lambda's CopyObject (also tags, CopySourceIfMatch, If-None-Match) ${limitExtras.backupCopy.documentsPerSecond}/s`);
   }
 
   // 2. the Lambda
@@ -148,6 +183,61 @@ try {
         const r = await s5cmdCopy(target, { ...job, destPrefix: `s5cmd-${w}/` }, w);
         peers.push(r);
         log(`s5cmd cp --numworkers ${String(w).padStart(3)}: ${r.documentsPerSecond} documents/s (${r.documents}/${r.expected}, exit ${r.exitCode}; ${loadNote()})`);
+      }
+    }
+  }
+
+  // Head to head: each contender again at its best setting, interleaved, the order rotating every round.
+  const headToHead: HeadToHeadRun[] = [];
+  if (opts.rounds > 0 && docs) {
+    const sweepBestLambda = best(lambda.filter(verified));
+    const contenders: Contender[] = [];
+    const limitBest = best(limit);
+    if (limitBest) {
+      contenders.push({
+        name: 'limit', setting: `concurrency ${limitBest.concurrency}`,
+        run: async (tag) => {
+          const r = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `h2h-limit-${tag}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: limitBest.concurrency });
+          return { documentsPerSecond: r.documentsPerSecond, complete: r.failed === 0 };
+        },
+      });
+      // Not a target: splits the Lambda's distance to the limit into its request and its machinery.
+      contenders.push({
+        name: 'limit, backup request', setting: `concurrency ${limitBest.concurrency}`,
+        run: async (tag) => {
+          const r = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `h2h-backup-copy-${tag}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: limitBest.concurrency, request: 'backup-copy' });
+          return { documentsPerSecond: r.documentsPerSecond, complete: r.failed === 0 };
+        },
+      });
+    }
+    if (sweepBestLambda) {
+      const override = sweepBestLambda.concurrencySource === 'event override' ? sweepBestLambda.concurrency : undefined;
+      contenders.push({
+        name: 'lambda', setting: override !== undefined ? `event override ${override}` : `template ${stack.copyConcurrency}`,
+        run: async () => {
+          const r = await measureBackup(stack, { runDate: nextRunDate(), prefix: 'bench/', expected: docs.expected, ...(override !== undefined ? { concurrency: override } : {}) });
+          return { documentsPerSecond: r.documentsPerSecond, complete: verified(r) };
+        },
+      });
+    }
+    const job = { sourceBucket: stack.sourceBucket, sourcePrefix: 'bench/', destBucket: scratch, kmsKeyArn: stack.kmsKeyArn, expected: docs.expected.size };
+    for (const peer of [best(peers.filter((p) => p.tool === 's5cmd cp' && landedAll(p))), best(peers.filter((p) => p.tool === 'aws s3 sync' && landedAll(p)))]) {
+      if (!peer) continue;
+      const copy = peer.tool === 's5cmd cp' ? s5cmdCopy : awsSync;
+      contenders.push({
+        name: peer.tool, setting: peer.setting,
+        run: async (tag) => {
+          const r = await copy(target, { ...job, destPrefix: `h2h-${peer.tool === 's5cmd cp' ? 's5cmd' : 'aws'}-${tag}/` }, peer.concurrency);
+          return { documentsPerSecond: r.documentsPerSecond, complete: landedAll(r) };
+        },
+      });
+    }
+    for (let round = 1; round <= opts.rounds; round++) {
+      const order = contenders.map((_, i) => contenders[(i + round - 1) % contenders.length]!);
+      for (const [position, c] of order.entries()) {
+        const r = await c.run(String(round));
+        headToHead.push({ round, position: position + 1, contender: c.name, setting: c.setting, ...r });
+        log(`round ${round}/${opts.rounds}  ${c.name.padEnd(21)} ${c.setting}: ${r.documentsPerSecond} documents/s${r.complete ? '' : ' (INCOMPLETE, not counted)'} (${loadNote()})`);
       }
     }
   }
@@ -193,23 +283,41 @@ try {
   // ---------------------------------------------------------------- ratios
   const bestLimit = best(limit);
   const lambdaSweep = lambda.filter((r) => r.concurrencySource === 'event override');
-  const bestLambda = best(lambda.filter((r) => r.verification && r.verification.verified === r.verification.expected));
+  const bestLambda = best(lambda.filter(verified));
   const lambdaTemplate = lambda.find((r) => r.concurrencySource === 'template');
-  const bestPeer = best(peers.filter((p) => p.documents === p.expected && p.exitCode === 0));
-  const bestAws = best(peers.filter((p) => p.tool === 'aws s3 sync' && p.documents === p.expected));
-  const bestS5 = best(peers.filter((p) => p.tool === 's5cmd cp' && p.documents === p.expected));
+  const bestPeer = best(peers.filter(landedAll));
+  const bestAws = best(peers.filter((p) => p.tool === 'aws s3 sync' && landedAll(p)));
+  const bestS5 = best(peers.filter((p) => p.tool === 's5cmd cp' && landedAll(p)));
+  // The rates the ratios use: head-to-head medians when rounds ran, else the single sweep's best points.
+  const medianOf = (name: ContenderName) => median(headToHead.filter((r) => r.contender === name && r.complete).map((r) => r.documentsPerSecond));
+  const h2h = headToHead.length > 0;
+  const peerRates = (['s5cmd cp', 'aws s3 sync'] as const).map((tool) => ({ tool, rate: h2h ? medianOf(tool) : best(peers.filter((p) => p.tool === tool && landedAll(p)))?.documentsPerSecond }));
+  const topPeer = peerRates.reduce<(typeof peerRates)[number] | undefined>((b, p) => (p.rate !== undefined && (!b || p.rate > b.rate!) ? p : b), undefined);
+  const rates = {
+    method: h2h ? `median of ${opts.rounds} interleaved rounds at the best settings` : 'best point of each sweep',
+    limit: h2h ? medianOf('limit') : bestLimit?.documentsPerSecond,
+    lambda: h2h ? medianOf('lambda') : bestLambda?.documentsPerSecond,
+    bestPeer: topPeer?.rate,
+    bestPeerTool: topPeer?.tool ?? null,
+    /** The limit loop sending the Lambda's own CopyObject (tags and conditions too); not a target. */
+    limitWithBackupRequest: h2h ? medianOf('limit, backup request') : limitExtras.backupCopy?.documentsPerSecond,
+  };
   const m1k = memory.find((m) => m.documents === 1000)?.peakMB ?? undefined;
   const m100k = memory.find((m) => m.documents === 100_000);
-  const rate = bestLambda?.documentsPerSecond;
+  const rate = rates.lambda;
   const summary = {
-    lambdaToLimit: ratio(bestLambda?.documentsPerSecond, bestLimit?.documentsPerSecond),
-    lambdaToBestPeer: ratio(bestLambda?.documentsPerSecond, bestPeer?.documentsPerSecond),
+    lambdaToLimit: ratio(rates.lambda, rates.limit),
+    lambdaToBestPeer: ratio(rates.lambda, rates.bestPeer),
     memoryGrowth100kTo1k: ratio(m100k?.peakMB ?? undefined, m1k),
     memoryGrowth100kTo1kExtrapolated: m100k ? m100k.extrapolated : null,
-    /** Growth once V8's young generation has reached its configured size (within the first few thousand documents). */
     memoryGrowth100kTo10k: ratio(m100k?.peakMB ?? undefined, memory.find((m) => m.documents === 10_000)?.peakMB ?? undefined),
     checkSpeedupVsCfnLint: check ? ratio(check.cfnLint.medianMs, check.check.medianMs) : null,
+    /** The same two ratios from the sweeps' single best points (noisier: one run each, in blocks). */
+    sweepLambdaToLimit: ratio(bestLambda?.documentsPerSecond, bestLimit?.documentsPerSecond),
+    sweepLambdaToBestPeer: ratio(bestLambda?.documentsPerSecond, bestPeer?.documentsPerSecond),
     lambdaTemplateConcurrencyToLimit: ratio(lambdaTemplate?.documentsPerSecond, bestLimit?.documentsPerSecond),
+    /** The Lambda against the limit loop sending the same CopyObject: the cost of its machinery alone. */
+    lambdaToLimitWithBackupRequest: ratio(rates.lambda, rates.limitWithBackupRequest),
     estimated100kSeconds: rate ? Math.round(100_000 / rate) : null,
     documentsPer15MinInvocation: rate ? Math.floor(rate * (stack.timeoutSeconds - 30)) : null,
   };
@@ -228,7 +336,9 @@ try {
     localstack: { mode: localstack.mode, endpoint: localstack.endpoint },
     stack: { stackName: stack.stackName, environment: stack.environment, templateCopyConcurrency: stack.copyConcurrency, timeoutSeconds: stack.timeoutSeconds, memorySizeMB: stack.memorySizeMB },
     documents: docs ? { count: docs.spec.count, bytes: docs.bytes, minSize: docs.spec.minSize, maxSize: docs.spec.maxSize, seed: docs.spec.seed } : null,
-    limit: { best: bestLimit ?? null, sweep: limit, plainCopy: limitExtras.plainCopy ?? null },
+    rates: { ...rates, limit: rates.limit ?? null, lambda: rates.lambda ?? null, bestPeer: rates.bestPeer ?? null, limitWithBackupRequest: rates.limitWithBackupRequest ?? null },
+    headToHead,
+    limit: { best: bestLimit ?? null, sweep: limit, plainCopy: limitExtras.plainCopy ?? null, backupCopy: limitExtras.backupCopy ?? null },
     lambda: { best: bestLambda ? strip(bestLambda) : null, templateConcurrency: lambdaTemplate ? strip(lambdaTemplate) : null, sweep: lambdaSweep.map(strip) },
     peers: { best: bestPeer ?? null, bestAwsS3Sync: bestAws ?? null, bestS5cmd: bestS5 ?? null, runs: peers },
     check: check ?? null,
@@ -245,6 +355,7 @@ try {
     ...limit.map((r) => ({ label: `limit c=${r.concurrency}`, v: r.documentsPerSecond, color: '#6b7280' })),
     ...lambda.map((r) => ({ label: `Lambda c=${r.concurrency}${r.concurrencySource === 'template' ? ' (template)' : ''}`, v: r.documentsPerSecond, color: '#2563eb' })),
     ...peers.map((p) => ({ label: `${p.tool} ${p.setting}`, v: p.documentsPerSecond, color: p.tool === 's5cmd cp' ? '#16a34a' : '#f59e0b' })),
+    ...headToHead.map((r) => ({ label: `round ${r.round}: ${r.contender}${r.complete ? '' : ' (incomplete)'}`, v: r.documentsPerSecond, color: '#111827' })),
   ];
   const fmt = (v: number | null) => (v === null ? 'n/a' : String(v));
   writeFileSync(
@@ -252,16 +363,17 @@ try {
     renderReport({
       title: 'Document backup benchmark',
       summary: [
-        ['Lambda / limit', `${fmt(summary.lambdaToLimit)} (target >= 0.9; ${bestLambda?.documentsPerSecond ?? '?'} vs ${bestLimit?.documentsPerSecond ?? '?'} documents/s)`],
-        ['Lambda / best peer', `${fmt(summary.lambdaToBestPeer)} (target >= 1; best peer ${bestPeer ? `${bestPeer.tool} ${bestPeer.setting}, ${bestPeer.documentsPerSecond} documents/s` : 'n/a'})`],
+        ['rates', rates.method],
+        ['Lambda / limit', `${fmt(summary.lambdaToLimit)} (target >= 0.9; ${rates.lambda ?? '?'} vs ${rates.limit ?? '?'} documents/s)`],
+        ['Lambda / best peer', `${fmt(summary.lambdaToBestPeer)} (target >= 1; best peer ${rates.bestPeerTool ?? 'n/a'}, ${rates.bestPeer ?? '?'} documents/s)`],
         ['memory 100k / 1k', `${fmt(summary.memoryGrowth100kTo1k)}${m100k?.extrapolated ? ' (100k EXTRAPOLATED)' : ''} (target <= 1.2)`],
         ['check vs cfn-lint', `${fmt(summary.checkSpeedupVsCfnLint)}x (target >= 3; medians ${check?.check.medianMs ?? '?'} ms vs ${check?.cfnLint.medianMs ?? '?'} ms)`],
-        ['100k documents', `${summary.estimated100kSeconds ?? '?'} s estimated at the best Lambda rate (limit 900 s)`],
+        ['100k documents', `${summary.estimated100kSeconds ?? '?'} s estimated at the Lambda's rate (limit 900 s)`],
         ['machine', `${machine.cpus} CPUs, load average ${machine.loadAverageAtStart.join(' ')} at start, ${raw.machine.loadAverageAtEnd.join(' ')} at end; LocalStack ${localstack.mode}`],
       ],
       charts: [
         {
-          title: 'Copy throughput (documents/s), every sweep point',
+          title: 'Copy throughput (documents/s), every sweep point and head-to-head run',
           config: {
             type: 'bar',
             data: { labels: bars.map((b) => b.label), datasets: [{ label: 'documents/s', data: bars.map((b) => b.v), backgroundColor: bars.map((b) => b.color) }] },

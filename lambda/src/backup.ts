@@ -517,20 +517,34 @@ export async function runBackup(deps: BackupDeps, config: BackupConfig, request:
   };
 
   const inFlight = new Set<Promise<void>>();
+  // Woken by each document that finishes. Not Promise.race(inFlight): that attaches a reaction to every
+  // in-flight document per free slot, O(COPY_CONCURRENCY) work and garbage per document.
+  let slotFreed: (() => void) | undefined;
   try {
     for await (const obj of listObjects(deps.s3, config.sourceBucket, request.prefix)) {
+      if (runError) break;
       if (deps.remainingTimeMs && deps.remainingTimeMs() < config.timeSafetyMarginMs) {
         stoppedForTime = true;
         break;
       }
       // The window: never more than COPY_CONCURRENCY documents in flight, and the listing is only
       // pulled when a slot frees up, so memory does not grow with the document count.
-      while (inFlight.size >= copyConcurrency) await Promise.race(inFlight);
+      while (inFlight.size >= copyConcurrency) await new Promise<void>((resolve) => (slotFreed = resolve));
       counts.listed++;
       bytesListed += obj.size;
       const task: Promise<void> = processDocument(ctx, obj)
         .then(record)
-        .finally(() => inFlight.delete(task));
+        // processDocument never rejects; record only could (the manifest). No one awaits a finished task,
+        // so its error must land here; it stops the run, whose manifest must list every document it backed up.
+        .catch((err: unknown) => {
+          runError ??= describeError(err);
+          logger.error('recording a document failed', { runId, key: obj.key, error: describeError(err) });
+        })
+        .finally(() => {
+          inFlight.delete(task);
+          slotFreed?.();
+          slotFreed = undefined;
+        });
       inFlight.add(task);
     }
   } catch (err) {

@@ -387,6 +387,40 @@ test.describe('backup core', () => {
     }
   });
 
+  test('the copy window: exactly COPY_CONCURRENCY copies in flight at the most, and each document copied once', async ({ s3, cloudwatch, target: t }) => {
+    const box = await sandbox(s3, t);
+    const docs = docsOf({ count: 40, seed: 23, maxSize: 2048 });
+    await seedDocuments(s3, box.sourceBucket, docs);
+    const counting = new S3Client(clientConfig(t));
+    let inFlight = 0;
+    let most = 0;
+    const copied: string[] = [];
+    counting.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'CopyObjectCommand') return next(args);
+        most = Math.max(most, ++inFlight);
+        copied.push(String((args.input as { Key?: string }).Key));
+        // Held a little, so a window that let more through would show it.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        try {
+          return await next(args);
+        } finally {
+          inFlight--;
+        }
+      },
+      { step: 'initialize', name: 'countInFlight' },
+    );
+    try {
+      const result = await runCore({ s3: counting, cloudwatch }, box.config({ COPY_CONCURRENCY: '3' }));
+      expect(result).toMatchObject({ status: 'complete', counts: { listed: 40, copied: 40, failed: 0 } });
+      expect(most).toBe(3);
+      expect(new Set(copied).size).toBe(40);
+      expect(copied).toHaveLength(40);
+    } finally {
+      counting.destroy();
+    }
+  });
+
   test('stopping for time: partial manifest, then the next run resumes', async ({ s3, cloudwatch, target: t }) => {
     const box = await sandbox(s3, t);
     const docs = docsOf({ count: 30, seed: 13 });

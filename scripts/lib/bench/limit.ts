@@ -1,10 +1,12 @@
 // The limit: the best copy rate a tight SDK loop reaches against this LocalStack. CopyObject only (SSE-KMS
 // with the stack's key and a SHA-256 checksum, as the Lambda sends it), keys known up front, no listing,
 // no tags, no conditions, no manifest, no metrics. Anything the Lambda does beyond this is its overhead.
-import { CopyObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// Two variants price the request itself: 'plain-copy' (neither SSE-KMS nor checksum, as the peers send it)
+// and 'backup-copy' (the Lambda's whole CopyObject: also its tags and its two conditions).
+import { CopyObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { clientConfig, type AwsTarget } from '../../../specs/support/aws.ts';
-import { encodeCopySource } from '../../../lambda/src/backup.ts';
+import { BACKUP_TAGS, encodeCopySource, encodeTagging } from '../../../lambda/src/backup.ts';
 
 export interface CopyLoopResult {
   concurrency: number;
@@ -18,8 +20,8 @@ export async function copyLoop(
   target: AwsTarget,
   opts: {
     sourceBucket: string; keys: string[]; destBucket: string; destPrefix: string; kmsKeyArn: string; concurrency: number;
-    /** 'copy' (default): CopyObject with SSE-KMS and a checksum. 'plain-copy': neither, as the peers send it. */
-    request?: 'copy' | 'plain-copy';
+    /** 'copy' (default): CopyObject with SSE-KMS and a checksum. 'plain-copy': neither. 'backup-copy': the Lambda's. */
+    request?: 'copy' | 'plain-copy' | 'backup-copy';
   },
 ): Promise<CopyLoopResult> {
   const request = opts.request ?? 'copy';
@@ -28,6 +30,22 @@ export async function copyLoop(
     maxAttempts: 8,
     requestHandler: new NodeHttpHandler({ httpAgent: { maxSockets: opts.concurrency, keepAlive: true } }),
   });
+  // The backup copy's condition and tag need each source ETag: read once, before the clock starts.
+  const etags = request === 'backup-copy' ? await sourceEtags(s3, opts.sourceBucket) : new Map<string, string>();
+  const extra = (key: string) => {
+    if (request === 'plain-copy') return {};
+    const encryption = { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: opts.kmsKeyArn, BucketKeyEnabled: true, ChecksumAlgorithm: 'SHA256' as const };
+    if (request === 'copy') return encryption;
+    const etag = etags.get(key) ?? '';
+    return {
+      ...encryption,
+      CopySourceIfMatch: `"${etag}"`,
+      IfNoneMatch: '*',
+      MetadataDirective: 'COPY' as const,
+      TaggingDirective: 'REPLACE' as const,
+      Tagging: encodeTagging({ [BACKUP_TAGS.sourceEtag]: etag, [BACKUP_TAGS.runId]: 'bench-limit' }),
+    };
+  };
   let next = 0;
   let failed = 0;
   const worker = async () => {
@@ -39,7 +57,7 @@ export async function copyLoop(
             Bucket: opts.destBucket,
             Key: opts.destPrefix + key,
             CopySource: encodeCopySource(opts.sourceBucket, key),
-            ...(request === 'copy' ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: opts.kmsKeyArn, BucketKeyEnabled: true, ChecksumAlgorithm: 'SHA256' as const } : {}),
+            ...extra(key),
           }),
         );
       } catch {
@@ -55,4 +73,15 @@ export async function copyLoop(
   }
   const ms = performance.now() - started;
   return { concurrency: opts.concurrency, documents: opts.keys.length - failed, failed, ms: Math.round(ms), documentsPerSecond: +((opts.keys.length - failed) / (ms / 1000)).toFixed(1) };
+}
+
+async function sourceEtags(s3: S3Client, bucket: string): Promise<Map<string, string>> {
+  const etags = new Map<string, string>();
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key && o.ETag) etags.set(o.Key, o.ETag.replace(/"/g, ''));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return etags;
 }
