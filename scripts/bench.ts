@@ -28,7 +28,9 @@ function positiveInt(value: string): number {
   return n;
 }
 function nonNegativeInt(value: string): number {
-  return value === '0' ? 0 : positiveInt(value);
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`"${value}" is not a whole number (0 or more)`);
+  return n;
 }
 const list = (value: string) => value.split(',').map((v) => positiveInt(v.trim()));
 
@@ -71,6 +73,7 @@ const loadNote = () => `load average ${loadAverage().join(' ')}`;
 
 const verified = (r: BackupRun) => r.verification !== undefined && r.verification.verified === r.verification.expected;
 const landedAll = (p: PeerRun) => p.documents === p.expected && p.exitCode === 0;
+const bestPeerOf = (peers: PeerRun[], tool: PeerRun['tool']) => best(peers.filter((p) => p.tool === tool && landedAll(p)));
 const median = (xs: number[]): number | undefined => {
   if (xs.length === 0) return undefined;
   const s = [...xs].sort((a, b) => a - b);
@@ -137,22 +140,25 @@ try {
   const needDocs = want('limit') || want('lambda') || want('peers');
   const docs = needDocs ? await seed({ count: opts.documents, prefix: 'bench/', minSize: 256, maxSize: 64 * 1024 }) : undefined;
   const keys = docs ? [...docs.expected.keys()] : [];
+  const copyAll = (destPrefix: string, concurrency: number, request?: 'plain-copy' | 'backup-copy') =>
+    copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix, kmsKeyArn: stack.kmsKeyArn, concurrency, ...(request ? { request } : {}) });
+  const job = docs ? { sourceBucket: stack.sourceBucket, sourcePrefix: 'bench/', destBucket: scratch, kmsKeyArn: stack.kmsKeyArn, expected: docs.expected.size } : undefined;
 
   // 1. the limit
   const limit: CopyLoopResult[] = [];
   const limitExtras: { plainCopy?: CopyLoopResult; backupCopy?: CopyLoopResult } = {};
   if (want('limit') && docs) {
     for (const c of opts.limitConcurrency) {
-      const r = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `limit-${c}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: c });
+      const r = await copyAll(`limit-${c}/`, c);
       limit.push(r);
       log(`limit   concurrency ${String(c).padStart(3)}: ${r.documentsPerSecond} copies/s (${r.failed} failed; ${loadNote()})`);
     }
     // What SSE-KMS and the checksum cost: a copy without them (what the peers send), at the limit's best concurrency.
     const c = best(limit)?.concurrency ?? 32;
-    limitExtras.plainCopy = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `plain-${c}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: c, request: 'plain-copy' });
+    limitExtras.plainCopy = await copyAll(`plain-${c}/`, c, 'plain-copy');
     log(`limit   at ${c}: plain copies (no SSE-KMS, no checksum) ${limitExtras.plainCopy.documentsPerSecond}/s`);
     // What the Lambda's own request costs the emulator: its tags and its two conditions on top of the limit's copy.
-    limitExtras.backupCopy = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `backup-copy-${c}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: c, request: 'backup-copy' });
+    limitExtras.backupCopy = await copyAll(`backup-copy-${c}/`, c, 'backup-copy');
     log(`limit   at ${c}: the Lambda's CopyObject (also tags, CopySourceIfMatch, If-None-Match) ${limitExtras.backupCopy.documentsPerSecond}/s`);
   }
 
@@ -171,8 +177,7 @@ try {
 
   // 3. the peers
   const peers: PeerRun[] = [];
-  if (want('peers') && docs) {
-    const job = { sourceBucket: stack.sourceBucket, sourcePrefix: 'bench/', destBucket: scratch, kmsKeyArn: stack.kmsKeyArn, expected: docs.expected.size };
+  if (want('peers') && job) {
     for (const c of opts.awsConcurrency) {
       const r = await awsSync(target, { ...job, destPrefix: `aws-${c}/` }, c);
       peers.push(r);
@@ -189,7 +194,7 @@ try {
 
   // Head to head: each contender again at its best setting, interleaved, the order rotating every round.
   const headToHead: HeadToHeadRun[] = [];
-  if (opts.rounds > 0 && docs) {
+  if (opts.rounds > 0 && docs && job) {
     const sweepBestLambda = best(lambda.filter(verified));
     const contenders: Contender[] = [];
     const limitBest = best(limit);
@@ -197,7 +202,7 @@ try {
       contenders.push({
         name: 'limit', setting: `concurrency ${limitBest.concurrency}`,
         run: async (tag) => {
-          const r = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `h2h-limit-${tag}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: limitBest.concurrency });
+          const r = await copyAll(`h2h-limit-${tag}/`, limitBest.concurrency);
           return { documentsPerSecond: r.documentsPerSecond, complete: r.failed === 0 };
         },
       });
@@ -205,7 +210,7 @@ try {
       contenders.push({
         name: 'limit, backup request', setting: `concurrency ${limitBest.concurrency}`,
         run: async (tag) => {
-          const r = await copyLoop(target, { sourceBucket: stack.sourceBucket, keys, destBucket: scratch, destPrefix: `h2h-backup-copy-${tag}/`, kmsKeyArn: stack.kmsKeyArn, concurrency: limitBest.concurrency, request: 'backup-copy' });
+          const r = await copyAll(`h2h-backup-copy-${tag}/`, limitBest.concurrency, 'backup-copy');
           return { documentsPerSecond: r.documentsPerSecond, complete: r.failed === 0 };
         },
       });
@@ -220,8 +225,7 @@ try {
         },
       });
     }
-    const job = { sourceBucket: stack.sourceBucket, sourcePrefix: 'bench/', destBucket: scratch, kmsKeyArn: stack.kmsKeyArn, expected: docs.expected.size };
-    for (const peer of [best(peers.filter((p) => p.tool === 's5cmd cp' && landedAll(p))), best(peers.filter((p) => p.tool === 'aws s3 sync' && landedAll(p)))]) {
+    for (const peer of [bestPeerOf(peers, 's5cmd cp'), bestPeerOf(peers, 'aws s3 sync')]) {
       if (!peer) continue;
       const copy = peer.tool === 's5cmd cp' ? s5cmdCopy : awsSync;
       contenders.push({
@@ -286,12 +290,12 @@ try {
   const bestLambda = best(lambda.filter(verified));
   const lambdaTemplate = lambda.find((r) => r.concurrencySource === 'template');
   const bestPeer = best(peers.filter(landedAll));
-  const bestAws = best(peers.filter((p) => p.tool === 'aws s3 sync' && landedAll(p)));
-  const bestS5 = best(peers.filter((p) => p.tool === 's5cmd cp' && landedAll(p)));
+  const bestAws = bestPeerOf(peers, 'aws s3 sync');
+  const bestS5 = bestPeerOf(peers, 's5cmd cp');
   // The rates the ratios use: head-to-head medians when rounds ran, else the single sweep's best points.
   const medianOf = (name: ContenderName) => median(headToHead.filter((r) => r.contender === name && r.complete).map((r) => r.documentsPerSecond));
   const h2h = headToHead.length > 0;
-  const peerRates = (['s5cmd cp', 'aws s3 sync'] as const).map((tool) => ({ tool, rate: h2h ? medianOf(tool) : best(peers.filter((p) => p.tool === tool && landedAll(p)))?.documentsPerSecond }));
+  const peerRates = (['s5cmd cp', 'aws s3 sync'] as const).map((tool) => ({ tool, rate: h2h ? medianOf(tool) : bestPeerOf(peers, tool)?.documentsPerSecond }));
   const topPeer = peerRates.reduce<(typeof peerRates)[number] | undefined>((b, p) => (p.rate !== undefined && (!b || p.rate > b.rate!) ? p : b), undefined);
   const rates = {
     method: h2h ? `median of ${opts.rounds} interleaved rounds at the best settings` : 'best point of each sweep',
