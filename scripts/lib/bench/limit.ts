@@ -32,9 +32,9 @@ export async function copyLoop(
   });
   // The backup copy's condition and tag need each source ETag: read once, before the clock starts.
   const etags = request === 'backup-copy' ? await sourceEtags(s3, opts.sourceBucket) : new Map<string, string>();
+  const encryption = { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: opts.kmsKeyArn, BucketKeyEnabled: true, ChecksumAlgorithm: 'SHA256' as const };
   const extra = (key: string) => {
     if (request === 'plain-copy') return {};
-    const encryption = { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: opts.kmsKeyArn, BucketKeyEnabled: true, ChecksumAlgorithm: 'SHA256' as const };
     if (request === 'copy') return encryption;
     const etag = etags.get(key) ?? '';
     return {
