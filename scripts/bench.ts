@@ -74,11 +74,11 @@ const loadNote = () => `load average ${loadAverage().join(' ')}`;
 const verified = (r: BackupRun) => r.verification !== undefined && r.verification.verified === r.verification.expected;
 const landedAll = (p: PeerRun) => p.documents === p.expected && p.exitCode === 0;
 const bestPeerOf = (peers: PeerRun[], tool: PeerRun['tool']) => best(peers.filter((p) => p.tool === tool && landedAll(p)));
-const median = (xs: number[]): number | undefined => {
+const median = (xs: number[], digits = 1): number | undefined => {
   if (xs.length === 0) return undefined;
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
-  return +(s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2).toFixed(1);
+  return +(s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2).toFixed(digits);
 };
 
 type ContenderName = 'limit' | 'limit, backup request' | 'lambda' | PeerRun['tool'];
@@ -306,6 +306,17 @@ try {
     /** The limit loop sending the Lambda's own CopyObject (tags and conditions too); not a target. */
     limitWithBackupRequest: h2h ? medianOf('limit, backup request') : limitExtras.backupCopy?.documentsPerSecond,
   };
+  // Each round's own ratio: both runs a few seconds apart, so drift between rounds (steal time, LocalStack's
+  // growing state) cancels. Their spread shows how far a single measurement can be trusted.
+  const roundRatios = (name: ContenderName | undefined) => {
+    const per = [...new Set(headToHead.map((r) => r.round))].flatMap((round) => {
+      const of = (n: ContenderName | undefined) => headToHead.find((r) => r.round === round && r.contender === n && r.complete)?.documentsPerSecond;
+      const value = ratio(of('lambda'), of(name));
+      return value === null ? [] : [value];
+    });
+    return per.length ? { median: median(per, 3)!, min: Math.min(...per), max: Math.max(...per), rounds: per } : null;
+  };
+  const perRound = { lambdaToLimit: roundRatios('limit'), lambdaToBestPeer: roundRatios(topPeer?.tool), lambdaToLimitWithBackupRequest: roundRatios('limit, backup request') };
   const m1k = memory.find((m) => m.documents === 1000)?.peakMB ?? undefined;
   const m100k = memory.find((m) => m.documents === 100_000);
   const rate = rates.lambda;
@@ -322,6 +333,8 @@ try {
     lambdaTemplateConcurrencyToLimit: ratio(lambdaTemplate?.documentsPerSecond, bestLimit?.documentsPerSecond),
     /** The Lambda against the limit loop sending the same CopyObject: the cost of its machinery alone. */
     lambdaToLimitWithBackupRequest: ratio(rates.lambda, rates.limitWithBackupRequest),
+    /** The same ratios per head-to-head round (median, range, each round's value); not the headline figures. */
+    perRound,
     estimated100kSeconds: rate ? Math.round(100_000 / rate) : null,
     documentsPer15MinInvocation: rate ? Math.floor(rate * (stack.timeoutSeconds - 30)) : null,
   };
@@ -362,6 +375,7 @@ try {
     ...headToHead.map((r) => ({ label: `round ${r.round}: ${r.contender}${r.complete ? '' : ' (incomplete)'}`, v: r.documentsPerSecond, color: '#111827' })),
   ];
   const fmt = (v: number | null) => (v === null ? 'n/a' : String(v));
+  const spread = (label: string, r: ReturnType<typeof roundRatios>) => (r ? `${label} median ${r.median}, ${r.min} to ${r.max} over ${r.rounds.length} rounds` : `${label} n/a`);
   writeFileSync(
     htmlFile,
     renderReport({
@@ -370,6 +384,7 @@ try {
         ['rates', rates.method],
         ['Lambda / limit', `${fmt(summary.lambdaToLimit)} (target >= 0.9; ${rates.lambda ?? '?'} vs ${rates.limit ?? '?'} documents/s)`],
         ['Lambda / best peer', `${fmt(summary.lambdaToBestPeer)} (target >= 1; best peer ${rates.bestPeerTool ?? 'n/a'}, ${rates.bestPeer ?? '?'} documents/s)`],
+        ['per round', spread('Lambda / limit', perRound.lambdaToLimit) + '; ' + spread('Lambda / best peer', perRound.lambdaToBestPeer)],
         ['memory 100k / 1k', `${fmt(summary.memoryGrowth100kTo1k)}${m100k?.extrapolated ? ' (100k EXTRAPOLATED)' : ''} (target <= 1.2)`],
         ['check vs cfn-lint', `${fmt(summary.checkSpeedupVsCfnLint)}x (target >= 3; medians ${check?.check.medianMs ?? '?'} ms vs ${check?.cfnLint.medianMs ?? '?'} ms)`],
         ['100k documents', `${summary.estimated100kSeconds ?? '?'} s estimated at the Lambda's rate (limit 900 s)`],
@@ -409,6 +424,7 @@ try {
     }),
   );
   log(`report ${relative(process.cwd(), jsonFile)}, ${relative(process.cwd(), htmlFile)}`);
+  if (h2h) log(`per round: ${spread('Lambda / limit', perRound.lambdaToLimit)}; ${spread('Lambda / best peer', perRound.lambdaToBestPeer)}`);
   log(`targets: ${Object.entries(targets).map(([k, v]) => `${k}=${v === null ? 'n/a' : v ? 'met' : 'MISSED'}`).join(', ')}`);
   if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

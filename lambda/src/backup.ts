@@ -138,28 +138,42 @@ const isNotFound = (err: unknown) => {
 };
 
 /**
+ * Versions per ListObjectVersions request. The first page is short so the first copies start after a
+ * short listing rather than a full one (LocalStack spends ~0.1 s on a 1,000-version page); after that the
+ * prefetch hides the listing behind the copies, and S3's maximum keeps the request count down.
+ */
+export const LIST_PAGE_KEYS = { first: 100, rest: 1000 } as const;
+
+/**
  * The current version of every document under the prefix. ListObjectVersions rather than ListObjectsV2:
  * the version id comes with the listing, so each copy pins exactly the listed version (and tags the backup
- * with it) without a HEAD. Noncurrent versions and delete markers cost listing pages only (1,000 per request).
+ * with it) without a HEAD. Noncurrent versions and delete markers cost listing pages only.
+ * The first page is requested on the call, not on the first iteration, so it overlaps whatever the caller
+ * does before it starts taking documents.
  */
-async function* listObjects(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<ListedObject> {
-  // One page is fetched ahead while the current one is consumed, so listing latency overlaps copying;
-  // at most two pages (2,000 versions) are ever held.
-  const fetchPage = (keyMarker?: string, versionIdMarker?: string) =>
-    s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix || undefined, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker, MaxKeys: 1000 }));
-  let next: Promise<ListObjectVersionsCommandOutput> | undefined = fetchPage();
-  while (next) {
-    const page: ListObjectVersionsCommandOutput = await next;
-    next = page.IsTruncated ? fetchPage(page.NextKeyMarker, page.NextVersionIdMarker) : undefined;
-    // Keep the prefetch from surfacing as an unhandled rejection if we stop before awaiting it.
-    next?.catch(() => undefined);
-    for (const v of page.Versions ?? []) {
-      // A key whose latest entry is a delete marker has no IsLatest version: deleted documents are not listed.
-      if (v.Key === undefined || !v.IsLatest) continue;
-      const versionId = realVersion(v.VersionId);
-      yield { key: v.Key, size: v.Size ?? 0, etag: bareEtag(v.ETag), ...(versionId ? { versionId } : {}) };
+function listObjects(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<ListedObject> {
+  const fetchPage = (maxKeys: number, keyMarker?: string, versionIdMarker?: string) => {
+    const page = s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix || undefined, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker, MaxKeys: maxKeys }));
+    // Keep a page from surfacing as an unhandled rejection if we stop before awaiting it.
+    page.catch(() => undefined);
+    return page;
+  };
+  const first = fetchPage(LIST_PAGE_KEYS.first);
+  return (async function* () {
+    // One page is fetched ahead while the current one is consumed, so listing latency overlaps copying;
+    // at most two pages are ever held.
+    let next: Promise<ListObjectVersionsCommandOutput> | undefined = first;
+    while (next) {
+      const page: ListObjectVersionsCommandOutput = await next;
+      next = page.IsTruncated ? fetchPage(LIST_PAGE_KEYS.rest, page.NextKeyMarker, page.NextVersionIdMarker) : undefined;
+      for (const v of page.Versions ?? []) {
+        // A key whose latest entry is a delete marker has no IsLatest version: deleted documents are not listed.
+        if (v.Key === undefined || !v.IsLatest) continue;
+        const versionId = realVersion(v.VersionId);
+        yield { key: v.Key, size: v.Size ?? 0, etag: bareEtag(v.ETag), ...(versionId ? { versionId } : {}) };
+      }
     }
-  }
+  })();
 }
 
 async function mapWithConcurrency<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -475,7 +489,10 @@ export async function runBackup(deps: BackupDeps, config: BackupConfig, request:
   const clock = deps.clock ?? (() => new Date());
   const started = clock();
   const runId = (deps.newRunId ?? newRunId)(started);
-  const ctx: RunContext = { deps, config, request, runId, targetPrefixWasEmpty: await prefixIsEmpty(deps.s3, config.backupBucket, targetPrefix(request.runDate)) };
+  // The target check and the first listing page go out together: neither needs the other's answer.
+  const targetCheck = prefixIsEmpty(deps.s3, config.backupBucket, targetPrefix(request.runDate));
+  const documents = listObjects(deps.s3, config.sourceBucket, request.prefix);
+  const ctx: RunContext = { deps, config, request, runId, targetPrefixWasEmpty: await targetCheck };
   // A manual event may override the window for one run (load runs and benchmarks); see events.ts.
   const copyConcurrency = request.concurrency ?? config.copyConcurrency;
   const { logger } = deps;
@@ -521,7 +538,7 @@ export async function runBackup(deps: BackupDeps, config: BackupConfig, request:
   // in-flight document per free slot, O(COPY_CONCURRENCY) work and garbage per document.
   let slotFreed: (() => void) | undefined;
   try {
-    for await (const obj of listObjects(deps.s3, config.sourceBucket, request.prefix)) {
+    for await (const obj of documents) {
       if (runError) break;
       if (deps.remainingTimeMs && deps.remainingTimeMs() < config.timeSafetyMarginMs) {
         stoppedForTime = true;

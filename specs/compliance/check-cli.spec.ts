@@ -1,10 +1,10 @@
 // `npm run check` as users run it: a child process, exit codes 0/1/2, one-line errors, parseable reports.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { RULES } from '../rules/index.ts';
+import { scratchDir } from '../support/scratch.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CANONICAL = 'template/backup-stack.yaml';
@@ -16,7 +16,7 @@ function check(...args: string[]) {
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'check-cli-'));
+const dir = scratchDir('check-cli-');
 function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);

@@ -13,7 +13,7 @@ import { ListMetricsCommand, type CloudWatchClient } from '@aws-sdk/client-cloud
 import { test, expect } from '../fixtures.ts';
 import { clientConfig, type AwsTarget } from '../support/aws.ts';
 import { generateDocuments, seedDocuments, AWKWARD_KEYS, documentBody, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
-import { BACKUP_TAGS, encodeCopySource, choosePartSize } from '../../lambda/src/backup.ts';
+import { BACKUP_TAGS, LIST_PAGE_KEYS, encodeCopySource, choosePartSize } from '../../lambda/src/backup.ts';
 import { ENVIRONMENT_DIMENSION, METRIC } from '../../lambda/src/metrics.ts';
 import { sumBackupMetrics } from '../../scripts/lib/invoke.ts';
 import { MANIFEST_SCHEMA_VERSION } from '../../lambda/src/manifest.ts';
@@ -418,6 +418,40 @@ test.describe('backup core', () => {
       expect(copied).toHaveLength(40);
     } finally {
       counting.destroy();
+    }
+  });
+
+  test('the listing starts at once with a short page: it does not wait for the target check, and later pages are full', async ({ s3, cloudwatch, target: t }) => {
+    const box = await sandbox(s3, t);
+    const docs = docsOf({ count: LIST_PAGE_KEYS.first + 30, seed: 29, maxSize: 512 });
+    await seedDocuments(s3, box.sourceBucket, docs);
+    const watching = new S3Client(clientConfig(t));
+    const events: string[] = [];
+    const pageSizes: (number | undefined)[] = [];
+    watching.middlewareStack.add(
+      (next, context) => async (args) => {
+        const { commandName } = context;
+        if (commandName === 'ListObjectVersionsCommand') pageSizes.push((args.input as { MaxKeys?: number }).MaxKeys);
+        if (commandName !== 'ListObjectsV2Command' && commandName !== 'ListObjectVersionsCommand') return next(args);
+        events.push(`${commandName} sent`);
+        // The target check is held, so a listing that waited for its answer would be sent after it ends.
+        if (commandName === 'ListObjectsV2Command') await new Promise((resolve) => setTimeout(resolve, 200));
+        try {
+          return await next(args);
+        } finally {
+          events.push(`${commandName} done`);
+        }
+      },
+      { step: 'initialize', name: 'watchListing' },
+    );
+    try {
+      const result = await runCore({ s3: watching, cloudwatch }, box.config());
+      expect(result).toMatchObject({ status: 'complete', counts: { listed: docs.length, copied: docs.length, failed: 0 } });
+      expect(events.indexOf('ListObjectVersionsCommand sent')).toBeGreaterThanOrEqual(0);
+      expect(events.indexOf('ListObjectVersionsCommand sent')).toBeLessThan(events.indexOf('ListObjectsV2Command done'));
+      expect(pageSizes).toEqual([LIST_PAGE_KEYS.first, LIST_PAGE_KEYS.rest]);
+    } finally {
+      watching.destroy();
     }
   });
 

@@ -2,14 +2,14 @@
 // the template loader. Each must get one clear line (a named function error for events), a non-zero exit,
 // no stack trace, and must change nothing.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { CloudFormationClient, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { invokeBackup, scheduledEvent } from '../../scripts/lib/invoke.ts';
 import { clientConfig, type AwsTarget } from '../support/aws.ts';
 import { loadTemplate, MAX_TEMPLATE_BYTES, TemplateLoadError } from '../support/template.ts';
+import { scratchDir } from '../support/scratch.ts';
 import { configureFunction, expect, listVersions, test } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -19,7 +19,7 @@ const UNREACHABLE = 'http://127.0.0.1:9';
 
 // ---------------------------------------------------------------- bad templates on disk
 
-const dir = mkdtempSync(join(tmpdir(), 'reliability-bad-input-'));
+const dir = scratchDir('reliability-bad-input-');
 const file = (name: string, content: string | Buffer) => {
   const path = join(dir, name);
   writeFileSync(path, content);
