@@ -55,7 +55,10 @@ export async function deployLoadStack(
     stackName: opts.stackName ?? uniqueName(`load-${opts.environment}`),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
-  const functionName = deployed.outputs['BackupLambdaName']!;
+  const functionName = deployed.outputs['BackupLambdaName'];
+  if (!functionName) {
+    throw new Error(`stack ${deployed.stackName} reports no BackupLambdaName output (outputs: ${Object.keys(deployed.outputs).join(', ') || 'none'})`);
+  }
   const lambda = new LambdaClient(clientConfig(target));
   try {
     // Read-only: what CloudFormation configured; the load run never changes the function behind its back.

@@ -151,8 +151,8 @@ test.describe('deployed stack', () => {
       KMS_KEY_ARN: stack.outputs['KMSKeyArn'],
       ENVIRONMENT: 'dev',
       METRICS_NAMESPACE: 'DocumentBackup',
-      // dev's 512 MB: the bootstrap's old space (512 - 51), the semi-space capped at 16 (template Mappings).
-      NODE_OPTIONS: '--max-semi-space-size=16 --max-old-space-size=461',
+      // dev's 512 MB: the bootstrap's old space (512 - 51), the semi-space capped at 8 (template Mappings).
+      NODE_OPTIONS: '--max-semi-space-size=8 --max-old-space-size=461',
     });
     expect(c.LoggingConfig?.LogGroup).toBe(stack.outputs['BackupLogGroupName']);
     const invokeConfig = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: stack.outputs['BackupLambdaName'] }));
