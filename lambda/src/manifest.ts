@@ -1,7 +1,13 @@
-import { PassThrough } from 'node:stream';
-import { once } from 'node:events';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { S3_LIMITS } from './config.ts';
 import { describeError, ManifestWriteError } from './errors.ts';
@@ -93,92 +99,124 @@ export interface ManifestWriterOptions {
  */
 export const ENTRIES_PART_BYTES = S3_LIMITS.minPartBytes;
 
-/** Lines are coalesced into chunks of this size before they reach the upload's stream (see EntriesSpill). */
-const SPILL_CHUNK_BYTES = 256 * 1024;
+type SpillParams = { Bucket: string; Key: string; ContentType: string; ServerSideEncryption: 'aws:kms'; SSEKMSKeyId: string; BucketKeyEnabled: boolean };
 
 /**
- * The JSON Lines object, streamed through lib-storage's Upload (5 MiB parts, one in flight while the
- * next fills, so about three parts of memory whatever the document count). Performance (issue #7): the
- * lines are coalesced into 256 KiB chunks first. Written to the stream one by one, each ~0.4 KiB line
- * stayed its own small Buffer until a part was full, each pinning a slab of Node's shared 8 KiB pool
- * (about 2.7 KiB per entry measured), some 50 MiB at the peak, reached only after ~20,000 entries, so
- * memory seemed to grow with the count.
+ * The JSON Lines object, written part by part from ONE reused part buffer: the memory it needs is 5 MiB
+ * whatever the document count. Performance (issue #7): lib-storage's Upload was used before. Its stream
+ * chunker joins each part with Buffer.concat and keeps the remainder as a view of that buffer, so the
+ * previous part stayed referenced while the next one filled (three parts alive at each join); measured,
+ * that was the whole growth of the handler's memory between 10k and 100k documents.
+ * Lines are placed in the order of the write() calls; a writer waits only while a full part is being
+ * uploaded (once per ~17,000 entries), which holds the copy window back for that moment.
  */
 class EntriesSpill {
   /** The first upload error; from then on writes are dropped and finish() fails. */
   private failure: unknown;
-  private readonly stream = new PassThrough();
-  private readonly done: Promise<unknown>;
-  /** Rejects when the upload fails: releases writers waiting for 'drain' that will never come. */
-  private readonly failed: Promise<never>;
-  private chunk = Buffer.allocUnsafeSlow(SPILL_CHUNK_BYTES);
+  private readonly part = Buffer.allocUnsafeSlow(ENTRIES_PART_BYTES);
   private filled = 0;
-  private draining: Promise<void> | undefined;
+  /** Lines not yet in the part buffer, in call order; bounded by the copy window (each writer waits). */
+  private readonly queue: { bytes: Buffer; offset: number; placed: () => void }[] = [];
+  /** Set by pump() itself: a pump that finds nothing to upload finishes before write() could record it. */
+  private pumpRunning = false;
+  private pumping: Promise<void> | undefined;
+  private uploadId: string | undefined;
+  private readonly parts: CompletedPart[] = [];
 
-  constructor(s3: S3Client, params: { Bucket: string; Key: string; ContentType: string; ServerSideEncryption: 'aws:kms'; SSEKMSKeyId: string; BucketKeyEnabled: boolean }) {
-    this.done = new Upload({ client: s3, params: { ...params, Body: this.stream }, queueSize: 1, partSize: ENTRIES_PART_BYTES, leavePartsOnError: false }).done();
-    this.failed = this.done.then(
-      () => new Promise<never>(() => undefined),
-      (err: unknown) => {
-        this.failure ??= err;
-        throw err;
-      },
-    );
-    this.failed.catch(() => undefined);
-  }
+  constructor(
+    private readonly s3: S3Client,
+    private readonly params: SpillParams,
+  ) {}
 
-  /**
-   * Places the line synchronously (so lines keep the order of the calls and never interleave), then
-   * waits while the upload catches up. Never rejects (see `failure`).
-   */
-  async write(line: string): Promise<void> {
-    if (this.failure) return;
-    const bytes = Buffer.byteLength(line);
-    let backpressure = this.filled + bytes > this.chunk.length && !this.flush();
-    if (bytes > this.chunk.length) backpressure = !this.stream.write(line) || backpressure;
-    else this.filled += this.chunk.write(line, this.filled);
-    if (backpressure) await this.drained();
+  /** Resolves once the line is in the part buffer. Never rejects (see `failure`). */
+  write(line: string): Promise<void> {
+    if (this.failure) return Promise.resolve();
+    return new Promise<void>((placed) => {
+      this.queue.push({ bytes: Buffer.from(line), offset: 0, placed });
+      if (!this.pumpRunning) this.pumping = this.pump();
+    });
   }
 
   /** Uploads what is left and completes the object; on failure the upload is aborted (no parts left) and this throws. */
   async finish(): Promise<void> {
-    if (!this.failure) {
-      this.flush();
-      this.stream.end();
+    await this.pumping;
+    try {
+      if (this.failure) throw this.failure;
+      if (this.uploadId === undefined) {
+        // Never filled a part: one plain PUT, as for any small object.
+        await this.s3.send(new PutObjectCommand({ ...this.params, Body: this.part.subarray(0, this.filled) }));
+        return;
+      }
+      if (this.filled > 0) await this.uploadPart();
+      await this.s3.send(new CompleteMultipartUploadCommand({ Bucket: this.params.Bucket, Key: this.params.Key, UploadId: this.uploadId, MultipartUpload: { Parts: this.parts } }));
+    } catch (err) {
+      this.failure ??= err;
+      await this.abort();
+      throw err;
     }
-    await Promise.race([this.done, this.failed]);
   }
 
-  /** Stops the upload (lib-storage aborts the multipart upload, if it started one). */
+  /** Stops the upload: waiting writers are released and a started multipart upload is aborted. */
   async abort(): Promise<void> {
     this.failure ??= new Error('manifest aborted');
-    this.stream.destroy(new Error('manifest aborted'));
-    await this.done.catch(() => undefined);
+    await this.pumping;
+    const uploadId = this.uploadId;
+    this.uploadId = undefined;
+    if (uploadId !== undefined) {
+      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.params.Bucket, Key: this.params.Key, UploadId: uploadId })).catch(() => undefined);
+    }
   }
 
-  /** Hands the filled chunk to the stream (which now owns it); false when the stream wants a 'drain'. */
-  private flush(): boolean {
-    if (this.filled === 0) return true;
-    const full = this.chunk.subarray(0, this.filled);
-    this.chunk = Buffer.allocUnsafeSlow(SPILL_CHUNK_BYTES);
+  /** Moves queued lines into the part buffer, uploading it whenever it is full. One pump at a time. */
+  private async pump(): Promise<void> {
+    this.pumpRunning = true;
+    try {
+      while (this.queue.length > 0) {
+        const next = this.queue[0]!;
+        if (!this.failure) {
+          const copied = next.bytes.copy(this.part, this.filled, next.offset);
+          this.filled += copied;
+          next.offset += copied;
+          if (this.filled === this.part.length) {
+            try {
+              await this.uploadPart();
+            } catch (err) {
+              this.failure ??= err;
+            }
+          }
+          if (next.offset < next.bytes.length && !this.failure) continue;
+        }
+        this.queue.shift();
+        next.placed();
+      }
+    } finally {
+      this.pumpRunning = false;
+    }
+  }
+
+  private async uploadPart(): Promise<void> {
+    // CRC32 per part, as lib-storage asks for by default, so S3 checks each part and the whole object.
+    this.uploadId ??= (await this.s3.send(new CreateMultipartUploadCommand({ ...this.params, ChecksumAlgorithm: 'CRC32' }))).UploadId;
+    const PartNumber = this.parts.length + 1;
+    // The buffer is reused only after this resolves, retries included.
+    const out = await this.s3.send(new UploadPartCommand({ Bucket: this.params.Bucket, Key: this.params.Key, UploadId: this.uploadId, PartNumber, ChecksumAlgorithm: 'CRC32', Body: this.part.subarray(0, this.filled) }));
+    this.parts.push({
+      PartNumber,
+      ETag: out.ETag,
+      ...(out.ChecksumCRC32 ? { ChecksumCRC32: out.ChecksumCRC32 } : {}),
+      ...(out.ChecksumCRC32C ? { ChecksumCRC32C: out.ChecksumCRC32C } : {}),
+      ...(out.ChecksumCRC64NVME ? { ChecksumCRC64NVME: out.ChecksumCRC64NVME } : {}),
+      ...(out.ChecksumSHA1 ? { ChecksumSHA1: out.ChecksumSHA1 } : {}),
+      ...(out.ChecksumSHA256 ? { ChecksumSHA256: out.ChecksumSHA256 } : {}),
+    });
     this.filled = 0;
-    return this.stream.write(full);
-  }
-
-  /** One shared wait for 'drain' (the whole copy window may be waiting at once). */
-  private drained(): Promise<void> {
-    const clear = () => {
-      this.draining = undefined;
-    };
-    this.draining ??= Promise.race([once(this.stream, 'drain'), this.failed]).then(clear, clear);
-    return this.draining;
   }
 }
 
 /**
  * Collects entries with memory bounded by `inlineLimit`: up to the limit they stay in memory and go
  * inline into the summary; past it, every entry (the held ones first) is streamed as JSON Lines into an
- * object written part by part, so a 100,000-document run holds only a few 5 MiB part buffers.
+ * object written part by part, so a 100,000-document run holds one 5 MiB part buffer.
  */
 export class ManifestWriter {
   private inline: ManifestEntry[] = [];
