@@ -200,15 +200,7 @@ class EntriesSpill {
     const PartNumber = this.parts.length + 1;
     // The buffer is reused only after this resolves, retries included.
     const out = await this.s3.send(new UploadPartCommand({ Bucket: this.params.Bucket, Key: this.params.Key, UploadId: this.uploadId, PartNumber, ChecksumAlgorithm: 'CRC32', Body: this.part.subarray(0, this.filled) }));
-    this.parts.push({
-      PartNumber,
-      ETag: out.ETag,
-      ...(out.ChecksumCRC32 ? { ChecksumCRC32: out.ChecksumCRC32 } : {}),
-      ...(out.ChecksumCRC32C ? { ChecksumCRC32C: out.ChecksumCRC32C } : {}),
-      ...(out.ChecksumCRC64NVME ? { ChecksumCRC64NVME: out.ChecksumCRC64NVME } : {}),
-      ...(out.ChecksumSHA1 ? { ChecksumSHA1: out.ChecksumSHA1 } : {}),
-      ...(out.ChecksumSHA256 ? { ChecksumSHA256: out.ChecksumSHA256 } : {}),
-    });
+    this.parts.push({ PartNumber, ETag: out.ETag, ...(out.ChecksumCRC32 ? { ChecksumCRC32: out.ChecksumCRC32 } : {}) });
     this.filled = 0;
   }
 }
