@@ -5,7 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
 import { clientConfig, DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
 import { createBucket, uniqueName } from '../specs/support/stack.ts';
-import { deployStack, DeployError } from './lib/deploy.ts';
+import { deployStack, DeployError, requireOutput } from './lib/deploy.ts';
 import { invokeBackup, readBackupMetrics, scheduledEvent } from './lib/invoke.ts';
 import { failAndExit, progressReporter, wholeNumberArg, usageErrorsExit2 } from './lib/cli.ts';
 import { generateDocuments, seedDocuments } from '../fixtures/documents/generate.ts';
@@ -66,7 +66,7 @@ try {
   s3.destroy();
   log(`seeded ${opts.documents} documents into s3://${sourceBucket}`);
 
-  const functionName = deployed.outputs['BackupLambdaName']!;
+  const functionName = requireOutput(deployed, 'BackupLambdaName');
   const runTime = new Date();
   const metricsFrom = new Date(runTime.getTime() - 60_000);
   log(`invoking ${functionName} with a scheduled event...`);

@@ -155,6 +155,13 @@ export async function describeStack(cfn: CloudFormationClient, stackName: string
   }
 }
 
+/** A stack output the caller cannot go on without; a stack lacking it is named, not passed on as undefined. */
+export function requireOutput(deployed: Pick<DeployResult, 'stackName' | 'outputs'>, key: string): string {
+  const value = deployed.outputs[key];
+  if (!value) throw new Error(`stack ${deployed.stackName} reports no ${key} output (outputs: ${Object.keys(deployed.outputs).join(', ') || 'none'})`);
+  return value;
+}
+
 function outputsOf(stack: Stack): Record<string, string> {
   const out: Record<string, string> = {};
   for (const o of stack.Outputs ?? []) if (o.OutputKey && o.OutputValue !== undefined) out[o.OutputKey] = o.OutputValue;

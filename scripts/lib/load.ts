@@ -14,7 +14,7 @@ import { clientConfig, type AwsTarget } from '../../specs/support/aws.ts';
 import { createBucket, uniqueName } from '../../specs/support/stack.ts';
 import { generateDocuments, seedDocuments, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
 import { ManifestEntrySchema, ManifestSchema, type ManifestEntry } from '../../lambda/src/manifest.ts';
-import { deployStack, ROOT, type EnvironmentName, type DeployOptions } from './deploy.ts';
+import { deployStack, requireOutput, ROOT, type EnvironmentName, type DeployOptions } from './deploy.ts';
 import { watchHandlerMemory, type MemoryResult } from './bench/memory.ts';
 import { renderReport } from './bench/html.ts';
 
@@ -55,10 +55,7 @@ export async function deployLoadStack(
     stackName: opts.stackName ?? uniqueName(`load-${opts.environment}`),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
-  const functionName = deployed.outputs['BackupLambdaName'];
-  if (!functionName) {
-    throw new Error(`stack ${deployed.stackName} reports no BackupLambdaName output (outputs: ${Object.keys(deployed.outputs).join(', ') || 'none'})`);
-  }
+  const functionName = requireOutput(deployed, 'BackupLambdaName');
   const lambda = new LambdaClient(clientConfig(target));
   try {
     // Read-only: what CloudFormation configured; the load run never changes the function behind its back.
@@ -68,10 +65,10 @@ export async function deployLoadStack(
       environment: opts.environment,
       stackName: deployed.stackName,
       functionName,
-      logGroupName: deployed.outputs['BackupLogGroupName']!,
+      logGroupName: requireOutput(deployed, 'BackupLogGroupName'),
       sourceBucket,
       backupBucket: deployed.outputs['BackupBucketName'] ?? backupBucket,
-      kmsKeyArn: deployed.outputs['KMSKeyArn']!,
+      kmsKeyArn: requireOutput(deployed, 'KMSKeyArn'),
       copyConcurrency: Number(fn.Environment?.Variables?.['COPY_CONCURRENCY'] ?? 16),
       timeoutSeconds: fn.Timeout ?? 0,
       memorySizeMB: fn.MemorySize ?? 0,
