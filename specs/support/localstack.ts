@@ -199,6 +199,10 @@ export function hostEnvironment(port: number, dataDir: string, persist: boolean)
   return {
     ...process.env,
     GATEWAY_LISTEN: `127.0.0.1:${port}`,
+    // LocalStack takes any machine with /.dockerenv for its own container: it would then keep its state
+    // (TLS certificate cache included) in the machine-wide /var/lib/localstack instead of FILESYSTEM_ROOT,
+    // and probe the Docker bridge address. On the host it is never in its container.
+    OVERRIDE_IN_DOCKER: '0',
     // URLs LocalStack hands out (SQS queue URLs, S3 locations) must resolve offline.
     LOCALSTACK_HOST: `127.0.0.1:${port}`,
     SQS_ENDPOINT_STRATEGY: 'path',

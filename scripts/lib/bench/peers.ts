@@ -2,20 +2,17 @@
 // (built project-locally into .tools/bin from the Go module proxy when missing). Each copies the same
 // source prefix into its own destination prefix, with SSE-KMS under the stack's key, and is timed as a
 // whole command (listing included, as the Lambda's run time includes its listing).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { clientConfig, type AwsTarget } from '../../../specs/support/aws.ts';
 import { ROOT } from '../deploy.ts';
+import { ensureGoTool, S5CMD_TOOL, toolPath } from '../tools.ts';
 
 export const AWS_CLI = join(ROOT, '.venv', 'bin', 'aws');
-export const TOOLS_BIN = join(ROOT, '.tools', 'bin');
-export const S5CMD = join(TOOLS_BIN, 's5cmd');
-/** Pinned: the bench compares against one known release. */
-export const S5CMD_MODULE = 'github.com/peak/s5cmd/v2';
-export const S5CMD_VERSION = 'v2.2.2';
+export const S5CMD = toolPath(S5CMD_TOOL);
 
 export interface PeerRun {
   tool: 'aws s3 sync' | 's5cmd cp';
@@ -128,36 +125,7 @@ function peerRun(tool: PeerRun['tool'], setting: string, concurrency: number, do
   };
 }
 
-/**
- * s5cmd into .tools/bin when missing. `go install module@version` first; a proxy that serves versions
- * but refuses the version list (go install reads it for deprecation notices) gets a fallback:
- * `go mod download` the pinned version and build it from the module cache.
- */
+/** s5cmd (pinned: the bench compares against one known release), built into .tools/bin when missing. */
 export function ensureS5cmd(log: (m: string) => void): string | undefined {
-  if (existsSync(S5CMD)) return S5CMD;
-  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (go.status !== 0) {
-    log('s5cmd: no Go toolchain on PATH; skipping s5cmd (install Go, or put s5cmd into .tools/bin)');
-    return undefined;
-  }
-  mkdirSync(TOOLS_BIN, { recursive: true });
-  log(`s5cmd: go install ${S5CMD_MODULE}@${S5CMD_VERSION} into .tools/bin (one time)...`);
-  const env = { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-mod=mod' };
-  const install = spawnSync('go', ['install', `${S5CMD_MODULE}@${S5CMD_VERSION}`], { env, encoding: 'utf8' });
-  if (install.status === 0 && existsSync(S5CMD)) return S5CMD;
-  const dl = spawnSync('go', ['mod', 'download', '-json', `${S5CMD_MODULE}@${S5CMD_VERSION}`], { env, encoding: 'utf8' });
-  let dir: string | undefined;
-  try {
-    dir = (JSON.parse(dl.stdout) as { Dir?: string }).Dir;
-  } catch {
-    dir = undefined;
-  }
-  if (dir) {
-    const build = spawnSync('go', ['build', '-o', S5CMD, '.'], { cwd: dir, env, encoding: 'utf8' });
-    if (build.status === 0 && existsSync(S5CMD)) return S5CMD;
-    log(`s5cmd: build failed: ${build.stderr.trim().split('\n').slice(-3).join(' ')}`);
-  } else {
-    log(`s5cmd: could not fetch ${S5CMD_MODULE}@${S5CMD_VERSION}: ${(install.stderr || dl.stderr).trim().split('\n').slice(-2).join(' ')}`);
-  }
-  return undefined;
+  return ensureGoTool(S5CMD_TOOL, log);
 }

@@ -41,9 +41,11 @@ def apply_patches() -> None:
         cfn_s3_bucket,
         cfn_sns_topic,
         cfn_tags,
+        gateway_bind,
         lambda_kms_key,
         lambda_logging,
         s3_list_versions,
+        s3_storage,
     )
 
     disabled = {n.strip() for n in os.environ.get("LOCALSTACK_EXT_DISABLE", "").split(",") if n.strip()}
@@ -51,6 +53,8 @@ def apply_patches() -> None:
     # Order matters where two patches wrap the same function (LambdaFunctionProvider.update: cfn_tags,
     # then lambda_kms_key and cfn_lambda, which build their patches when applied and so chain).
     modules = (
+        gateway_bind,
+        s3_storage,
         cfn_s3_bucket,
         cfn_logs,
         cfn_tags,

@@ -1,0 +1,28 @@
+// The Python lock in one place: which Python it is resolved for and how it is made. Plain JavaScript with no
+// imports, because the bootstrap (which runs before node_modules exists) reads it too.
+
+/** requirements.txt is resolved for this Python minor; the venv, CI and the LocalStack image all use it. */
+export const LOCK_PYTHON = '3.13';
+export const LOCK_INPUT = 'requirements.in';
+export const LOCK_FILE = 'requirements.txt';
+
+/** `uv pip compile` arguments that turn requirements.in into a hashed lock at `output`. */
+export function compileArgs(output, extra = []) {
+  return [
+    'pip', 'compile', LOCK_INPUT,
+    '--generate-hashes',
+    '--python-version', LOCK_PYTHON,
+    '--python-platform', 'linux',
+    '--custom-compile-command', 'npm run deps:lock',
+    '--quiet',
+    '-o', output,
+    ...extra,
+  ];
+}
+
+/** name -> version of every `name==version` line of a lock (names lower-cased). */
+export function pins(lockText) {
+  const out = new Map();
+  for (const m of lockText.matchAll(/^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)/gm)) out.set(m[1].toLowerCase(), m[2]);
+  return out;
+}
