@@ -1,6 +1,6 @@
 // What the harness starts listens on loopback only, and keeps its state in its own directory.
 // (LocalStack runs Lambda code on the host: a port open on another interface is remote code execution.)
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { test, expect } from '../fixtures.ts';
@@ -58,15 +58,8 @@ test('host LocalStack listens on loopback only and keeps S3 data in its own dire
   const sharedBefore = existsSync(shared) ? readdirSync(shared).length : 0;
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'probe.txt', Body: 'probe' }));
   expect(existsSync(shared) ? readdirSync(shared).length : 0, 'nothing added to the shared S3 directory').toBe(sharedBefore);
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) (name === 's3-storage' ? found.push(full) : walk(full));
-    }
-  };
-  walk(localstack.dataDir!);
-  expect(found, 'S3 storage inside the instance data directory').toHaveLength(1);
-  expect(readdirSync(found[0]!).length).toBeGreaterThan(0);
+  // LocalStack's tmp on the host is FILESYSTEM_ROOT (dataDir/fs) + the temp dir it was given (dataDir/tmp) + localstack.
+  const storage = join(localstack.dataDir!, 'fs', localstack.dataDir!, 'tmp', 'localstack', 's3-storage');
+  expect(existsSync(storage) ? readdirSync(storage).length : 0, `S3 object files in ${storage}`).toBeGreaterThan(0);
   expect(existsSync(join(localstack.dataDir!, 'fs', 'var', 'lib', 'localstack')), 'LocalStack state under FILESYSTEM_ROOT').toBe(true);
 });
