@@ -32,14 +32,14 @@ function uv(args: string[], what: string): void {
   }
 }
 
-export interface Drift {
+interface Drift {
   name: string;
   locked?: string;
   latest?: string;
 }
 
 /** Packages whose resolution today differs from the lock (new, upgraded or no longer needed). */
-export function drift(locked: Map<string, string>, today: Map<string, string>): Drift[] {
+function drift(locked: Map<string, string>, today: Map<string, string>): Drift[] {
   const names = [...new Set([...locked.keys(), ...today.keys()])].sort();
   return names.filter((n) => locked.get(n) !== today.get(n)).map((n) => ({ name: n, locked: locked.get(n), latest: today.get(n) }));
 }
