@@ -37,11 +37,13 @@ if (nodeMajor < MIN_NODE) {
 /** Runs a step quietly; on failure the one line names the step, the tool's own last word and what to do. */
 function run(cmd, args, { hint, undo, env } = {}) {
   const res = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: env ?? process.env, maxBuffer: 64 * 1024 * 1024 });
+  const step = [cmd.split('/').pop(), ...args.slice(0, 2)].join(' ');
+  if (res.signal) stop(`${step} was interrupted (${res.signal}): nothing was kept, run again`, undo);
   if (res.error || res.status !== 0) {
     const said = `${res.stderr ?? ''}\n${res.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
     const last = said.find((l) => /error|fail|refused|unreachable|not found|denied/i.test(l)) ?? said.at(-1);
-    const why = res.error ? res.error.message : last ?? `exit code ${res.status ?? res.signal}`;
-    stop(`${[cmd.split('/').pop(), ...args.slice(0, 2)].join(' ')} failed (${why.slice(0, 300)})${hint ? `: ${hint}` : ''}`, undo);
+    const why = res.error ? res.error.message : last ?? `exit code ${res.status}`;
+    stop(`${step} failed (${why.slice(0, 300)})${hint ? `: ${hint}` : ''}`, undo);
   }
 }
 
