@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOCK_FILE, LOCK_PYTHON } from './lib/python-lock.mjs';
+import { extensionArgs, LOCK_FILE, LOCK_PYTHON, lockEntry, syncArgs } from './lib/python-lock.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quiet = process.argv.includes('--quiet');
@@ -94,7 +94,6 @@ if (npmStale()) {
 
 // ---------------------------------------------------------------- Python
 
-const wanted = LOCK_PYTHON;
 const venv = join(root, '.venv');
 const py = join(venv, 'bin', 'python');
 const lockFile = join(root, LOCK_FILE);
@@ -110,37 +109,24 @@ function pythonMinor(exe) {
 function findPython() {
   const candidates = [];
   if (process.env.PYTHON) candidates.push(process.env.PYTHON);
-  candidates.push(`python${wanted}`, 'python3');
+  candidates.push(`python${LOCK_PYTHON}`, 'python3');
   const pyenvRoot = process.env.PYENV_ROOT ?? join(process.env.HOME ?? '/root', '.pyenv');
   const versions = join(pyenvRoot, 'versions');
   if (existsSync(versions)) {
-    for (const v of readdirSync(versions).filter((n) => n.startsWith(`${wanted}.`)).sort().reverse()) {
+    for (const v of readdirSync(versions).filter((n) => n.startsWith(`${LOCK_PYTHON}.`)).sort().reverse()) {
       candidates.push(join(versions, v, 'bin', 'python3'));
     }
   }
   const seen = [];
   for (const exe of candidates) {
     const v = pythonMinor(exe);
-    if (v === wanted) return exe;
+    if (v === LOCK_PYTHON) return exe;
     if (v) seen.push(`${exe} (${v})`);
   }
   stop(
-    `the Python lock is for Python ${wanted} and none was found (${seen.join(', ') || 'no python on PATH'}): ` +
-      `install Python ${wanted} (e.g. apt-get install python${wanted} python${wanted}-venv, or pyenv install ${wanted}) or set PYTHON=/path/to/python${wanted}`,
+    `the Python lock is for Python ${LOCK_PYTHON} and none was found (${seen.join(', ') || 'no python on PATH'}): ` +
+      `install Python ${LOCK_PYTHON} (e.g. apt-get install python${LOCK_PYTHON} python${LOCK_PYTHON}-venv, or pyenv install ${LOCK_PYTHON}) or set PYTHON=/path/to/python${LOCK_PYTHON}`,
   );
-}
-
-/** The lock's entry for one package (its version line and hash lines), as a requirements file of its own. */
-function lockEntry(name) {
-  const lines = readFileSync(lockFile, 'utf8').split('\n');
-  const start = lines.findIndex((l) => l.toLowerCase().startsWith(`${name}==`));
-  if (start < 0) stop(`requirements.txt has no ${name} entry: regenerate it with \`npm run deps:lock\``);
-  const entry = [];
-  for (let i = start; i < lines.length; i++) {
-    entry.push(lines[i]);
-    if (!lines[i].trimEnd().endsWith('\\')) break;
-  }
-  return `${entry.join('\n')}\n`;
 }
 
 if (!existsSync(lockFile)) stop('requirements.txt is missing: restore it from git (git checkout requirements.txt)');
@@ -151,22 +137,24 @@ const registryHint = 'is PyPI reachable (or UV_INDEX_URL / PIP_INDEX_URL set to 
 
 // The venv's stamp covers the lock and the Python it was built with; without a matching one the venv is
 // rebuilt from nothing, so a half-finished earlier install or a package the lock dropped cannot survive.
-const venvHash = hashOf([LOCK_FILE], wanted);
+const venvHash = hashOf([LOCK_FILE], LOCK_PYTHON);
 if (!stamped(venvStamp, venvHash)) {
   const python = findPython();
   if (existsSync(venv)) say('rebuilding .venv: requirements.txt or its Python changed, or an earlier install did not finish');
   discardVenv();
   say(`creating .venv with ${python} and installing requirements.txt...`);
-  run(python, ['-m', 'venv', venv], { hint: `install python${wanted}-venv (Debian: apt-get install python${wanted}-venv)`, undo: discardVenv });
+  run(python, ['-m', 'venv', venv], { hint: `install python${LOCK_PYTHON}-venv (Debian: apt-get install python${LOCK_PYTHON}-venv)`, undo: discardVenv });
   const scratch = mkdtempSync(join(tmpdir(), 'bootstrap-'));
   const uvReq = join(scratch, 'uv.txt');
-  writeFileSync(uvReq, lockEntry('uv'));
+  const uvEntry = lockEntry(readFileSync(lockFile, 'utf8'), 'uv');
+  if (!uvEntry) stop(`${LOCK_FILE} has no uv entry: regenerate it with \`npm run deps:lock\``, discardVenv);
+  writeFileSync(uvReq, uvEntry);
   run(py, ['-m', 'pip', 'install', '--quiet', '--require-hashes', '--no-deps', '-r', uvReq], {
     hint: registryHint,
     undo: () => { discardVenv(); rmSync(scratch, { recursive: true, force: true }); },
   });
   rmSync(scratch, { recursive: true, force: true });
-  run(join(venv, 'bin', 'uv'), ['pip', 'sync', '--quiet', '--require-hashes', '--python', py, lockFile], { hint: registryHint, undo: discardVenv, env: pythonEnv });
+  run(join(venv, 'bin', 'uv'), syncArgs(py, lockFile), { hint: registryHint, undo: discardVenv, env: pythonEnv });
   writeFileSync(venvStamp, venvHash);
 }
 
@@ -175,7 +163,7 @@ const extHash = hashOf(['scripts/localstack-ext']);
 if (!stamped(extStamp, extHash)) {
   log('installing the project LocalStack extension into .venv...');
   rmSync(extStamp, { force: true });
-  run(join(venv, 'bin', 'uv'), ['pip', 'install', '--quiet', '--no-deps', '--no-build-isolation', '--reinstall', '--python', py, './scripts/localstack-ext'], {
+  run(join(venv, 'bin', 'uv'), extensionArgs(py), {
     env: pythonEnv,
   });
   // What the harness needs from the venv, imported for real: LocalStack's runtime, cfn-lint, the extension's entry points.

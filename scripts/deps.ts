@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { S3Client } from '@aws-sdk/client-s3';
-import { compileArgs, LOCK_FILE, pins } from './lib/python-lock.mjs';
+import { compileArgs, extensionArgs, LOCK_FILE, pins, syncArgs } from './lib/python-lock.mjs';
 import { failAndExit, usageErrorsExit2 } from './lib/cli.ts';
 import { deployStack, requireOutput, ROOT } from './lib/deploy.ts';
 import { invokeBackup, scheduledEvent } from './lib/invoke.ts';
@@ -56,8 +56,8 @@ async function trial(dir: string, lock: string): Promise<TrialResult> {
   let localstack: LocalStackHandle | undefined;
   try {
     uv(['venv', '--quiet', '--python', join(ROOT, '.venv', 'bin', 'python'), venv], 'uv venv');
-    uv(['pip', 'sync', '--quiet', '--require-hashes', '--python', python, lock], 'installing the lock');
-    uv(['pip', 'install', '--quiet', '--no-deps', '--no-build-isolation', '--reinstall', '--python', python, './scripts/localstack-ext'], 'installing the extension');
+    uv(syncArgs(python, lock), 'installing the lock');
+    uv(extensionArgs(python), 'installing the extension');
     process.env.LOCALSTACK_PYTHON = python;
     localstack = await startLocalStack({ mode: 'host', quiet: true, logDir: dir });
     const target: AwsTarget = { endpoint: localstack.endpoint, region: DEFAULT_REGION };

@@ -26,3 +26,19 @@ export function pins(lockText) {
   for (const m of lockText.matchAll(/^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)/gm)) out.set(m[1].toLowerCase(), m[2]);
   return out;
 }
+
+/** The lock's entry for one package (its version line and hash lines) as requirements text, or undefined. */
+export function lockEntry(lockText, name) {
+  const lines = lockText.split('\n');
+  const start = lines.findIndex((l) => l.toLowerCase().startsWith(`${name}==`));
+  if (start < 0) return undefined;
+  const end = lines.findIndex((l, i) => i >= start && !l.trimEnd().endsWith('\\'));
+  return `${lines.slice(start, end + 1).join('\n')}\n`;
+}
+
+/** `uv` arguments that make the venv of `python` exactly `lock`, every file checked against its hash. */
+export const syncArgs = (python, lock) => ['pip', 'sync', '--quiet', '--require-hashes', '--python', python, lock];
+
+/** `uv` arguments that install the project's LocalStack extension, built with the lock's own setuptools. */
+export const extensionArgs = (python) =>
+  ['pip', 'install', '--quiet', '--no-deps', '--no-build-isolation', '--reinstall', '--python', python, './scripts/localstack-ext'];
