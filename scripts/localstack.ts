@@ -1,11 +1,13 @@
 // `npm run localstack -- up [--port N] | status | down`
 // A host-mode LocalStack (project venv + extension) that outlives this command, for running scripts and
-// specs against (LOCALSTACK_ENDPOINT=...). Its pid, endpoint and log live in .localstack/state.json.
-// Exit codes: 0 done, 1 `status` found none running, 2 could not do what was asked.
+// specs against (LOCALSTACK_ENDPOINT=...). Its pid, endpoint, log and data dir live in .localstack/state.json,
+// written as soon as the process exists; `status` and `down` also find an instance whose record is missing
+// (a launcher killed mid-start) and clean up after one that died (kill -9).
+// Exit codes: 0 done, 1 `status` found none running, 2 could not do what was asked, 130 interrupted.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { forgetState, recordState, runningState } from './lib/localstack-state.ts';
+import { forgetState, recordState, reconcile, type Reconciled } from './lib/localstack-state.ts';
 import {
   LocalStackError,
   startLocalStack,
@@ -17,48 +19,76 @@ import { failAndExit } from './lib/cli.ts';
 const DEFAULT_PORT = 4566;
 
 const exportHint = (endpoint: string) => `export LOCALSTACK_ENDPOINT=${endpoint}`;
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
-async function up(port: number): Promise<number> {
-  const existing = runningState();
+/** Tells what reconciling the record found: a dead instance cleaned up, an unrecorded one adopted. */
+function reportReconciled({ running, adopted, gone }: Reconciled): void {
+  if (gone) say(`LocalStack pid ${gone.pid} (${gone.endpoint}) is no longer running; removed its data directory ${gone.dataDir}`);
+  if (running && adopted) say(`LocalStack pid ${running.pid} at ${running.endpoint} was running without a record (an interrupted \`up\`?); recorded it`);
+}
+
+async function up(port: number, portGiven: boolean): Promise<number> {
+  const found = reconcile();
+  reportReconciled(found);
+  const existing = found.running;
   if (existing) {
-    process.stdout.write(`LocalStack already running at ${existing.endpoint} (pid ${existing.pid})\n${exportHint(existing.endpoint)}\n`);
+    if (portGiven && new URL(existing.endpoint).port !== String(port)) {
+      failAndExit(
+        `LocalStack already runs at ${existing.endpoint} (pid ${existing.pid}): stop it with \`npm run localstack -- down\` to start one on port ${port}`,
+        2,
+      );
+    }
+    say(`LocalStack already running at ${existing.endpoint} (pid ${existing.pid})\n${exportHint(existing.endpoint)}`);
     return 0;
   }
-  const handle = await startLocalStack({ mode: 'host', port, persist: true, quiet: true });
-  const state = recordState(handle);
-  process.stdout.write(
-    `LocalStack running at ${handle.endpoint} (pid ${state.pid}, log ${path.relative(process.cwd(), state.logFile)})\n` +
-      `${exportHint(handle.endpoint)}\n`,
+  // Until it is ready an interrupt stops it: the launcher's exit handler kills the process group and removes its
+  // data dir; here the record goes and the user is told, in one line.
+  const interrupted = (signal: NodeJS.Signals) => {
+    forgetState();
+    process.stderr.write(`error: interrupted (${signal}) while LocalStack was starting; it was stopped and nothing is left running\n`);
+    process.exit(130);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, interrupted);
+  const handle = await startLocalStack({ mode: 'host', port, persist: true, quiet: true, onSpawn: recordState });
+  for (const s of signals) process.off(s, interrupted);
+  say(
+    `LocalStack running at ${handle.endpoint} (pid ${handle.pid}, log ${handle.logFile})\n` +
+      exportHint(handle.endpoint),
   );
   return 0;
 }
 
 async function status(): Promise<number> {
-  const state = runningState();
+  const found = reconcile();
+  reportReconciled(found);
+  const state = found.running;
   if (!state) {
-    process.stdout.write('No LocalStack running (start one with `npm run localstack -- up`)\n');
+    say('No LocalStack running (start one with `npm run localstack -- up`)');
     return 1;
   }
   try {
     await waitForHealth(state.endpoint, { timeoutMs: 3_000 });
   } catch {
-    process.stdout.write(`LocalStack pid ${state.pid} is running but ${state.endpoint} is not healthy (log: ${state.logFile})\n`);
+    say(`LocalStack pid ${state.pid} is running but ${state.endpoint} is not healthy (still starting? log: ${state.logFile})`);
     return 1;
   }
-  process.stdout.write(`LocalStack running at ${state.endpoint} (pid ${state.pid}, since ${state.startedAt})\n${exportHint(state.endpoint)}\n`);
+  say(`LocalStack running at ${state.endpoint} (pid ${state.pid}, since ${state.startedAt})\n${exportHint(state.endpoint)}`);
   return 0;
 }
 
 async function down(): Promise<number> {
-  const state = runningState();
+  const found = reconcile();
+  reportReconciled(found);
+  const state = found.running;
   if (!state) {
-    process.stdout.write('No LocalStack running\n');
+    if (!found.gone) say('No LocalStack running');
     return 0;
   }
   await stopProcessGroup(state.pid);
-  if (state.dataDir) rmSync(state.dataDir, { recursive: true, force: true });
+  rmSync(state.dataDir, { recursive: true, force: true });
   forgetState();
-  process.stdout.write(`LocalStack at ${state.endpoint} stopped\n`);
+  say(`LocalStack at ${state.endpoint} stopped`);
   return 0;
 }
 
@@ -73,10 +103,10 @@ async function main(argv: string[]): Promise<number> {
     .command('up')
     .description('start LocalStack in the background and print its endpoint')
     .option('-p, --port <port>', 'loopback port', String(DEFAULT_PORT))
-    .action((opts: { port: string }) => {
+    .action((opts: { port: string }, command: Command) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) failAndExit(`--port ${opts.port} is not a port number`, 2);
-      action = () => up(port);
+      action = () => up(port, command.getOptionValueSource('port') === 'cli');
     });
   program.command('status').description('print the running LocalStack (exit 1 when none)').action(() => {
     action = status;

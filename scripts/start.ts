@@ -2,7 +2,7 @@
 // invoked through the Lambda API, a report printed, LocalStack down (unless --keep).
 import { Command } from 'commander';
 import { S3Client } from '@aws-sdk/client-s3';
-import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
+import { LocalStackError, startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
 import { clientConfig, DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
 import { createBucket, uniqueName } from '../specs/support/stack.ts';
 import { deployStack, DeployError, requireOutput } from './lib/deploy.ts';
@@ -32,11 +32,11 @@ const log = (message: string) => process.stderr.write(`[start] ${message}\n`);
 
 let localstack: LocalStackHandle | undefined;
 let exitCode = 0;
+let failure: string | undefined;
 try {
   log('starting LocalStack...');
-  localstack = await startLocalStack({ persist: opts.keep });
   // Kept instances are recorded like `npm run localstack -- up`, so `npm run localstack -- down` stops them.
-  if (opts.keep && localstack.mode === 'host') recordState(localstack);
+  localstack = await startLocalStack({ persist: opts.keep, ...(opts.keep ? { onSpawn: recordState } : {}) });
   const target: AwsTarget = { endpoint: localstack.endpoint, region: DEFAULT_REGION };
   log(`LocalStack (${localstack.mode}) at ${localstack.endpoint}`);
 
@@ -124,12 +124,13 @@ try {
   if (error instanceof DeployError) {
     for (const f of error.failures) process.stderr.write(`  ${f.logicalId} (${f.type}) ${f.status}: ${f.reason}\n`);
   }
-  process.stderr.write(`error: ${(error as Error).message}\n`);
-  exitCode = 1;
+  failure = (error as Error).message;
+  // LocalStack that cannot start (no venv, a Docker engine that cannot pull) is an unusable environment.
+  exitCode = error instanceof LocalStackError ? 2 : 1;
 } finally {
   if (localstack && !opts.keep) {
     log('stopping LocalStack...');
     await localstack.stop();
   }
 }
-if (exitCode) failAndExit('the backup run did not succeed (see above)', exitCode);
+if (exitCode) failAndExit(failure ?? 'the backup run did not succeed (see above)', exitCode);

@@ -4,7 +4,7 @@
 //   container a Docker engine answers: testcontainers with the pinned image and the project extension
 //   host      the project's venv runs LocalStack on a free loopback port, Lambda via the local-node executor
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -32,6 +32,16 @@ export interface StartOptions {
   quiet?: boolean;
   /** Host mode only: leave LocalStack running after this process exits (the `localstack up` CLI). */
   persist?: boolean;
+  /** Host mode: called as soon as the process exists, before it is ready, so a caller can record it first. */
+  onSpawn?: (instance: HostInstance) => void;
+}
+
+/** A host-mode LocalStack process: what `npm run localstack -- status|down` need to find and stop it. */
+export interface HostInstance {
+  pid: number;
+  endpoint: string;
+  logFile: string;
+  dataDir: string;
 }
 
 export const LOCALSTACK_IMAGE = 'localstack/localstack:4.14.0';
@@ -56,6 +66,19 @@ export const LAMBDA_EXECUTOR = 'local-node';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EXTENSION_DIR = path.join(PROJECT_ROOT, 'scripts', 'localstack-ext');
+
+/** Where host instances keep their logs and `localstack up` its record; LOCALSTACK_STATE_DIR moves it (specs do). */
+export function stateDir(): string {
+  return path.resolve(process.env.LOCALSTACK_STATE_DIR ?? path.join(PROJECT_ROOT, '.localstack'));
+}
+
+/**
+ * Set in every host LocalStack's environment to its state dir: `status` and `down` find the instances of this
+ * checkout by it in /proc even when no record was written (a launcher killed mid-start).
+ */
+export const OWNER_ENV = 'DOCUMENT_BACKUP_STACK_LOCALSTACK';
+/** Logs of the last few host runs are kept in the state dir; older ones are removed at each start. */
+const LOGS_KEPT = 5;
 
 const HEALTH_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 10_000;
@@ -121,21 +144,40 @@ async function startExternal(): Promise<LocalStackHandle> {
 async function startContainer(): Promise<LocalStackHandle> {
   // Loaded lazily: the host path must not pay for (or depend on) the Docker client stack.
   const { LocalstackContainer } = await import('@testcontainers/localstack');
-  const container = await new LocalstackContainer(LOCALSTACK_IMAGE)
-    .withEnvironment({
-      SERVICES: LOCALSTACK_SERVICES.join(','),
-      EAGER_SERVICE_LOADING: '1',
-      DISABLE_EVENTS: '1',
-      SQS_ENDPOINT_STRATEGY: 'path',
-    })
-    // The boot hook pip-installs the extension before LocalStack starts, so its entry points load.
-    .withCopyDirectoriesToContainer([{ source: EXTENSION_DIR, target: '/opt/localstack-ext' }])
-    .withCopyFilesToContainer([
-      { source: path.join(EXTENSION_DIR, 'boot-install.sh'), target: '/etc/localstack/init/boot.d/install-ext.sh', mode: 0o755 },
-    ])
-    // Lambda uses LocalStack's own Docker executor here, which needs the engine's socket.
-    .withBindMounts([{ source: '/var/run/docker.sock', target: '/var/run/docker.sock' }])
-    .start();
+  /** Publishes LocalStack on 127.0.0.1 only: testcontainers binds every interface, and LocalStack runs Lambda code. */
+  class LoopbackLocalstackContainer extends LocalstackContainer {
+    protected override async beforeContainerCreated(): Promise<void> {
+      await super.beforeContainerCreated();
+      for (const bindings of Object.values(this.hostConfig.PortBindings ?? {})) {
+        for (const binding of bindings as { HostIp?: string }[]) binding.HostIp = '127.0.0.1';
+      }
+    }
+  }
+  let container;
+  try {
+    container = await new LoopbackLocalstackContainer(LOCALSTACK_IMAGE)
+      .withEnvironment({
+        SERVICES: LOCALSTACK_SERVICES.join(','),
+        EAGER_SERVICE_LOADING: '1',
+        DISABLE_EVENTS: '1',
+        SQS_ENDPOINT_STRATEGY: 'path',
+      })
+      // The boot hook pip-installs the extension before LocalStack starts, so its entry points load.
+      .withCopyDirectoriesToContainer([{ source: EXTENSION_DIR, target: '/opt/localstack-ext' }])
+      .withCopyFilesToContainer([
+        { source: path.join(EXTENSION_DIR, 'boot-install.sh'), target: '/etc/localstack/init/boot.d/install-ext.sh', mode: 0o755 },
+      ])
+      // Lambda uses LocalStack's own Docker executor here, which needs the engine's socket.
+      .withBindMounts([{ source: '/var/run/docker.sock', target: '/var/run/docker.sock' }])
+      .start();
+  } catch (err) {
+    // A Docker engine answered, so container mode was chosen; say so, and how to choose another.
+    const reason = String((err as Error).message ?? err).split('\n')[0];
+    throw new LocalStackError(
+      `container mode (a Docker engine answers) could not start ${LOCALSTACK_IMAGE}: ${reason}; ` +
+        'run on the host with LOCALSTACK_MODE=host, or point at a running LocalStack with LOCALSTACK_ENDPOINT=URL',
+    );
+  }
   const endpoint = container.getConnectionUri();
   await waitForHealth(endpoint, { timeoutMs: HEALTH_TIMEOUT_MS });
   return {
@@ -198,6 +240,7 @@ function nodeBinaries(): Record<string, string> {
 export function hostEnvironment(port: number, dataDir: string, persist: boolean): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    [OWNER_ENV]: stateDir(),
     GATEWAY_LISTEN: `127.0.0.1:${port}`,
     // LocalStack takes any machine with /.dockerenv for its own container: it would then keep its state
     // (TLS certificate cache included) in the machine-wide /var/lib/localstack instead of FILESYSTEM_ROOT,
@@ -229,8 +272,10 @@ async function startHost(opts: StartOptions): Promise<LocalStackHandle> {
   if (opts.port !== undefined && !(await portIsFree(port))) {
     throw new LocalStackError(`port ${port} on 127.0.0.1 is already in use (another LocalStack? try \`npm run localstack -- status\`)`);
   }
-  const logDir = opts.logDir ?? path.join(PROJECT_ROOT, '.localstack');
+  const logDir = opts.logDir ?? stateDir();
   mkdirSync(logDir, { recursive: true });
+  removeStaleDataDirs();
+  pruneLogs(logDir, LOGS_KEPT - 1);
   const logFile = path.join(logDir, `localstack-${port}.log`);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `localstack-${port}-`));
   mkdirSync(path.join(dataDir, 'tmp'));
@@ -248,7 +293,12 @@ async function startHost(opts: StartOptions): Promise<LocalStackHandle> {
     closeSync(logFd);
   }
   const pid = child.pid;
-  if (pid === undefined) throw new LocalStackError(`could not start ${python}`);
+  if (pid === undefined) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new LocalStackError(`could not start ${python}`);
+  }
+  // Whoever finds this directory later (a launcher that was SIGKILLed) can tell whether its owner still runs.
+  writeFileSync(path.join(dataDir, PID_FILE), String(pid));
   let exited: string | undefined;
   child.on('exit', (code, signal) => {
     exited = signal ? `signal ${signal}` : `exit code ${code}`;
@@ -266,17 +316,50 @@ async function startHost(opts: StartOptions): Promise<LocalStackHandle> {
     await stopProcessGroup(pid);
     rmSync(dataDir, { recursive: true, force: true });
   };
-  const unregister = opts.persist ? () => {} : registerEmergencyStop(cleanup);
-  if (opts.persist) child.unref();
-
+  // Registered before the first await, also for an instance meant to persist: until it is ready (and recorded
+  // by the caller), an interrupt must not leave it behind.
+  const unregister = registerEmergencyStop(cleanup);
   const endpoint = `http://127.0.0.1:${port}`;
+  opts.onSpawn?.({ pid, endpoint, logFile, dataDir });
   try {
     await waitForHealth(endpoint, { timeoutMs: HEALTH_TIMEOUT_MS, logFile, exited: () => exited });
   } catch (err) {
     await stop();
     throw err;
   }
+  if (opts.persist) {
+    unregister();
+    child.unref();
+  }
   return { endpoint, mode: 'host', region: DEFAULT_REGION, logFile, pid, dataDir, stop };
+}
+
+const PID_FILE = 'launcher.pid';
+const DATA_DIR_NAME = /^localstack-\d+-/;
+
+/** Data dirs of host instances whose process is gone (SIGKILLed with its launcher) are removed at the next start. */
+function removeStaleDataDirs(): void {
+  const tmp = os.tmpdir();
+  const uid = process.getuid?.();
+  for (const name of readdirSync(tmp).filter((n) => DATA_DIR_NAME.test(n))) {
+    const dir = path.join(tmp, name);
+    try {
+      if (uid !== undefined && statSync(dir).uid !== uid) continue; // another user's: not ours to judge
+      const pid = Number(readFileSync(path.join(dir, PID_FILE), 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // no pid file (still being created, or not one of ours): leave it
+    }
+  }
+}
+
+/** Keeps the newest `keep` LocalStack logs in `dir` (the run about to start adds one). */
+function pruneLogs(dir: string, keep: number): void {
+  const logs = readdirSync(dir)
+    .filter((n) => /^localstack-\d+\.log$/.test(n))
+    .map((n) => ({ file: path.join(dir, n), mtime: statSync(path.join(dir, n)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { file } of logs.slice(keep)) rmSync(file, { force: true });
 }
 
 /** Ctrl-C, SIGTERM and failures must not leave a LocalStack (or its Lambda processes) behind. */
