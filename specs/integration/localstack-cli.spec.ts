@@ -3,6 +3,7 @@
 // Each test has its own state dir (LOCALSTACK_STATE_DIR) and ports, and its teardown stops what is left.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,4 +198,40 @@ test('`npm start` interrupted once LocalStack runs leaves no process, port or di
   await start.signal('SIGINT');
   await expectGone(instance!);
   expect(ownedInstances(stateDir)).toEqual([]);
+});
+
+test('`npm start` with a Docker engine that cannot pull names the mode and how to choose another', async ({ stateDir }) => {
+  // A stand-in engine on loopback: it answers like Docker until the image has to be pulled, as on a machine
+  // with Docker but no registry.
+  const requests: string[] = [];
+  const engine = http.createServer((req, res) => {
+    const url = (req.url ?? '').replace(/^\/v[\d.]+/, '');
+    requests.push(`${req.method} ${url.split('?')[0]}`);
+    const json = (code: number, body: object) => res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (url.startsWith('/_ping')) return res.end('OK');
+    if (url.startsWith('/info')) return json(200, { ServerVersion: '28.2.2', OperatingSystem: 'Debian', OSType: 'linux', Architecture: 'x86_64', Labels: [] });
+    if (url.startsWith('/images/create')) return json(500, { message: 'Get "https://registry-1.docker.io/v2/": dial tcp: no such host' });
+    return json(404, { message: 'No such image' });
+  });
+  await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
+  try {
+    const { LOCALSTACK_MODE: _m, ...env } = envFor(stateDir);
+    const port = (engine.address() as net.AddressInfo).port;
+    // Not spawnSync: the engine above answers from this process's event loop.
+    const child = spawn('npm', ['run', '--silent', 'start', '--', '--documents', '5'], {
+      cwd: PROJECT_ROOT, env: { ...env, DOCKER_HOST: `tcp://127.0.0.1:${port}` }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d));
+    const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const run = { status, stderr };
+    expect(run.status, run.stderr).toBe(2);
+    expect(requests, 'the image pull was tried').toContainEqual(expect.stringMatching(/^POST \/images\/create/));
+    const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^error: container mode \(a Docker engine answers\) could not start localstack\/localstack:4\.14\.0: .*no such host.*LOCALSTACK_MODE=host.*LOCALSTACK_ENDPOINT=URL$/);
+    expect(ownedInstances(stateDir)).toEqual([]);
+  } finally {
+    await new Promise((resolve) => engine.close(resolve));
+  }
 });
