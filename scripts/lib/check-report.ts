@@ -37,14 +37,34 @@ export function summaryLine(report: CheckReport): string {
   return `${report.template}: ${verdict}; ${s.suppressed} suppressed; ${plural(s.rules, 'rule')} checked${time}`;
 }
 
+/** Longer logical ids are shortened in the text report: first SHOWN_ID_CHARS characters, then the length. */
+export const MAX_SHOWN_ID = 64;
+const SHOWN_ID_CHARS = 60;
+
+/**
+ * A logical id as the text report shows it: as is up to MAX_SHOWN_ID characters, else its start and its length
+ * (`AAAA…(2000 chars)`), so a template with a 2,000-character id does not get a report that repeats it per finding.
+ * `Parameters.X`-style ids keep their section. The JSON, SARIF and JUnit reports keep the full id.
+ */
+export function shortId(id: string): string {
+  const section = /^(Parameters|Outputs|Mappings|Conditions)\./.exec(id)?.[0] ?? '';
+  const name = id.slice(section.length);
+  return name.length <= MAX_SHOWN_ID ? id : `${section}${name.slice(0, SHOWN_ID_CHARS)}…(${name.length} chars)`;
+}
+
 export function renderText(report: CheckReport): string {
   const out: string[] = [];
   const active = report.findings.filter((f) => !f.suppressed);
   const suppressed = report.findings.filter((f) => f.suppressed);
-  for (const f of active) out.push(`${f.severity.toUpperCase().padEnd(7)} ${f.ruleId}  ${f.logicalId}  ${f.path || '-'}  ${f.message}`);
+  // A message may name a long id too (its own or another resource's).
+  const longIds = [...new Set(report.findings.map((f) => f.logicalId.replace(/^(Parameters|Outputs|Mappings|Conditions)\./, '')))]
+    .filter((id) => id.length > MAX_SHOWN_ID)
+    .sort((a, b) => b.length - a.length);
+  const shortened = (text: string) => longIds.reduce((t, id) => t.split(id).join(shortId(id)), text);
+  for (const f of active) out.push(`${f.severity.toUpperCase().padEnd(7)} ${f.ruleId}  ${shortId(f.logicalId)}  ${shortened(f.path) || '-'}  ${shortened(f.message)}`);
   if (suppressed.length > 0) {
     if (active.length > 0) out.push('');
-    for (const f of suppressed) out.push(`SUPPRESSED ${f.ruleId}  ${f.logicalId}  ${f.path || '-'}  (${f.suppressed!.reason})`);
+    for (const f of suppressed) out.push(`SUPPRESSED ${f.ruleId}  ${shortId(f.logicalId)}  ${shortened(f.path) || '-'}  (${f.suppressed!.reason})`);
   }
   if (out.length > 0) out.push('');
   out.push(summaryLine(report));

@@ -63,6 +63,27 @@ test.describe('npm run check', () => {
     });
   }
 
+  test('a 2,000-character logical id is a finding, shortened in the text report and whole in JSON', () => {
+    const id = 'A'.repeat(2000);
+    // JSON: YAML refuses implicit keys over 1,024 characters.
+    const path = file('long-id.json', JSON.stringify({ Resources: { [id]: { Type: 'AWS::SQS::Queue' }, Queue: { Type: 'AWS::SQS::Queue' } } }));
+    const run = check(path, '--pack', 'generic');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^ERROR\s+TEMPLATE-LOGICAL-ID {2}A{60}…\(2000 chars\) {2}- {2}the logical id is 2000 characters long; CloudFormation allows at most 255$/m);
+    // Every finding about that resource names it by its first 60 characters: no 2,000-character repeats (24 KB before).
+    expect(run.stdout).not.toContain('A'.repeat(61));
+    expect(run.stdout.length).toBeLessThan(4000);
+    const json = JSON.parse(check(path, '--format', 'json', '--pack', 'generic').stdout);
+    expect(json.findings.filter((f: { ruleId: string }) => f.ruleId === 'TEMPLATE-LOGICAL-ID').map((f: { logicalId: string }) => f.logicalId)).toEqual([id]);
+  });
+
+  test('a logical id that is not alphanumeric is a finding', () => {
+    const path = file('hyphen-id.yaml', 'Resources:\n  Dead-Letters:\n    Type: AWS::SQS::Queue\n');
+    const run = check(path, '--pack', 'generic');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^ERROR\s+TEMPLATE-LOGICAL-ID {2}Dead-Letters {2}- {2}the logical id has characters other than A-Z, a-z and 0-9 \("-"\), which CloudFormation refuses$/m);
+  });
+
   test('--format json parses and counts findings and suppressions', () => {
     const clean = JSON.parse(check(CANONICAL, '--format', 'json').stdout);
     expect(clean.summary.findings).toBe(0);

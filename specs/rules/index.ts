@@ -9,9 +9,10 @@ import { RULES as lambda } from './lambda/index.ts';
 import { RULES as resilience } from './resilience/index.ts';
 import { RULES as tagging } from './tagging/index.ts';
 import { RULES as contract } from './contract/index.ts';
+import { RULES as template } from './template/index.ts';
 
 export const AREAS: Record<string, readonly Rule[]> = {
-  iam, portability, encryption, s3, logging, lambda, resilience, tagging, contract,
+  iam, portability, encryption, s3, logging, lambda, resilience, tagging, template, contract,
 };
 
 export const RULES: readonly Rule[] = Object.values(AREAS).flat();
