@@ -10,24 +10,20 @@
 //      100k once with --full (else extrapolated, labelled)
 // With --json the last stdout line is ONE JSON object: the ratios of this run plus the raw figures.
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
 import { DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
 import { createBucket, uniqueName } from '../specs/support/stack.ts';
-import { DeployError } from './lib/deploy.ts';
-import { failAndExit, progressReporter, usageErrorsExit2 } from './lib/cli.ts';
+import { DeployError, DeployInputError } from './lib/deploy.ts';
+import { cliProgram, displayPath, endpointUrlArg, failAndExit, positiveIntArg, progressReporter } from './lib/cli.ts';
 import { deployLoadStack, loadAverage, machineInfo, measureBackup, REPORTS_DIR, seedDocumentSet, type BackupRun, type LoadStack, type SeededSet } from './lib/load.ts';
 import { copyLoop, type CopyLoopResult } from './lib/bench/limit.ts';
 import { awsSync, ensureS5cmd, s5cmdCopy, type PeerRun } from './lib/bench/peers.ts';
 import { compareCheckWithCfnLint } from './lib/bench/commands.ts';
 import { renderReport } from './lib/bench/html.ts';
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
-  return n;
-}
+const positiveInt = positiveIntArg;
 function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`"${value}" is not a whole number (0 or more)`);
@@ -37,10 +33,14 @@ const list = (value: string) => value.split(',').map((v) => positiveInt(v.trim()
 
 const SECTIONS = ['limit', 'lambda', 'peers', 'check', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
+const sections = (value: string): Section[] => {
+  const list = value.split(',').map((v) => v.trim());
+  const unknown = list.find((v) => !(SECTIONS as readonly string[]).includes(v));
+  if (unknown !== undefined) throw new InvalidArgumentError(`"${unknown}" is not one of ${SECTIONS.join(', ')}`);
+  return list as Section[];
+};
 
-const program = new Command()
-  .name('npm run bench --')
-  .description('Benchmarks the backup Lambda against the raw copy limit and peer tools, in one run.')
+const program = cliProgram('npm run bench --', 'Benchmarks the backup Lambda against the raw copy limit and peer tools, in one run.')
   .option('--documents <n>', 'documents for the throughput comparison (limit, Lambda, peers)', positiveInt, 2000)
   .option('--full', 'also measure the handler at 100,000 documents (slow; otherwise 100k is extrapolated from 1k and 10k)', false)
   .option('--json', 'end with one JSON line holding the ratios and the raw figures', false)
@@ -51,17 +51,14 @@ const program = new Command()
   .option('--lambda-concurrency <list>', 'concurrency sweep of the Lambda (manual-event override)', list, [16, 32, 64, 128])
   .option('--aws-concurrency <list>', 'max_concurrent_requests sweep of aws s3 sync', list, [10, 32, 64])
   .option('--s5cmd-workers <list>', 'numworkers sweep of s5cmd', list, [16, 64, 256])
-  .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(',')}`, (v: string) => v.split(',') as Section[], [...SECTIONS])
-  .option('--endpoint <url>', 'use this LocalStack instead of starting one (default: LOCALSTACK_ENDPOINT, else embedded)')
-  .option('--no-progress', 'no progress bars')
-  .showHelpAfterError('(run with --help for usage)');
-usageErrorsExit2(program);
+  .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(',')}`, sections, [...SECTIONS])
+  .option('--endpoint <url>', 'use this LocalStack instead of starting one (default: LOCALSTACK_ENDPOINT, else embedded)', endpointUrlArg)
+  .option('--no-progress', 'no progress bars');
 program.parse();
 const opts = program.opts<{
   documents: number; full: boolean; json: boolean; checkRuns: number; rounds: number; memoryRepeats: number; limitConcurrency: number[]; lambdaConcurrency: number[];
   awsConcurrency: number[]; s5cmdWorkers: number[]; only: Section[]; endpoint?: string; progress: boolean;
 }>();
-for (const s of opts.only) if (!SECTIONS.includes(s)) failAndExit(`--only: "${s}" is not one of ${SECTIONS.join(', ')}`, 2);
 if (opts.endpoint) {
   process.env.LOCALSTACK_ENDPOINT = opts.endpoint;
   process.env.LOCALSTACK_MODE = 'external';
@@ -119,6 +116,7 @@ const machine = machineInfo();
 const startedAt = Date.now();
 let localstack: LocalStackHandle | undefined;
 let exitCode = 0;
+let failure: string | undefined;
 try {
   log(`machine: ${machine.cpus} CPUs, ${loadNote()} at start (other engineers' test runs may share it)`);
   localstack = await startLocalStack({ quiet: !opts.progress });
@@ -436,16 +434,16 @@ try {
       raw: result,
     }),
   );
-  log(`report ${relative(process.cwd(), jsonFile)}, ${relative(process.cwd(), htmlFile)}`);
+  log(`report ${displayPath(jsonFile)}, ${displayPath(htmlFile)}`);
   if (h2h) log(`per round: ${spread('Lambda / limit', perRound.lambdaToLimit)}; ${spread('Lambda / best peer', perRound.lambdaToBestPeer)}`);
   log(`targets: ${Object.entries(targets).map(([k, v]) => `${k}=${v === null ? 'n/a' : v ? 'met' : 'MISSED'}`).join(', ')}`);
   if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 } catch (error) {
   if (error instanceof DeployError) for (const f of error.failures) process.stderr.write(`  ${f.logicalId} (${f.type}) ${f.status}: ${f.reason}\n`);
-  process.stderr.write(`error: ${(error as Error).message}\n`);
-  exitCode = (error as Error).name === 'LocalStackError' ? 2 : 1;
+  failure = `the benchmark did not complete: ${(error as Error).message}`;
+  exitCode = (error as Error).name === 'LocalStackError' || error instanceof DeployInputError ? 2 : 1;
 } finally {
   if (localstack) await localstack.stop();
 }
-if (exitCode) failAndExit('the benchmark did not complete (see above)', exitCode);
+if (exitCode) failAndExit(failure ?? 'the benchmark did not complete', exitCode);

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { cliProgram, displayPath, failAndExit } from './lib/cli.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const LAMBDA_ENTRY = join(ROOT, 'lambda', 'src', 'handler.ts');
@@ -82,11 +83,10 @@ async function zipFiles(dir: string, zipPath: string, files: string[]): Promise<
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // Exit 0 built, 1 the build failed (esbuild, no `zip`), 2 a bad flag: it takes none but --help.
+  cliProgram('npm run build:lambda --', `Bundle the backup Lambda and zip it (${LAMBDA_ZIP.replace(`${ROOT}/`, '')}).`).parse();
   buildLambda().then(
-    (b) => console.log(`${b.zipPath.replace(`${ROOT}/`, '')}: ${(b.bytes / 1024).toFixed(1)} KiB (sha256 ${b.sha256.slice(0, 16)}...)`),
-    (err: unknown) => {
-      console.error(`build-lambda: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    },
+    (b) => console.log(`${displayPath(b.zipPath)}: ${(b.bytes / 1024).toFixed(1)} KiB (sha256 ${b.sha256.slice(0, 16)}...)`),
+    (err: unknown) => failAndExit(`the Lambda build failed: ${err instanceof Error ? err.message : String(err)}`, 1),
   );
 }

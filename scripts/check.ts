@@ -1,13 +1,13 @@
 // `npm run check -- <template.yaml|template.json> [--format text|json|sarif|junit] [--pack generic|backup-stack ...] [--output FILE]`
 // Runs every compliance rule on any template. Exit 0 clean, 1 findings, 2 unusable input (one line on stderr).
 import { readFile, writeFile } from 'node:fs/promises';
-import { Command, CommanderError, Option } from 'commander';
+import { Option } from 'commander';
 import { loadTemplate, TemplateLoadError } from '../specs/support/template.ts';
 import { RULES } from '../specs/rules/index.ts';
 import { runRules, active } from '../specs/rules/runner.ts';
 import type { Pack } from '../specs/rules/types.ts';
 import { FORMATS, declarationLines, render, summaryLine, type Format } from './lib/check-report.ts';
-import { failAndExit } from './lib/cli.ts';
+import { cliProgram, failAndExit, internalError, userPath } from './lib/cli.ts';
 
 const PACKS: Pack[] = ['generic', 'backup-stack'];
 
@@ -18,31 +18,17 @@ interface Options {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = new Command()
-    .name('check')
-    .description('Run the compliance rules on a CloudFormation template (YAML or JSON).')
-    .argument('<template>', 'template file (.yaml, .yml, .json or .template)')
+  const program = cliProgram('npm run check --', 'Run the compliance rules on a CloudFormation template (YAML or JSON).')
+    .argument('<template>', 'template file (.yaml, .yml, .json or .template); relative to where you ran npm')
     .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS).default('text'))
     .addOption(new Option('-p, --pack <pack...>', 'only rules of these packs (default: all)').choices(PACKS))
-    .option('-o, --output <file>', 'write the report to FILE (the summary line still goes to stdout)')
-    .exitOverride()
-    .configureOutput({
-      writeErr: () => {},
-      outputError: () => {},
-    })
-    .showHelpAfterError(false);
-
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      failAndExit(`${error.message.replace(/^error:\s*/, '').split('\n')[0]} (see --help)`, 2);
-    }
-    throw error;
-  }
-  const path = program.args[0]!;
+    .option('-o, --output <file>', 'write the report to FILE (the summary line still goes to stdout)');
+  program.parse(argv, { from: 'user' });
+  // Reported as the user typed it; read from where the user ran npm.
+  const given = program.args[0]!;
+  const path = userPath(given);
   const options = program.opts<Options>();
+  const output = options.output === undefined ? undefined : userPath(options.output);
 
   const started = performance.now();
   let template;
@@ -56,18 +42,22 @@ async function main(argv: string[]): Promise<number> {
   const findings = runRules(template, rules);
   const text = await readFile(path, 'utf8');
   const report = {
-    template: path,
+    template: given,
     rules,
     findings,
     lines: declarationLines(text, Object.keys(template.resources)),
     elapsedMs: performance.now() - started,
   };
-  const output = render(report, options.format);
-  if (options.output) {
-    await writeFile(options.output, output);
+  const rendered = render(report, options.format);
+  if (output) {
+    try {
+      await writeFile(output, rendered);
+    } catch (error) {
+      failAndExit(`--output ${options.output}: cannot write the report (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`, 2);
+    }
     process.stdout.write(`${summaryLine(report)}\n`);
   } else {
-    process.stdout.write(output);
+    process.stdout.write(rendered);
   }
   return active(findings).length === 0 ? 0 : 1;
 }
@@ -76,5 +66,5 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => failAndExit(`check failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, 2),
+  internalError,
 );

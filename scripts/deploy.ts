@@ -1,16 +1,18 @@
 // `npm run deploy -- --environment dev --bucket-name NAME --source-bucket NAME [--endpoint URL] [--stack-name NAME]`
-import { statSync } from 'node:fs';
-import { Command, Option } from 'commander';
-import { deployStack, DeployError, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
+// Exit 0 deployed (or nothing to change), 1 the deployment failed (each failed resource named), 2 unusable input:
+// a bad flag, a template that is not one, an endpoint that is unreachable or not AWS, no credentials, a source
+// bucket that does not exist, a backup bucket name that is another stack's or another account's. Input is checked
+// before anything is built, uploaded or changed (checkDeployInput in lib/deploy.ts).
+import { Option } from 'commander';
+import { deployStack, DeployError, DeployInputError, DEPLOY_PARAMETERS, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
 import { DEFAULT_REGION } from '../specs/support/aws.ts';
-import { bucketNameArg, endpointUrlArg, failAndExit, progressReporter, usageErrorsExit2 } from './lib/cli.ts';
+import { loadTemplate, TemplateLoadError } from '../specs/support/template.ts';
+import { bucketNameArg, cliProgram, endpointUrlArg, failAndExit, internalError, progressReporter, userPath } from './lib/cli.ts';
 
 // The backup bucket has no dots (TLS virtual-host addressing); the source may be any valid name.
 const BACKUP_BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
-const program = new Command()
-  .name('npm run deploy --')
-  .description('Package the backup Lambda, upload it and create or update the stack through a change set.')
+const program = cliProgram('npm run deploy --', 'Package the backup Lambda, upload it and create or update the stack through a change set.')
   .addOption(new Option('--environment <env>', 'deployment environment').choices(ENVIRONMENTS).makeOptionMandatory())
   .requiredOption('--bucket-name <name>', 'name of the backup bucket to create', bucketNameArg(BACKUP_BUCKET))
   .requiredOption('--source-bucket <name>', 'existing bucket whose documents are backed up', bucketNameArg())
@@ -18,12 +20,10 @@ const program = new Command()
   .option('--stack-name <name>', 'stack name (default: document-backup-<environment>)')
   .option('--endpoint <url>', 'LocalStack (or other) endpoint; default: real AWS with the default credential chain', endpointUrlArg)
   .option('--region <region>', 'AWS region', process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? DEFAULT_REGION)
-  .option('--artifact-bucket <name>', 'bucket for the Lambda package (created when missing)')
+  .option('--artifact-bucket <name>', 'bucket for the Lambda package (created when missing)', bucketNameArg())
   .option('--alarm-email <address>', 'e-mail subscribed to the alarm topic')
-  .option('--template <path>', 'template to deploy (default: the canonical template)')
-  .option('--no-progress', 'no progress bar')
-  .showHelpAfterError('(run with --help for usage)');
-usageErrorsExit2(program);
+  .option('--template <path>', 'template to deploy (default: the canonical template); relative to where you ran npm')
+  .option('--no-progress', 'no progress bar');
 
 program.parse();
 const opts = program.opts<{
@@ -41,12 +41,17 @@ const opts = program.opts<{
 }>();
 
 if (opts.sourcePrefix && !opts.sourcePrefix.endsWith('/')) failAndExit(`--source-prefix must end with "/" (got "${opts.sourcePrefix}")`, 2);
-// Checked before any work: a template that cannot be read must not leave a Lambda package uploaded behind it.
-if (opts.template) {
+// Checked before any work: a template that cannot be read, or is not a template deploy can use, must not leave a
+// Lambda package uploaded behind it (deployStack checks it again, with the endpoint and the buckets).
+const templatePath = opts.template === undefined ? undefined : userPath(opts.template);
+if (templatePath) {
   try {
-    if (!statSync(opts.template).isFile()) failAndExit(`--template ${opts.template} is not a file`, 2);
+    const template = await loadTemplate(templatePath);
+    const undeclared = DEPLOY_PARAMETERS.filter((name) => !(name in template.parameters));
+    if (undeclared.length > 0) failAndExit(`--template ${templatePath}: not a template deploy can use: it declares no parameter ${undeclared.join(', ')}`, 2);
   } catch (error) {
-    failAndExit(`--template ${opts.template}: cannot read the template (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`, 2);
+    if (error instanceof TemplateLoadError) failAndExit(`--template ${error.message}`, 2);
+    throw error;
   }
 }
 
@@ -61,7 +66,7 @@ try {
     ...(opts.stackName ? { stackName: opts.stackName } : {}),
     ...(opts.artifactBucket ? { artifactBucket: opts.artifactBucket } : {}),
     ...(opts.alarmEmail ? { alarmEmail: opts.alarmEmail } : {}),
-    ...(opts.template ? { templatePath: opts.template } : {}),
+    ...(templatePath ? { templatePath } : {}),
     onProgress: progress.update,
   });
   progress.stop();
@@ -69,9 +74,10 @@ try {
   process.stdout.write(`${JSON.stringify(result.outputs, null, 2)}\n`);
 } catch (error) {
   progress.stop();
+  if (error instanceof DeployInputError) failAndExit(error.message, 2);
   if (error instanceof DeployError) {
     for (const f of error.failures) process.stderr.write(`  ${f.logicalId} (${f.type}) ${f.status}: ${f.reason}\n`);
     failAndExit(error.message, 1);
   }
-  throw error;
+  internalError(error);
 }

@@ -4,13 +4,12 @@
 // runs a backup. The project is never changed. Exit codes: 0 all newer releases are safe (or there are none),
 // 1 some would break the product (named in the report), 2 the check could not run (no registry, no venv).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Command } from 'commander';
+import { dirname, join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { compileArgs, extensionArgs, LOCK_FILE, pins, syncArgs } from './lib/python-lock.mjs';
-import { failAndExit, usageErrorsExit2 } from './lib/cli.ts';
+import { cliProgram, failAndExit, userPath } from './lib/cli.ts';
 import { deployStack, requireOutput, ROOT } from './lib/deploy.ts';
 import { invokeBackup, scheduledEvent } from './lib/invoke.ts';
 import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
@@ -149,8 +148,7 @@ function lock(upgrade: boolean): number {
   return 0;
 }
 
-const program = new Command().name('deps').description('The Python lock: regenerate it, or check what newer releases would do.');
-usageErrorsExit2(program);
+const program = cliProgram('deps', 'The Python lock: regenerate it, or check what newer releases would do.');
 let action: (() => Promise<number> | number) | undefined;
 program
   .command('lock')
@@ -160,8 +158,13 @@ program
 program
   .command('check')
   .description('report which newer releases would break the product; changes nothing')
-  .option('--report <file>', 'also write the report (Markdown) to this file')
-  .action((o: { report?: string }) => { action = () => check(o.report); });
+  .option('--report <file>', 'also write the report (Markdown) to this file; relative to where you ran npm')
+  .action((o: { report?: string }) => {
+    const report = o.report === undefined ? undefined : userPath(o.report);
+    // Refused now, not after minutes of resolving and trial deployments.
+    if (report && !statSync(dirname(report), { throwIfNoEntry: false })?.isDirectory()) failAndExit(`--report ${o.report}: ${dirname(report)} is not a directory`, 2);
+    action = () => check(report);
+  });
 program.parse();
 
 if (!existsSync(UV)) failAndExit('.venv has no uv: run `npm run bootstrap` first', 2);

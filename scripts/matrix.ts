@@ -4,64 +4,46 @@
 // IAM policy evaluator for a sample deployment and prints the permission matrix. Exit codes:
 //   0  every row matches the least-privilege contract (specs/matrix/contract.ts)
 //   1  some row differs: each (action, resource) that became allowed or stopped being allowed is named
-//   2  unusable input: missing file, not a template, not a backup stack, bad option
-import { parseArgs } from 'node:util';
+//   2  unusable input: missing file, not a template, not a backup stack, bad option, a --param the template
+//      does not declare or whose value its constraints (AllowedValues, AllowedPattern, lengths) refuse
+import { InvalidArgumentError } from 'commander';
 import { CONTRACT } from '../specs/matrix/contract.ts';
 import { loadTemplate, TemplateLoadError } from '../specs/support/template.ts';
-import { ConcretiseError, isPartition, PARTITIONS, type Partition } from './lib/matrix/concretise.ts';
+import { ConcretiseError, PARTITIONS, type Partition } from './lib/matrix/concretise.ts';
 import { EvaluationError } from './lib/matrix/evaluate.ts';
 import { counts, differenceLines, differs, renderJson, renderMarkdown, runMatrix } from './lib/matrix/matrix.ts';
 import { StackShapeError } from './lib/matrix/stack.ts';
+import { choiceArg, cliProgram, failAndExit, internalError, userPath } from './lib/cli.ts';
 
-const USAGE = 'usage: npm run matrix -- <template.yaml|.json> [--format markdown|json] [--partition aws|aws-cn|aws-us-gov] [--param Name=Value]';
+const FORMATS = ['markdown', 'json'] as const;
 
-class Unusable extends Error {}
-
-function unusable(message: string): never {
-  throw new Unusable(message);
+/** `--param Name=Value`, repeatable; the value is checked against the template's constraints once it is loaded. */
+function param(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`--param takes Name=Value, not '${value}'`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: process.argv.slice(2),
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'markdown' },
-        partition: { type: 'string', default: 'aws' },
-        param: { type: 'string', multiple: true, default: [] },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    unusable(`${(error as Error).message.split('\n')[0]} (${USAGE})`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) unusable(positionals.length === 0 ? `no template given (${USAGE})` : `one template at a time, got ${positionals.length} (${USAGE})`);
-  const format = values.format;
-  if (format !== 'markdown' && format !== 'json') unusable(`--format must be markdown or json, not '${format}'`);
-  const partition = values.partition;
-  if (!isPartition(partition)) unusable(`--partition must be one of ${Object.keys(PARTITIONS).join(', ')}, not '${partition}'`);
-  const parameters: Record<string, string> = {};
-  for (const p of values.param) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) unusable(`--param takes Name=Value, not '${p}'`);
-    parameters[p.slice(0, eq)] = p.slice(eq + 1);
-  }
+  const program = cliProgram('npm run matrix --', 'Evaluate the template\'s policies and print the permission matrix, checked against the least-privilege contract.')
+    .argument('[template]', 'template file (.yaml or .json); relative to where you ran npm')
+    .option('--format <format>', `output format: ${FORMATS.join(' or ')}`, choiceArg('--format', FORMATS), 'markdown')
+    .option('--partition <partition>', `partition: ${Object.keys(PARTITIONS).join(', ')}`, choiceArg('--partition', Object.keys(PARTITIONS) as Partition[]), 'aws')
+    .option('--param <Name=Value>', 'a template parameter value (repeatable); must satisfy the parameter\'s constraints', param, {});
+  program.parse();
+  const given = program.args[0];
+  if (given === undefined) failAndExit('no template given (see --help)', 2);
+  const { format, partition, param: parameters } = program.opts<{ format: (typeof FORMATS)[number]; partition: Partition; param: Record<string, string> }>();
 
   const started = performance.now();
   let result;
   try {
-    const template = await loadTemplate(positionals[0]!);
-    result = await runMatrix(template, CONTRACT, { partition: partition as Partition, parameters });
+    // Read from where the user ran npm; named in the report as the user typed it.
+    const template = { ...(await loadTemplate(userPath(given))), source: given };
+    result = await runMatrix(template, CONTRACT, { partition, parameters });
   } catch (error) {
     if (error instanceof TemplateLoadError || error instanceof StackShapeError || error instanceof ConcretiseError || error instanceof EvaluationError) {
-      unusable(error.message);
+      failAndExit(error.message, 2);
     }
     throw error;
   }
@@ -82,17 +64,6 @@ async function main(): Promise<number> {
 }
 
 // exitCode, not process.exit(): a piped stdout is written asynchronously and exit() would cut it short.
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof Unusable) {
-      process.stderr.write(`matrix: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(`matrix: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 3;
-  },
-);
+main().then((code) => {
+  process.exitCode = code;
+}, internalError);

@@ -2,13 +2,13 @@
 //    [--stack-name NAME | --backup-bucket NAME] [--endpoint URL] [--region R] [--json]`
 // Exit 0: everything restored (or verified) and matching; 1: a document mismatched, missing or failed,
 // or the date's backup is incomplete; 2: bad input (arguments, unknown stack, no manifest, unreachable endpoint).
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DEFAULT_REGION, clientConfig, type AwsTarget } from '../specs/support/aws.ts';
 import { describeConnectionError } from './lib/deploy.ts';
-import { bucketNameArg, endpointUrlArg, failAndExit, progressReporter, usageErrorsExit2, wholeNumberArg } from './lib/cli.ts';
+import { bucketNameArg, cliProgram, endpointUrlArg, failAndExit, progressReporter, wholeNumberArg } from './lib/cli.ts';
 import {
   assertRunDate,
   DEFAULT_CONCURRENCY,
@@ -32,9 +32,7 @@ const runDate = (value: string) => {
 const positiveInt = wholeNumberArg(1, 1000);
 const endpointUrl = endpointUrlArg;
 
-const program = new Command()
-  .name('npm run restore --')
-  .description("Restore (or verify in place) one date's backup from its manifest, checking every document's checksum.")
+const program = cliProgram('npm run restore --', "Restore (or verify in place) one date's backup from its manifest, checking every document's checksum.")
   .requiredOption('--date <YYYY-MM-DD>', 'run date of the backup to restore', runDate)
   .option('--prefix <prefix>', 'only documents whose original key starts with this', '')
   .option('--to-bucket <name>', 'bucket to restore into (must exist; required unless --verify-only)', bucketName)
@@ -47,9 +45,7 @@ const program = new Command()
   .option('--region <region>', 'AWS region', process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? DEFAULT_REGION)
   .option('--concurrency <n>', 'documents in flight', positiveInt, DEFAULT_CONCURRENCY)
   .option('--json', 'print the full report as JSON on stdout', false)
-  .option('--no-progress', 'no progress bar')
-  .showHelpAfterError('(run with --help for usage)');
-usageErrorsExit2(program);
+  .option('--no-progress', 'no progress bar');
 
 program.parse();
 const opts = program.opts<{

@@ -1,9 +1,11 @@
 // Generates RULES.md from the rule list (`npm run rules:doc`); `--check` exits 1 when RULES.md is stale.
+// Exit 0 written (or, with --check, up to date), 1 RULES.md is stale (--check), 2 a bad flag.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AREAS } from '../specs/rules/index.ts';
 import type { Rule } from '../specs/rules/types.ts';
+import { cliProgram, displayPath } from './lib/cli.ts';
 
 export const RULES_MD = join(dirname(fileURLToPath(import.meta.url)), '..', 'RULES.md');
 
@@ -38,8 +40,12 @@ export function renderRulesDoc(areas: Record<string, readonly Rule[]> = AREAS): 
 }
 
 function main(): number {
+  const { check } = cliProgram('npm run rules:doc --', 'Regenerate RULES.md from the rule list (specs/rules/index.ts).')
+    .option('--check', 'change nothing; exit 1 when RULES.md is stale', false)
+    .parse()
+    .opts<{ check: boolean }>();
   const text = renderRulesDoc();
-  if (process.argv.includes('--check')) {
+  if (check) {
     const current = existsSync(RULES_MD) ? readFileSync(RULES_MD, 'utf8') : '';
     if (current !== text) {
       process.stderr.write('error: RULES.md is stale; run `npm run rules:doc`\n');
@@ -48,7 +54,7 @@ function main(): number {
     return 0;
   }
   writeFileSync(RULES_MD, text);
-  process.stdout.write(`wrote ${RULES_MD}\n`);
+  process.stdout.write(`wrote ${displayPath(RULES_MD)}\n`);
   return 0;
 }
 

@@ -8,6 +8,7 @@ import {
   DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
+  DescribeStackResourcesCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   type Parameter,
@@ -24,8 +25,11 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { buildLambda } from '../build-lambda.ts';
 import { clientConfig, type AwsTarget } from '../../specs/support/aws.ts';
+import { parseTemplate, TemplateLoadError, type Template } from '../../specs/support/template.ts';
+import { parameterValueProblem } from './parameters.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CANONICAL_TEMPLATE = join(ROOT, 'template', 'backup-stack.yaml');
@@ -84,6 +88,18 @@ export class DeployError extends Error {
   }
 }
 
+/**
+ * Input the deployment cannot use (a template that is not one, an endpoint that is not there or not AWS, missing
+ * credentials, a source bucket that does not exist, a backup bucket name another stack or account has): found by
+ * checkDeployInput before anything is built, uploaded or changed. The CLI exits 2 with its one-line message.
+ */
+export class DeployInputError extends Error {
+  override readonly name = 'DeployInputError';
+}
+
+/** The parameters deployStack passes: a template must declare every one of them. */
+export const DEPLOY_PARAMETERS = ['Environment', 'BackupBucketName', 'SourceBucketName', 'SourcePrefix', 'LambdaCodeBucket', 'LambdaCodeKey', 'AlarmEmail'] as const;
+
 export function defaultStackName(environment: string): string {
   return `document-backup-${environment}`;
 }
@@ -91,20 +107,194 @@ export function defaultStackName(environment: string): string {
 const POLL_MS = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Turns SDK network failures into one line that says what to do. */
+/** Turns SDK network failures (and an endpoint that is not AWS at all) into one line that says what to do. */
 export function describeConnectionError(error: unknown, target: AwsTarget): string | undefined {
   const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
   const name = (error as Error).name;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET' || code === 'EHOSTUNREACH') {
+  const where = target.endpoint ?? `AWS in ${target.region}`;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'EAI_AGAIN') {
     return target.endpoint
       ? `cannot reach ${target.endpoint} (${code}); start LocalStack with \`npm run localstack -- up\` or check --endpoint`
       : `cannot reach AWS in ${target.region} (${code}); check the network and region`;
   }
+  if (code === 'ETIMEDOUT' || name === 'TimeoutError') return `${where} did not answer in time; check --endpoint and the network`;
   if (name === 'CredentialsProviderError') return 'no AWS credentials found; configure the default credential chain or pass --endpoint for LocalStack';
-  if (name === 'InvalidClientTokenId' || name === 'UnrecognizedClientException' || name === 'SignatureDoesNotMatch') {
+  if (name === 'InvalidClientTokenId' || name === 'UnrecognizedClientException' || name === 'SignatureDoesNotMatch' || name === 'ExpiredToken') {
     return `the AWS credentials were rejected (${name}); check them or the profile`;
   }
+  // The SDK could not read the answer as an AWS response (a web server, a proxy's error page): its own message is
+  // two lines about "the hidden field {error}.$response", which says nothing about the cause.
+  if (/Deserialization error|XML parse error/.test((error as Error).message ?? '')) return notAws(target, error);
   return undefined;
+}
+
+function notAws(target: AwsTarget, error?: unknown): string {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  const type = (error as { $response?: { headers?: Record<string, string> } } | undefined)?.$response?.headers?.['content-type'];
+  const answer = status ? ` (it answered HTTP ${status}${type ? `, ${type.split(';')[0]}` : ''})` : '';
+  return target.endpoint
+    ? `${target.endpoint} does not answer like AWS${answer}; is it a LocalStack endpoint? check --endpoint`
+    : `AWS in ${target.region} did not answer like AWS${answer}; check the network, a proxy in between, and the region`;
+}
+
+const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
+/** HeadBucket: 'missing' (404), 'forbidden' (403: someone else's, or not ours to see), else 'exists'. */
+async function bucketState(s3: S3Client, bucket: string): Promise<'exists' | 'missing' | 'forbidden'> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    return 'exists';
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 404) return 'missing';
+    if (status === 403) return 'forbidden';
+    // 301: the bucket exists in another region.
+    if (status === 301) return 'exists';
+    throw error;
+  }
+}
+
+/** Every stack that is not deleted, with its outputs and parameters (DescribeStacks without a name, all pages). */
+async function allStacks(cfn: CloudFormationClient): Promise<Stack[]> {
+  const stacks: Stack[] = [];
+  let token: string | undefined;
+  do {
+    const page = await cfn.send(new DescribeStacksCommand({ NextToken: token }));
+    stacks.push(...(page.Stacks ?? []));
+    token = page.NextToken;
+  } while (token);
+  return stacks;
+}
+
+/** Stack states deployStack replaces (deletes and creates anew) rather than updates. */
+const REPLACED = new Set(['ROLLBACK_COMPLETE', 'REVIEW_IN_PROGRESS']);
+
+export interface CheckedInput {
+  templateBody: string;
+  template: Template;
+  /** The caller's account, from STS. */
+  account: string;
+}
+
+/**
+ * Everything deployStack needs to know is usable, checked before it builds, uploads or changes anything: the
+ * template parses and declares the parameters it passes, with values it accepts; the endpoint answers as AWS with
+ * credentials (STS GetCallerIdentity); the source bucket exists; the backup bucket name is free or already this
+ * stack's; the artifact bucket is not someone else's. Each problem is a DeployInputError with one line.
+ */
+export async function checkDeployInput(options: DeployOptions): Promise<CheckedInput> {
+  const { target } = options;
+  const stackName = options.stackName ?? defaultStackName(options.environment);
+  const templatePath = options.templatePath ?? CANONICAL_TEMPLATE;
+
+  // 1. What needs no network: the template and the values.
+  let templateBody: string;
+  try {
+    templateBody = await readFile(templatePath, 'utf8');
+  } catch (error) {
+    throw new DeployInputError(`${templatePath}: cannot read the template (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`);
+  }
+  let template: Template;
+  try {
+    template = parseTemplate(templateBody, templatePath, /\.json$/i.test(templatePath) ? 'json' : undefined);
+  } catch (error) {
+    if (error instanceof TemplateLoadError) throw new DeployInputError(error.message);
+    throw error;
+  }
+  const undeclared = DEPLOY_PARAMETERS.filter((name) => !(name in template.parameters));
+  if (undeclared.length > 0) {
+    throw new DeployInputError(`${templatePath}: not a template deploy can use: it declares no parameter ${undeclared.join(', ')}`);
+  }
+  const values: Record<string, string> = {
+    Environment: options.environment,
+    BackupBucketName: options.bucketName,
+    SourceBucketName: options.sourceBucket,
+    SourcePrefix: options.sourcePrefix ?? '',
+    AlarmEmail: options.alarmEmail ?? '',
+    ...(options.artifactBucket ? { LambdaCodeBucket: options.artifactBucket } : {}),
+  };
+  for (const [name, value] of Object.entries(values)) {
+    const problem = parameterValueProblem(name, template.parameters[name]!, value);
+    if (problem) throw new DeployInputError(problem);
+  }
+  if (options.bucketName === options.sourceBucket) {
+    throw new DeployInputError(`--bucket-name and --source-bucket are both ${options.bucketName}: backups must go to a bucket of their own`);
+  }
+
+  // 2. The endpoint answers as AWS, with credentials: fail fast, instead of waiting on the OS connect timeout.
+  const config = clientConfig(target);
+  const requestHandler = new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30_000 });
+  const sts = new STSClient({ ...config, requestHandler, maxAttempts: 2 });
+  const cfn = new CloudFormationClient({ ...config, requestHandler, maxAttempts: 3 });
+  const s3 = new S3Client({ ...config, requestHandler, maxAttempts: 3 });
+  try {
+    let account: string | undefined;
+    try {
+      account = (await sts.send(new GetCallerIdentityCommand({}))).Account;
+    } catch (error) {
+      const line = describeConnectionError(error, target);
+      if (line) throw new DeployInputError(line, { cause: error });
+      // GetCallerIdentity needs no permission: any other refusal (a 404 page, a 500) is not AWS answering.
+      if (statusOf(error) !== undefined) throw new DeployInputError(notAws(target, error), { cause: error });
+      throw error;
+    }
+    // A web server that answers 200 to anything gives the SDK an empty identity.
+    if (!account) throw new DeployInputError(notAws(target));
+
+    // 3. The buckets and the other stacks.
+    try {
+      const source = await bucketState(s3, options.sourceBucket);
+      if (source === 'missing') {
+        throw new DeployInputError(`--source-bucket ${options.sourceBucket} does not exist${target.endpoint ? ` at ${target.endpoint}` : ''}; create it first or check the name`);
+      }
+      // 'forbidden': it exists; whether the function may read it is its bucket policy's business, not the deployer's.
+
+      const stacks = await allStacks(cfn);
+      const own = stacks.find((s) => s.StackName === stackName);
+      for (const other of stacks) {
+        if (other.StackName === stackName || /^DELETE_/.test(other.StackStatus ?? '')) continue;
+        const output = other.Outputs?.find((o) => o.OutputValue === options.bucketName);
+        const parameter = REPLACED.has(other.StackStatus ?? '') ? undefined : other.Parameters?.find((p) => p.ParameterKey === 'BackupBucketName' && p.ParameterValue === options.bucketName);
+        if (output || parameter) {
+          throw new DeployInputError(
+            `--bucket-name ${options.bucketName} is already the ${output ? `${output.OutputKey} of` : 'backup bucket of'} stack ${other.StackName}; choose another name, or pass --stack-name ${other.StackName} to update that stack`,
+          );
+        }
+      }
+      const backup = await bucketState(s3, options.bucketName);
+      if (backup === 'forbidden') {
+        throw new DeployInputError(`--bucket-name ${options.bucketName} is taken (HeadBucket says 403: it belongs to another account); choose another name`);
+      }
+      if (backup === 'exists') {
+        let owned = false;
+        if (own && !REPLACED.has(own.StackStatus ?? '')) {
+          const resources = (await cfn.send(new DescribeStackResourcesCommand({ StackName: stackName }))).StackResources ?? [];
+          owned = resources.some((r) => r.ResourceType === 'AWS::S3::Bucket' && r.PhysicalResourceId === options.bucketName && !/^DELETE_/.test(r.ResourceStatus ?? ''));
+        }
+        if (!owned) {
+          throw new DeployInputError(
+            `--bucket-name ${options.bucketName} already exists and is not a bucket of stack ${stackName}; CloudFormation cannot create it: choose another name`,
+          );
+        }
+      }
+      const artifactBucket = options.artifactBucket ?? defaultArtifactBucket(account, target.region);
+      if ((await bucketState(s3, artifactBucket)) === 'forbidden') {
+        throw new DeployInputError(`the artifact bucket ${artifactBucket} belongs to another account or may not be read with these credentials; pass --artifact-bucket with a bucket of yours`);
+      }
+    } catch (error) {
+      const line = error instanceof DeployInputError ? undefined : describeConnectionError(error, target);
+      throw line ? new DeployInputError(line, { cause: error }) : error;
+    }
+    return { templateBody, template, account };
+  } finally {
+    sts.destroy();
+    cfn.destroy();
+    s3.destroy();
+  }
+}
+
+export function defaultArtifactBucket(account: string, region: string): string {
+  return `document-backup-artifacts-${account}-${region}`;
 }
 
 async function ensureArtifactBucket(s3: S3Client, bucket: string, region: string): Promise<void> {
@@ -239,15 +429,12 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
   const cfn = new CloudFormationClient(config);
   const s3 = new S3Client(config);
   try {
+    // Nothing is built, uploaded or changed before the input is known to be usable. (No progress line for it: it
+    // takes a second, and a refusal is then the only line the user sees.)
+    const { templateBody, account } = await checkDeployInput(options);
     onProgress?.({ phase: 'build', message: 'bundling the Lambda' });
     const bundle = await buildLambda();
-    let artifactBucket = options.artifactBucket;
-    if (!artifactBucket) {
-      const sts = new STSClient(config);
-      const { Account } = await sts.send(new GetCallerIdentityCommand({}));
-      sts.destroy();
-      artifactBucket = `document-backup-artifacts-${Account}-${target.region}`;
-    }
+    const artifactBucket = options.artifactBucket ?? defaultArtifactBucket(account, target.region);
     const codeKey = `lambda/backup-${bundle.sha256.slice(0, 16)}.zip`;
     onProgress?.({ phase: 'upload', message: `s3://${artifactBucket}/${codeKey}` });
     await ensureArtifactBucket(s3, artifactBucket, target.region);
@@ -255,7 +442,6 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
       await s3.send(new PutObjectCommand({ Bucket: artifactBucket, Key: codeKey, Body: await readFile(bundle.zipPath), ContentType: 'application/zip' }));
     }
 
-    const templateBody = await readFile(options.templatePath ?? CANONICAL_TEMPLATE, 'utf8');
     const parameters: Parameter[] = [
       { ParameterKey: 'Environment', ParameterValue: options.environment },
       { ParameterKey: 'BackupBucketName', ParameterValue: options.bucketName },
@@ -313,7 +499,7 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
       artifactBucket,
     };
   } catch (error) {
-    if (error instanceof DeployError) throw error;
+    if (error instanceof DeployError || error instanceof DeployInputError) throw error;
     const connection = describeConnectionError(error, target);
     if (connection) throw new DeployError(connection, [], { cause: error });
     throw new DeployError(`deploy failed: ${(error as Error).message}`, [], { cause: error });

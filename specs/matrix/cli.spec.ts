@@ -1,5 +1,6 @@
 // `npm run matrix -- <template>`: exit 0 when every row matches the contract, 1 naming what changed,
-// 2 with one clear line for unusable input. The CLI runs as a child process, as a user would run it.
+// 2 with one clear `error: ` line for unusable input (a --param value the template's constraints refuse too).
+// The CLI runs as a child process, as a user would run it.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,6 +45,14 @@ test('--format json and --partition aws-cn', () => {
   expect(doc.rows.every((r) => r.deciding.length > 0)).toBe(true);
 });
 
+test('--param with a value the template allows is evaluated with it', () => {
+  const run = matrix(TEMPLATE, '--param', 'Environment=prod', '--param', 'SourcePrefix=', '--format', 'json');
+  expect(run.code, run.stderr).toBe(0);
+  const doc = JSON.parse(run.stdout) as { parameters: Record<string, string>; matches: boolean };
+  expect(doc.parameters).toMatchObject({ Environment: 'prod', SourcePrefix: '' });
+  expect(doc.matches).toBe(true);
+});
+
 test('exit 1 naming each (action, resource) that became allowed', async () => {
   const text = await readFile(TEMPLATE, 'utf8');
   const widened = text.replace(/(\n(\s+)- s3:AbortMultipartUpload\n)/, '$1$2- s3:DeleteObject\n');
@@ -78,8 +87,14 @@ test('exit 2 with one clear line for unusable input', async () => {
     [[], /no template given/],
     [[TEMPLATE, '--partition', 'aws-moon'], /--partition must be one of aws, aws-cn, aws-us-gov/],
     [[TEMPLATE, '--format', 'html'], /--format must be markdown or json/],
-    [[TEMPLATE, '--colour'], /Unknown option '--colour'/],
+    [[TEMPLATE, '--colour'], /unknown option '--colour' \(see --help\)/],
     [[TEMPLATE, '--param', 'NoSuchParameter=1'], /the template has no parameter NoSuchParameter/],
+    // A value the template's own constraints refuse is refused here too, as CloudFormation would refuse it.
+    [[TEMPLATE, '--param', 'Environment=qa'], /parameter Environment: 'qa' is not one of its AllowedValues \(dev, staging, prod\)/],
+    [[TEMPLATE, '--param', 'BackupBucketName=Backups_2026'], /parameter BackupBucketName: 'Backups_2026' is refused: must be 3-63 characters of lowercase letters/],
+    [[TEMPLATE, '--param', 'SourcePrefix=/documents/'], /parameter SourcePrefix: '\/documents\/' is refused: must be empty or a key prefix that does not start with and does end with a slash/],
+    [[TEMPLATE, '--param', 'BackupBucketName=ab'], /parameter BackupBucketName: 'ab' is refused/],
+    [[TEMPLATE, TEMPLATE], /too many arguments/],
   ];
   for (const [args, message] of cases) {
     const run = matrix(...args);
@@ -87,7 +102,7 @@ test('exit 2 with one clear line for unusable input', async () => {
     expect(run.stdout, args.join(' ')).toBe('');
     const lines = run.stderr.trim().split('\n');
     expect(lines, args.join(' ')).toHaveLength(1);
-    expect(lines[0]).toMatch(/^matrix: /);
+    expect(lines[0]).toMatch(/^error: /);
     expect(lines[0]).toMatch(message);
   }
 });

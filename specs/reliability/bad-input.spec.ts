@@ -1,7 +1,6 @@
 // Bad input everywhere a user or a scheduler can give it: the deployed function's events, every CLI, and
 // the template loader. Each must get one clear line (a named function error for events), a non-zero exit,
 // no stack trace, and must change nothing.
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
@@ -10,10 +9,9 @@ import { invokeBackup, scheduledEvent } from '../../scripts/lib/invoke.ts';
 import { clientConfig, type AwsTarget } from '../support/aws.ts';
 import { loadTemplate, MAX_TEMPLATE_BYTES, TemplateLoadError } from '../support/template.ts';
 import { scratchDir } from '../support/scratch.ts';
+import { expectOneLineError, ROOT, runAll, runCli, type CliRun } from '../support/cli.ts';
 import { configureFunction, expect, listVersions, test } from './helpers.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const CANONICAL = join(ROOT, 'template', 'backup-stack.yaml');
 const UNREACHABLE = 'http://127.0.0.1:9';
 
@@ -52,10 +50,18 @@ const TEMPLATES = {
 
 // ---------------------------------------------------------------- CLI runs
 
+interface CliContext {
+  endpoint: string;
+  /** This suite's own stack: its name, its backup bucket and its source bucket. */
+  stackName: string;
+  stackBucket: string;
+  sourceBucket: string;
+}
+
 interface CliCase {
   name: string;
   script: string;
-  args: (ctx: { endpoint: string; stackBucket: string }) => string[];
+  args: (ctx: CliContext) => string[];
   /** Expected exit code. */
   code: number;
   message: RegExp;
@@ -86,8 +92,12 @@ const CLI_CASES: CliCase[] = [
   { name: 'deploy: an endpoint that is not a URL', script: 'deploy', args: () => ['--environment', 'dev', '--bucket-name', 'b-1', '--source-bucket', 's-1', '--endpoint', 'localhost:4566'], code: 2, message: /"localhost:4566" is not an http\(s\) URL/ },
   { name: 'deploy: a source prefix without "/"', script: 'deploy', args: () => ['--environment', 'dev', '--bucket-name', 'b-1', '--source-bucket', 's-1', '--source-prefix', 'docs'], code: 2, message: /--source-prefix must end with "\/"/ },
   { name: 'deploy: a --template that cannot be read (nothing uploaded first)', script: 'deploy', args: ({ endpoint }) => ['--environment', 'dev', '--bucket-name', 'b-1', '--source-bucket', 's-1', '--endpoint', endpoint, '--artifact-bucket', 'reliability-never-created', '--template', join(dir, 'missing.yaml'), '--no-progress'], code: 2, message: /--template .*missing\.yaml: cannot read the template \(ENOENT\)/ },
-  { name: 'deploy: an unreachable endpoint', script: 'deploy', args: () => ['--environment', 'dev', '--bucket-name', 'b-1', '--source-bucket', 's-1', '--endpoint', UNREACHABLE, '--no-progress'], code: 1, message: /cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); start LocalStack/ },
-  { name: 'deploy: no AWS credentials', script: 'deploy', args: () => ['--environment', 'dev', '--bucket-name', 'b-1', '--source-bucket', 's-1', '--no-progress'], code: 1, message: /no AWS credentials found; configure the default credential chain or pass --endpoint/, noCredentials: true },
+  // Unusable input, found before anything is built or uploaded: exit 2 (the README's contract), not 1.
+  { name: 'deploy: an unreachable endpoint', script: 'deploy', args: () => ['--environment', 'dev', '--bucket-name', 'b-1', '--source-bucket', 's-1', '--endpoint', UNREACHABLE, '--no-progress'], code: 2, message: /cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); start LocalStack/ },
+  { name: 'deploy: no AWS credentials', script: 'deploy', args: () => ['--environment', 'dev', '--bucket-name', 'b-1', '--source-bucket', 's-1', '--no-progress'], code: 2, message: /no AWS credentials found; configure the default credential chain or pass --endpoint/, noCredentials: true },
+  { name: 'deploy: a --source-bucket that does not exist (nothing uploaded first)', script: 'deploy', args: ({ endpoint }) => ['--environment', 'dev', '--bucket-name', 'reliability-new-backup', '--source-bucket', 'reliability-no-such-source', '--stack-name', 'reliability-never-deployed', '--endpoint', endpoint, '--artifact-bucket', 'reliability-never-created', '--no-progress'], code: 2, message: /--source-bucket reliability-no-such-source does not exist at http:\/\/127\.0\.0\.1:\d+; create it first/ },
+  { name: "deploy: a --bucket-name that is another stack's backup bucket", script: 'deploy', args: ({ endpoint, stackBucket, sourceBucket }) => ['--environment', 'dev', '--bucket-name', stackBucket, '--source-bucket', sourceBucket, '--stack-name', 'reliability-never-deployed', '--endpoint', endpoint, '--artifact-bucket', 'reliability-never-created', '--no-progress'], code: 2, message: /--bucket-name rel-backup-\w+ is already the BackupBucketName of stack rel-stack-\w+; choose another name, or pass --stack-name rel-stack-\w+/ },
+  { name: 'deploy: a --bucket-name that exists outside the stack', script: 'deploy', args: ({ endpoint, stackBucket, sourceBucket, stackName }) => ['--environment', 'dev', '--bucket-name', sourceBucket, '--source-bucket', stackBucket, '--stack-name', stackName, '--endpoint', endpoint, '--artifact-bucket', 'reliability-never-created', '--no-progress'], code: 2, message: /--bucket-name rel-source-\w+ already exists and is not a bucket of stack rel-stack-\w+; CloudFormation cannot create it/ },
   // restore
   { name: 'restore: a date that is not a calendar date', script: 'restore', args: () => ['--date', '2026-02-30', '--verify-only', '--backup-bucket', 'b-1'], code: 2, message: /"2026-02-30" is not a calendar date as YYYY-MM-DD/ },
   { name: 'restore: neither --to-bucket nor --verify-only', script: 'restore', args: () => ['--date', '2026-01-01', '--backup-bucket', 'b-1'], code: 2, message: /--to-bucket is required/ },
@@ -113,40 +123,6 @@ const CLI_CASES: CliCase[] = [
   { name: 'start: an unknown option', script: 'start', args: () => ['--fast'], code: 2, message: /unknown option '--fast'/ },
 ];
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Node 20 prints this SDK notice on stderr for every AWS SDK import; it is about the machine, not the input. */
-function withoutNodeVersionNotice(stderr: string): string {
-  return stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?\(Use `node --trace-warnings \.\.\.`[^\n]*\n/g, '');
-}
-
-function runCli(script: string, args: string[], noCredentials = false): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env['LOCALSTACK_ENDPOINT'];
-  delete env['CI'];
-  if (noCredentials) {
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_ENDPOINT_URL']) delete env[name];
-    Object.assign(env, { HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') });
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [join(ROOT, 'scripts', `${script}.ts`), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr: withoutNodeVersionNotice(stderr) });
-    });
-  });
-}
-
 /** What LocalStack holds that a CLI could have changed: stacks and buckets. */
 async function snapshot(target: AwsTarget): Promise<{ stacks: string[]; buckets: string[] }> {
   const cfn = new CloudFormationClient(clientConfig(target));
@@ -170,27 +146,14 @@ test.describe('bad input to the CLIs', () => {
   test.beforeAll(async ({ target, ownStack }) => {
     test.setTimeout(240_000);
     before = await snapshot(target);
-    const ctx = { endpoint: target.endpoint!, stackBucket: ownStack.backupBucket };
-    const queue = [...CLI_CASES];
-    const worker = async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) runs.set(c.name, await runCli(c.script, c.args(ctx), c.noCredentials));
-    };
-    await Promise.all([worker(), worker(), worker()]);
+    const ctx: CliContext = { endpoint: target.endpoint!, stackName: ownStack.stackName, stackBucket: ownStack.backupBucket, sourceBucket: ownStack.sourceBucket };
+    await runAll(CLI_CASES, async (c) => void runs.set(c.name, await runCli(c.script, c.args(ctx), { noCredentials: c.noCredentials ?? false })), 3);
   });
 
   for (const c of CLI_CASES) {
     test(c.name, () => {
-      const run = runs.get(c.name)!;
-      const report = JSON.stringify(run);
-      expect(run.code, report).toBe(c.code);
-      expect(run.stdout, report).toBe('');
-      const lines = run.stderr.trimEnd().split('\n');
-      // One line saying what is wrong; commander may add its usage hint on a second line.
-      const errorLines = lines.filter((l) => l !== '(run with --help for usage)');
-      expect(errorLines, report).toHaveLength(1);
-      expect(errorLines[0], report).toMatch(/^(error|matrix): /);
-      expect(errorLines[0], report).toMatch(c.message);
-      expect(run.stderr, report).not.toMatch(/^\s+at /m);
+      // One line saying what is wrong, `error: ...` (no usage hint on a second line, no stack trace).
+      expectOneLineError(runs.get(c.name)!, c.code, c.message);
     });
   }
 

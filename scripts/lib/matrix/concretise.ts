@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Json, Template } from '../../../specs/support/template.ts';
 import { Resolver, view, type TemplateView } from '../../../specs/support/intrinsics.ts';
+import { parameterValuesProblem } from '../parameters.ts';
 
 export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
 
@@ -97,8 +98,9 @@ const NAME_PROPERTY: Record<string, string> = {
 };
 
 function parameterValues(template: Template, overrides: Record<string, string>): Record<string, string> {
-  const unknown = Object.keys(overrides).filter((name) => !(name in template.parameters));
-  if (unknown.length > 0) throw new ConcretiseError(`the template has no parameter ${unknown.join(', ')}`);
+  // A name the template does not declare, or a value CloudFormation would refuse (AllowedValues, AllowedPattern, ...).
+  const problem = parameterValuesProblem(template, overrides);
+  if (problem) throw new ConcretiseError(problem);
   const out: Record<string, string> = {};
   for (const [name, param] of Object.entries(template.parameters)) {
     if (overrides[name] !== undefined) out[name] = overrides[name]!;
