@@ -4,19 +4,14 @@
 // against the manifest (key, size, SHA-256), and a report: documents/s, MB/s, Lambda duration, the
 // handler's peak memory and errors, as JSON and as an HTML page with a throughput chart under reports/.
 // Exit codes: 0 every document verified, 1 the run or the verification failed, 2 bad arguments or no LocalStack.
-import { Command, InvalidArgumentError } from 'commander';
-import { relative } from 'node:path';
+import { InvalidArgumentError, Option } from 'commander';
 import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
 import { DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
-import { DeployError, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
-import { failAndExit, progressReporter, usageErrorsExit2 } from './lib/cli.ts';
+import { DeployError, DeployInputError, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
+import { cliProgram, displayPath, endpointUrlArg, failAndExit, positiveIntArg, progressReporter } from './lib/cli.ts';
 import { countErrors, deployLoadStack, loadAverage, machineInfo, measureBackup, memoryLine, seedDocumentSet, writeLoadReport, type LoadReport } from './lib/load.ts';
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
-  return n;
-}
+const positiveInt = positiveIntArg;
 
 /** "512", "4k", "64KiB", "1.5MB", "2m" -> bytes. */
 export function parseBytes(text: string): number {
@@ -36,31 +31,21 @@ function sizeRange(value: string): [number, number] {
   return range;
 }
 
-const program = new Command()
-  .name('npm run load --')
-  .description('Seed N fixture documents, back them up through the deployed Lambda, verify every one and report throughput.')
+const program = cliProgram('npm run load --', 'Seed N fixture documents, back them up through the deployed Lambda, verify every one and report throughput.')
   .requiredOption('--documents <n>', 'how many documents to seed and back up', positiveInt)
   .option('--size <min..max>', 'document sizes, log-uniform between MIN and MAX (bytes, k, M)', sizeRange, [256, 64 * 1024] as [number, number])
   .option('--concurrency <c>', "documents in flight in the Lambda (a manual-event override; default: the template's COPY_CONCURRENCY)", positiveInt)
   .option('--seed <s>', 'seed of the deterministic document generator', positiveInt, 1)
-  .option('--endpoint <url>', 'use this LocalStack instead of starting one (default: LOCALSTACK_ENDPOINT, else embedded)')
-  .option('--environment <env>', `stack environment (${ENVIRONMENTS.join(', ')}): picks the template's timeout and COPY_CONCURRENCY`, 'dev')
-  .option('--json', 'print the report as one JSON line on stdout', false)
-  .option('--no-progress', 'no progress bars')
-  .showHelpAfterError('(run with --help for usage)');
-usageErrorsExit2(program);
+  .option('--endpoint <url>', 'use this LocalStack instead of starting one (default: LOCALSTACK_ENDPOINT, else embedded)', endpointUrlArg)
+  .addOption(new Option('--environment <env>', "stack environment: picks the template's timeout and COPY_CONCURRENCY").choices(ENVIRONMENTS).default('dev'))
+  .option('--json', 'print the report as one JSON line on stdout (the text report then goes to stderr)', false)
+  .option('--no-progress', 'no progress bars');
 program.parse();
 const opts = program.opts<{
   documents: number; size: [number, number]; concurrency?: number; seed: number; endpoint?: string; environment: string; json: boolean; progress: boolean;
 }>();
-if (!(ENVIRONMENTS as readonly string[]).includes(opts.environment)) failAndExit(`--environment must be one of ${ENVIRONMENTS.join(', ')}`, 2);
 if (opts.concurrency !== undefined && opts.concurrency > 1000) failAndExit('--concurrency must be at most 1000', 2);
 if (opts.endpoint) {
-  try {
-    new URL(opts.endpoint);
-  } catch {
-    failAndExit(`--endpoint ${opts.endpoint} is not a URL (e.g. http://127.0.0.1:4566)`, 2);
-  }
   process.env.LOCALSTACK_ENDPOINT = opts.endpoint;
   process.env.LOCALSTACK_MODE = 'external';
 }
@@ -69,6 +54,7 @@ const log = (message: string) => process.stderr.write(`[load] ${message}\n`);
 const machine = machineInfo();
 let localstack: LocalStackHandle | undefined;
 let exitCode = 0;
+let failure: string | undefined;
 try {
   log('starting LocalStack...');
   localstack = await startLocalStack({ quiet: !opts.progress });
@@ -116,21 +102,28 @@ try {
     `concurrency        ${run.concurrency} (${run.concurrencySource})`,
     `throughput         ${run.documentsPerSecond} documents/s, ${run.mibPerSecond} MiB/s`,
     `Lambda duration    ${((run.lambdaDurationMs ?? 0) / 1000).toFixed(2)} s (invoke round trip ${(run.invokeMs / 1000).toFixed(2)} s)`,
-    `peak memory        ${memoryLine(run.memory)}`,
+    `peak memory        ${memoryLine(run.memory, stack.nodeOptions)}`,
     `errors             ${errors}${v?.problems.length ? `\n  ${v.problems.join('\n  ')}` : ''}${run.errorMessage ? `\n  ${run.errorMessage}` : ''}`,
     `machine            ${machine.cpus} CPUs, load average ${machine.loadAverageAtStart.join(' ')} at start, ${report.machine.loadAverageAtEnd!.join(' ')} at end`,
-    `report             ${relative(process.cwd(), files.json)}, ${relative(process.cwd(), files.html)}`,
+    `report             ${displayPath(files.json)}, ${displayPath(files.html)}`,
   ];
-  process.stderr.write(`${lines.join('\n')}\n`);
-  if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  // The report is the command's output (stdout); progress went to stderr. With --json, stdout is the one JSON
+  // line a program reads, and the text report goes to stderr for the person watching.
+  if (opts.json) {
+    process.stderr.write(`${lines.join('\n')}\n`);
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
   if (!report.ok) exitCode = 1;
 } catch (error) {
   if (error instanceof DeployError) {
     for (const f of error.failures) process.stderr.write(`  ${f.logicalId} (${f.type}) ${f.status}: ${f.reason}\n`);
   }
-  process.stderr.write(`error: ${(error as Error).message}\n`);
-  exitCode = (error as Error).name === 'LocalStackError' ? 2 : 1;
+  failure = (error as Error).message;
+  // LocalStack that cannot start or be reached, or a deployment refused for its input: nothing was run.
+  exitCode = (error as Error).name === 'LocalStackError' || error instanceof DeployInputError ? 2 : 1;
 } finally {
   if (localstack) await localstack.stop();
 }
-if (exitCode) failAndExit(exitCode === 2 ? 'LocalStack is not usable (see above)' : 'the load run did not verify (see above)', exitCode);
+if (exitCode) failAndExit(failure ?? 'the load run did not verify (see the report above)', exitCode);

@@ -36,6 +36,8 @@ export interface LoadStack {
   copyConcurrency: number;
   timeoutSeconds: number;
   memorySizeMB: number;
+  /** NODE_OPTIONS the template gives the function (its V8 heap limits), read back from the deployed function. */
+  nodeOptions?: string;
   deployMs: number;
 }
 
@@ -72,6 +74,7 @@ export async function deployLoadStack(
       copyConcurrency: Number(fn.Environment?.Variables?.['COPY_CONCURRENCY'] ?? 16),
       timeoutSeconds: fn.Timeout ?? 0,
       memorySizeMB: fn.MemorySize ?? 0,
+      ...(fn.Environment?.Variables?.['NODE_OPTIONS'] !== undefined ? { nodeOptions: fn.Environment.Variables['NODE_OPTIONS'] } : {}),
       deployMs: performance.now() - started,
     };
   } finally {
@@ -413,7 +416,7 @@ export function writeLoadReport(report: LoadReport, name = `load-${report.genera
     ['verified', r.verification ? `${r.verification.verified} of ${r.verification.expected} (key, size, SHA-256)` : 'not verified'],
     ['throughput', `${r.documentsPerSecond} documents/s, ${r.mibPerSecond} MiB/s`],
     ['Lambda duration', `${((r.lambdaDurationMs ?? 0) / 1000).toFixed(2)} s (invoke round trip ${(r.invokeMs / 1000).toFixed(2)} s)`],
-    ['handler peak memory', memoryLine(r.memory)],
+    ['handler peak memory', memoryLine(r.memory, report.stack.nodeOptions)],
     ['errors', String(report.errors)],
     ['machine', `${report.machine.cpus} CPUs, load average ${report.machine.loadAverageAtStart.join(' ')} at start, ${report.machine.loadAverageAtEnd?.join(' ') ?? '?'} at end`],
   ];
@@ -464,12 +467,39 @@ export function writeLoadReport(report: LoadReport, name = `load-${report.genera
   return { json, html };
 }
 
-export function memoryLine(m: BackupRun['memory']): string {
+const HEAP_FLAG = /^--(max-old-space-size|max-semi-space-size|max-young-generation-size|max-heap-size)(=|$)/;
+
+/** The V8 heap flags in a NODE_OPTIONS value (`--flag=N` or `--flag N`), as written. */
+export function heapFlagsOf(nodeOptions: string | undefined): string[] {
+  const words = (nodeOptions ?? '').split(/\s+/).filter(Boolean);
+  const flags: string[] = [];
+  words.forEach((word, i) => {
+    const m = HEAP_FLAG.exec(word);
+    if (!m) return;
+    flags.push(m[2] === '=' ? word : `${word}=${words[i + 1] ?? ''}`);
+  });
+  return flags;
+}
+
+/**
+ * The heap limits the handler process really runs with: the flags on its command line (what the runtime's
+ * bootstrap derives from MemorySize) and those in the function's NODE_OPTIONS (set by the template; when they set
+ * a limit the bootstrap passes none, so the command line alone would read "no heap flags").
+ */
+export function heapLabel(nodeFlags: string[] | undefined, nodeOptions: string | undefined): string | undefined {
+  const fromEnvironment = heapFlagsOf(nodeOptions);
+  if (nodeFlags === undefined && fromEnvironment.length === 0) return undefined;
+  const parts = [...(nodeFlags ?? [])];
+  if (fromEnvironment.length) parts.push(`${fromEnvironment.join(' ')} (NODE_OPTIONS)`);
+  return `node ${parts.length ? parts.join(' ') : '(no heap flags)'}`;
+}
+
+export function memoryLine(m: BackupRun['memory'], nodeOptions?: string): string {
   const parts = [];
-  if (m.peakRssMB !== undefined) {
-    parts.push(`${m.peakRssMB} MiB peak RSS sampled during the invocation (VmHWM ${m.hwmMB ?? '?'} MiB)`);
-    if (m.nodeFlags !== undefined) parts.push(`node ${m.nodeFlags.length ? m.nodeFlags.join(' ') : '(no heap flags)'}`);
-  } else parts.push('handler process not visible from here (not host mode?)');
+  if (m.peakRssMB !== undefined) parts.push(`${m.peakRssMB} MiB peak RSS sampled during the invocation (VmHWM ${m.hwmMB ?? '?'} MiB)`);
+  else parts.push('handler process not visible from here (not host mode?)');
+  const heap = heapLabel(m.nodeFlags, nodeOptions);
+  if (heap) parts.push(heap);
   parts.push(m.reportMaxMemoryUsedMB !== undefined ? `REPORT Max Memory Used ${m.reportMaxMemoryUsedMB} MB` : 'no REPORT line in the log group');
   return parts.join('; ');
 }

@@ -7,7 +7,10 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '../fixtures.ts';
 import { ROOT } from '../../scripts/lib/deploy.ts';
-import { countErrors, deployLoadStack, machineInfo, measureBackup, seedDocumentSet, writeLoadReport, type LoadReport, type LoadStack } from '../../scripts/lib/load.ts';
+import { countErrors, deployLoadStack, machineInfo, measureBackup, memoryLine, seedDocumentSet, writeLoadReport, type LoadReport, type LoadStack } from '../../scripts/lib/load.ts';
+
+/** The dev environment's NODE_OPTIONS in the template (EnvironmentConfig.dev.NodeOptions): the heap limits the function runs with. */
+const DEV_HEAP = '--max-semi-space-size=8 --max-old-space-size=461';
 
 const COUNT = 50;
 
@@ -34,6 +37,11 @@ test.describe('load runs', () => {
     expect(run.bytesCopied).toBe(seeded.bytes);
     expect(run.series.reduce((n, s) => n + s.documents, 0)).toBe(COUNT);
     expect(countErrors(run)).toBe(0);
+    // The heap limits the report names are the ones the function runs with: the template's NODE_OPTIONS, read back
+    // from the deployed function (the runtime passes no heap flags of its own when NODE_OPTIONS sets them).
+    expect(stack.nodeOptions).toBe(DEV_HEAP);
+    expect(memoryLine(run.memory, stack.nodeOptions)).toContain(`node ${DEV_HEAP} (NODE_OPTIONS)`);
+    expect(memoryLine(run.memory, stack.nodeOptions)).not.toContain('no heap flags');
 
     const { target: _t, ...stackInfo } = stack;
     const report: LoadReport = {
@@ -55,6 +63,7 @@ test.describe('load runs', () => {
       expect(html).toContain('new Chart(');
       // Chart.js is inlined: the page works offline, nothing is fetched from a CDN.
       expect(html).not.toMatch(/<script[^>]+src=/);
+      expect(html).toContain(`${DEV_HEAP} (NODE_OPTIONS)`);
     } finally {
       rmSync(files.json, { force: true });
       rmSync(files.html, { force: true });
@@ -86,7 +95,28 @@ test.describe('load runs', () => {
     const report = JSON.parse(out.stdout.trim().split('\n').pop()!) as LoadReport;
     expect(report).toMatchObject({ ok: true, errors: 0, documents: { count: 20, minSize: 1024, maxSize: 8192 }, run: { concurrency: 4, counts: { copied: 20, failed: 0 }, verification: { verified: 20 } } });
     expect(out.stderr).toMatch(/verified\s+20 of 20/);
+    expect(report.stack.nodeOptions).toBe(DEV_HEAP);
+    expect(out.stderr).toMatch(new RegExp(`^peak memory .*node ${DEV_HEAP} \\(NODE_OPTIONS\\)`, 'm'));
+    expect(out.stderr).not.toContain('no heap flags');
     const htmlPath = /report\s+\S+\.json, (\S+\.html)/.exec(out.stderr)?.[1];
+    expect(htmlPath && existsSync(join(ROOT, htmlPath))).toBeTruthy();
+    rmSync(join(ROOT, htmlPath!), { force: true });
+    rmSync(join(ROOT, htmlPath!.replace(/\.html$/, '.json')), { force: true });
+  });
+
+  test('the CLI without --json: the report is its output (stdout), the progress stays on stderr', async ({ target }) => {
+    const out = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'load.ts'), '--documents', '5', '--size', '1k..2k', '--endpoint', target.endpoint!, '--no-progress'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^Backup load report$/m);
+    expect(out.stdout).toMatch(/^verified\s+5 of 5 against the manifest/m);
+    expect(out.stdout).toMatch(new RegExp(`^peak memory .*node ${DEV_HEAP} \\(NODE_OPTIONS\\)`, 'm'));
+    expect(out.stderr).toMatch(/^\[load\] stack \S+ deployed/m);
+    expect(out.stderr).not.toContain('Backup load report');
+    const htmlPath = /^report\s+\S+\.json, (\S+\.html)$/m.exec(out.stdout)?.[1];
     expect(htmlPath && existsSync(join(ROOT, htmlPath))).toBeTruthy();
     rmSync(join(ROOT, htmlPath!), { force: true });
     rmSync(join(ROOT, htmlPath!.replace(/\.html$/, '.json')), { force: true });
