@@ -1,9 +1,10 @@
 import { defineConfig } from '@playwright/test';
+import type { LocalStackOptions } from './specs/fixtures.ts';
 
 const ci = !!process.env.CI;
 
 // Playwright is only the test runner here: no browser is launched by any spec.
-export default defineConfig({
+export default defineConfig<object, LocalStackOptions>({
   forbidOnly: ci,
   retries: 0,
   // One worker: the LocalStack-backed projects share a single embedded LocalStack per worker,
@@ -26,6 +27,15 @@ export default defineConfig({
       testDir: 'specs',
       testMatch: /specs\/(lambda|integration|reliability)\/.*\.spec\.ts$/,
       timeout: 300_000,
+    },
+    {
+      // The path users with Docker take (laptops, GitHub Actions): the project's image under testcontainers.
+      // Skipped, with the reason printed, where no Docker engine answers.
+      name: 'container',
+      testDir: 'specs',
+      testMatch: /specs\/integration\/((stack-resources|stack-lifecycle|backup-e2e|restore|loopback)\.spec\.ts|localstack-ext\/.*\.spec\.ts)$/,
+      timeout: 300_000,
+      use: { localstackMode: 'container' },
     },
   ],
 });

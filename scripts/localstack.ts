@@ -1,19 +1,12 @@
-// `npm run localstack -- up [--port N] | status | down`
-// A host-mode LocalStack (project venv + extension) that outlives this command, for running scripts and
-// specs against (LOCALSTACK_ENDPOINT=...). Its pid, endpoint, log and data dir live in .localstack/state.json,
-// written as soon as the process exists; `status` and `down` also find an instance whose record is missing
-// (a launcher killed mid-start) and clean up after one that died (kill -9).
+// `npm run localstack -- up [--port N] [--mode host|container] | status | down | image`
+// A LocalStack that outlives this command, for running scripts and specs against (LOCALSTACK_ENDPOINT=...):
+// host mode (the project venv + extension) by default, or the project's image in a container. What runs is
+// recorded in .localstack/state.json as soon as it exists; `status` and `down` also find one whose record is
+// missing (a launcher killed mid-start) and clean up after one that died (kill -9).
 // Exit codes: 0 done, 1 `status` found none running, 2 could not do what was asked, 130 interrupted.
-import { rmSync } from 'node:fs';
-import path from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { forgetState, recordState, reconcile, type Reconciled } from './lib/localstack-state.ts';
-import {
-  LocalStackError,
-  startLocalStack,
-  stopProcessGroup,
-  waitForHealth,
-} from '../specs/support/localstack.ts';
+import { Command, CommanderError, Option } from 'commander';
+import { describe, forgetState, recordState, reconcile, stopInstance, type Reconciled } from './lib/localstack-state.ts';
+import { LocalStackError, startLocalStack, waitForHealth, type LocalStackMode } from '../specs/support/localstack.ts';
 import { failAndExit } from './lib/cli.ts';
 
 const DEFAULT_PORT = 4566;
@@ -23,26 +16,29 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Tells what reconciling the record found: a dead instance cleaned up, an unrecorded one adopted. */
 function reportReconciled({ running, adopted, gone }: Reconciled): void {
-  if (gone) say(`LocalStack pid ${gone.pid} (${gone.endpoint}) is no longer running; removed its data directory ${gone.dataDir}`);
-  if (running && adopted) say(`LocalStack pid ${running.pid} at ${running.endpoint} was running without a record (an interrupted \`up\`?); recorded it`);
+  if (gone) {
+    const left = gone.mode === 'host' ? `removed its data directory ${gone.dataDir}` : 'removed the container';
+    say(`LocalStack ${describe(gone)} (${gone.endpoint}) is no longer running; ${left}`);
+  }
+  if (running && adopted) say(`LocalStack ${describe(running)} at ${running.endpoint} was running without a record (an interrupted \`up\`?); recorded it`);
 }
 
-async function up(port: number, portGiven: boolean): Promise<number> {
+async function up(port: number, portGiven: boolean, mode: LocalStackMode): Promise<number> {
   const found = reconcile();
   reportReconciled(found);
   const existing = found.running;
   if (existing) {
     if (portGiven && new URL(existing.endpoint).port !== String(port)) {
       failAndExit(
-        `LocalStack already runs at ${existing.endpoint} (pid ${existing.pid}): stop it with \`npm run localstack -- down\` to start one on port ${port}`,
+        `LocalStack already runs at ${existing.endpoint} (${describe(existing)}): stop it with \`npm run localstack -- down\` to start one on port ${port}`,
         2,
       );
     }
-    say(`LocalStack already running at ${existing.endpoint} (pid ${existing.pid})\n${exportHint(existing.endpoint)}`);
+    say(`LocalStack already running at ${existing.endpoint} (${describe(existing)})\n${exportHint(existing.endpoint)}`);
     return 0;
   }
   // Until it is ready an interrupt stops it: the launcher's exit handler kills the process group and removes its
-  // data dir; here the record goes and the user is told, in one line.
+  // data dir (or removes the container); here the record goes and the user is told, in one line.
   const interrupted = (signal: NodeJS.Signals) => {
     forgetState();
     process.stderr.write(`error: interrupted (${signal}) while LocalStack was starting; it was stopped and nothing is left running\n`);
@@ -50,12 +46,10 @@ async function up(port: number, portGiven: boolean): Promise<number> {
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, interrupted);
-  const handle = await startLocalStack({ mode: 'host', port, persist: true, quiet: true, onSpawn: recordState });
+  const handle = await startLocalStack({ mode, port, persist: true, quiet: mode === 'host', onSpawn: recordState });
   for (const s of signals) process.off(s, interrupted);
-  say(
-    `LocalStack running at ${handle.endpoint} (pid ${handle.pid}, log ${handle.logFile})\n` +
-      exportHint(handle.endpoint),
-  );
+  const where = handle.logFile ? `pid ${handle.pid}, log ${handle.logFile}` : `container ${handle.containerId?.slice(0, 12)}`;
+  say(`LocalStack running at ${handle.endpoint} (${where})\n${exportHint(handle.endpoint)}`);
   return 0;
 }
 
@@ -70,10 +64,11 @@ async function status(): Promise<number> {
   try {
     await waitForHealth(state.endpoint, { timeoutMs: 3_000 });
   } catch {
-    say(`LocalStack pid ${state.pid} is running but ${state.endpoint} is not healthy (still starting? log: ${state.logFile})`);
+    const log = state.mode === 'host' ? `log: ${state.logFile}` : `docker logs ${state.containerId.slice(0, 12)}`;
+    say(`LocalStack ${describe(state)} is running but ${state.endpoint} is not healthy (still starting? ${log})`);
     return 1;
   }
-  say(`LocalStack running at ${state.endpoint} (pid ${state.pid}, since ${state.startedAt})\n${exportHint(state.endpoint)}`);
+  say(`LocalStack running at ${state.endpoint} (${describe(state)}, since ${state.startedAt})\n${exportHint(state.endpoint)}`);
   return 0;
 }
 
@@ -85,10 +80,15 @@ async function down(): Promise<number> {
     if (!found.gone) say('No LocalStack running');
     return 0;
   }
-  await stopProcessGroup(state.pid);
-  rmSync(state.dataDir, { recursive: true, force: true });
-  forgetState();
+  await stopInstance(state);
   say(`LocalStack at ${state.endpoint} stopped`);
+  return 0;
+}
+
+async function image(): Promise<number> {
+  const { ensureImage } = await import('./lib/localstack/image.ts');
+  const name = await ensureImage((line) => process.stderr.write(`[image] ${line}\n`));
+  say(`${name} built (\`docker compose up\` runs it; \`npm run localstack -- up --mode container\` too)`);
   return 0;
 }
 
@@ -103,11 +103,15 @@ async function main(argv: string[]): Promise<number> {
     .command('up')
     .description('start LocalStack in the background and print its endpoint')
     .option('-p, --port <port>', 'loopback port', String(DEFAULT_PORT))
-    .action((opts: { port: string }, command: Command) => {
+    .addOption(new Option('--mode <mode>', 'host: the project venv; container: the project image (needs Docker)').choices(['host', 'container']).default('host'))
+    .action((opts: { port: string; mode: LocalStackMode }, command: Command) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) failAndExit(`--port ${opts.port} is not a port number`, 2);
-      action = () => up(port, command.getOptionValueSource('port') === 'cli');
+      action = () => up(port, command.getOptionValueSource('port') === 'cli', opts.mode);
     });
+  program.command('image').description('build the project LocalStack image (a cache hit when nothing changed)').action(() => {
+    action = image;
+  });
   program.command('status').description('print the running LocalStack (exit 1 when none)').action(() => {
     action = status;
   });
@@ -120,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
       // 'commander.help' without --help: no command was given (commander's help went to the muted stderr).
-      if (error.code === 'commander.help') failAndExit('no command given: use up, status or down (see --help)', 2);
+      if (error.code === 'commander.help') failAndExit('no command given: use up, status, down or image (see --help)', 2);
       failAndExit(`${error.message.replace(/^error:\s*/, '').split('\n')[0]} (see --help)`, 2);
     }
     throw error;

@@ -1,5 +1,6 @@
 // What the harness starts listens on loopback only, and keeps its state in its own directory.
 // (LocalStack runs Lambda code on the host: a port open on another interface is remote code execution.)
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -18,8 +19,8 @@ function groupPids(leader: number): number[] {
   });
 }
 
-/** Listening TCP addresses ("ip:port") of sockets those processes hold, from /proc/net/tcp{,6}. */
-function listeningAddresses(pids: number[]): string[] {
+/** Inodes of the sockets those processes hold. */
+function socketInodes(pids: number[]): Set<string> {
   const inodes = new Set<string>();
   for (const pid of pids) {
     try {
@@ -31,11 +32,16 @@ function listeningAddresses(pids: number[]): string[] {
       // the process ended meanwhile
     }
   }
+  return inodes;
+}
+
+/** Listening TCP addresses ("ip:port") of this machine, from /proc/net/tcp{,6}; only those sockets if given. */
+function listeningAddresses(inodes?: Set<string>): string[] {
   const out: string[] = [];
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols[3] !== '0A' || !inodes.has(cols[9] ?? '')) continue; // 0A = LISTEN
+      if (cols[3] !== '0A' || (inodes && !inodes.has(cols[9] ?? ''))) continue; // 0A = LISTEN
       const [hex, port] = cols[1]!.split(':');
       const ip = hex!.length === 8
         ? hex!.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.')
@@ -46,11 +52,28 @@ function listeningAddresses(pids: number[]): string[] {
   return out;
 }
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1):\d+$/;
+
+test('whatever listens on the LocalStack port listens on loopback only, in every mode', ({ localstack }) => {
+  const port = new URL(localstack.endpoint).port;
+  const onPort = listeningAddresses().filter((a) => a.endsWith(`:${port}`));
+  expect(onPort.length, `something listens on port ${port}`).toBeGreaterThan(0);
+  for (const address of onPort) expect(address, 'a loopback address').toMatch(LOOPBACK);
+});
+
+test('container LocalStack is published on 127.0.0.1 only', ({ localstack }) => {
+  test.skip(localstack.mode !== 'container', `LocalStack runs in ${localstack.mode} mode here`);
+  const inspect = spawnSync('docker', ['inspect', '--format', '{{json .HostConfig.PortBindings}}', localstack.containerId!], { encoding: 'utf8' });
+  const bindings = Object.values(JSON.parse(inspect.stdout) as Record<string, { HostIp: string }[]>).flat();
+  expect(bindings.length).toBeGreaterThan(0);
+  for (const binding of bindings) expect(binding.HostIp).toBe('127.0.0.1');
+});
+
 test('host LocalStack listens on loopback only and keeps S3 data in its own directory', async ({ localstack, target, s3 }) => {
   test.skip(localstack.mode !== 'host', `LocalStack runs in ${localstack.mode} mode here: its sockets are not this machine's processes`);
-  const addresses = listeningAddresses(groupPids(localstack.pid!));
+  const addresses = listeningAddresses(socketInodes(groupPids(localstack.pid!)));
   expect(addresses.length, 'LocalStack holds a listening socket').toBeGreaterThan(0);
-  for (const address of addresses) expect(address, 'a loopback address').toMatch(/^(127\.\d+\.\d+\.\d+|::1):\d+$/);
+  for (const address of addresses) expect(address, 'a loopback address').toMatch(LOOPBACK);
 
   const bucket = uniqueName('loopback');
   await createBucket(target, bucket);

@@ -23,6 +23,9 @@ import { GetRoleCommand, IAMClient, ListRoleTagsCommand, ListAttachedRolePolicie
 import { CloudFormationClient, DescribeStacksCommand, ListExportsCommand } from '@aws-sdk/client-cloudformation';
 import { test, expect } from '../fixtures.ts';
 import { clientConfig } from '../support/aws.ts';
+import { loadTemplate } from '../support/template.ts';
+import { view } from '../support/intrinsics.ts';
+import { CANONICAL_TEMPLATE } from '../../scripts/lib/deploy.ts';
 
 const REQUIRED_TAGS = ['Environment', 'Purpose', 'iac-rlhf-amazon'];
 
@@ -35,6 +38,18 @@ const toMap = (list: Array<{ Key?: string; Value?: string; TagKey?: string; TagV
   Object.fromEntries((list ?? []).map((t) => [t.Key ?? t.TagKey ?? '', t.Value ?? t.TagValue]));
 
 test.describe('deployed stack', () => {
+  // No silent emulator gaps: LocalStack skips resource types it lacks unless told not to; the stack has them all.
+  test('has every resource of the template that its parameters select, each with a physical id', async ({ stack, target }) => {
+    const cfn = new CloudFormationClient(clientConfig(target));
+    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stack.stackName }));
+    cfn.destroy();
+    const parameters = Object.fromEntries((Stacks?.[0]?.Parameters ?? []).map((p) => [p.ParameterKey!, p.ParameterValue ?? '']));
+    const selected = view(await loadTemplate(CANONICAL_TEMPLATE), { parameters, label: 'deployed' }).resources.map((r) => r.logicalId).sort();
+    expect(selected.length).toBeGreaterThan(20);
+    expect(Object.keys(stack.physicalIds).sort()).toEqual(selected);
+    for (const id of selected) expect(stack.physicalIds[id], `physical id of ${id}`).toMatch(/\S/);
+  });
+
   test('is CREATE_COMPLETE and exports outputs that point to real resources', async ({ stack, target, s3 }) => {
     const cfn = new CloudFormationClient(clientConfig(target));
     const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stack.stackName }));

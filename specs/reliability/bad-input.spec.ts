@@ -115,7 +115,7 @@ const CLI_CASES: CliCase[] = [
   { name: 'matrix: a template that is not a backup stack', script: 'matrix', args: () => [TEMPLATES.notBackupStack], code: 2, message: /no AWS::Lambda::Function/ },
   { name: 'matrix: a YAML alias bomb', script: 'matrix', args: () => [TEMPLATES.aliasBomb], code: 2, message: /not usable YAML: Excessive alias count/ },
   // localstack
-  { name: 'localstack: no command', script: 'localstack', args: () => [], code: 2, message: /no command given: use up, status or down/ },
+  { name: 'localstack: no command', script: 'localstack', args: () => [], code: 2, message: /no command given: use up, status, down or image/ },
   { name: 'localstack: an unknown command', script: 'localstack', args: () => ['restart'], code: 2, message: /unknown command 'restart'/ },
   { name: 'localstack: a port out of range', script: 'localstack', args: () => ['up', '--port', '99999'], code: 2, message: /--port 99999 is not a port number/ },
   // start

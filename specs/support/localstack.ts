@@ -4,6 +4,7 @@
 //   container a Docker engine answers: testcontainers with the pinned image and the project extension
 //   host      the project's venv runs LocalStack on a free loopback port, Lambda via the local-node executor
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -22,6 +23,8 @@ export interface LocalStackHandle {
   /** Host mode: process id of LocalStack (leader of its own process group) and its temporary data dir. */
   pid?: number;
   dataDir?: string;
+  /** Container mode: the container's id. */
+  containerId?: string;
   stop(): Promise<void>;
 }
 
@@ -32,19 +35,14 @@ export interface StartOptions {
   quiet?: boolean;
   /** Host mode only: leave LocalStack running after this process exits (the `localstack up` CLI). */
   persist?: boolean;
-  /** Host mode: called as soon as the process exists, before it is ready, so a caller can record it first. */
-  onSpawn?: (instance: HostInstance) => void;
+  /** Called as soon as the process or container exists, before it is ready, so a caller can record it first. */
+  onSpawn?: (instance: Instance) => void;
 }
 
-/** A host-mode LocalStack process: what `npm run localstack -- status|down` need to find and stop it. */
-export interface HostInstance {
-  pid: number;
-  endpoint: string;
-  logFile: string;
-  dataDir: string;
-}
-
-export const LOCALSTACK_IMAGE = 'localstack/localstack:4.14.0';
+/** A LocalStack this project started: what `npm run localstack -- status|down` need to find and stop it. */
+export type Instance =
+  | { mode: 'host'; endpoint: string; pid: number; logFile: string; dataDir: string }
+  | { mode: 'container'; endpoint: string; containerId: string };
 
 export const LOCALSTACK_SERVICES = [
   's3',
@@ -93,23 +91,27 @@ export async function startLocalStack(opts: StartOptions = {}): Promise<LocalSta
   const log = opts.quiet ? () => {} : (msg: string) => process.stderr.write(`[localstack] ${msg}\n`);
   const started = Date.now();
   const handle =
-    mode === 'external' ? await startExternal() : mode === 'container' ? await startContainer() : await startHost(opts);
+    mode === 'external' ? await startExternal() : mode === 'container' ? await startContainer(opts, log) : await startHost(opts);
   log(`${mode} LocalStack ready at ${handle.endpoint} in ${((Date.now() - started) / 1000).toFixed(1)} s${handle.logFile ? ` (log: ${path.relative(process.cwd(), handle.logFile)})` : ''}`);
   return handle;
 }
 
 async function resolveMode(): Promise<LocalStackMode> {
+  return modeFromEnvironment() ?? ((await dockerAnswers()) ? 'container' : 'host');
+}
+
+/** The mode the environment asks for (LOCALSTACK_MODE, or external when LOCALSTACK_ENDPOINT is set), if any. */
+export function modeFromEnvironment(): LocalStackMode | undefined {
   const forced = process.env.LOCALSTACK_MODE;
   if (forced) {
     if (forced === 'external' || forced === 'container' || forced === 'host') return forced;
     throw new LocalStackError(`LOCALSTACK_MODE=${forced} is not one of external, container, host`);
   }
-  if (process.env.LOCALSTACK_ENDPOINT) return 'external';
-  return (await dockerAnswers()) ? 'container' : 'host';
+  return process.env.LOCALSTACK_ENDPOINT ? 'external' : undefined;
 }
 
 /** A cheap /_ping against DOCKER_HOST or the default socket, instead of testcontainers' slower discovery. */
-function dockerAnswers(): Promise<boolean> {
+export function dockerAnswers(): Promise<boolean> {
   const dockerHost = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
   let target: http.RequestOptions;
   if (dockerHost.startsWith('unix://')) {
@@ -141,54 +143,105 @@ async function startExternal(): Promise<LocalStackHandle> {
 
 // ---------------------------------------------------------------- container
 
-async function startContainer(): Promise<LocalStackHandle> {
+async function startContainer(opts: StartOptions, log: (msg: string) => void): Promise<LocalStackHandle> {
   // Loaded lazily: the host path must not pay for (or depend on) the Docker client stack.
-  const { LocalstackContainer } = await import('@testcontainers/localstack');
-  /** Publishes LocalStack on 127.0.0.1 only: testcontainers binds every interface, and LocalStack runs Lambda code. */
-  class LoopbackLocalstackContainer extends LocalstackContainer {
+  const { ensureImage } = await import('../../scripts/lib/localstack/image.ts');
+  let image: string;
+  try {
+    image = await ensureImage(log);
+  } catch (err) {
+    throw new LocalStackError(`container mode (a Docker engine answers): ${(err as Error).message}; ${OTHER_MODES}`);
+  }
+  // testcontainers' reaper (Ryuk) is an image to pull; ours is a process (reaper.mjs), started below.
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  // The port is published on 127.0.0.1 only, so testcontainers must not try "localhost" (it may be ::1).
+  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+  const { GenericContainer, Wait } = await import('testcontainers');
+  /** Publishes LocalStack on 127.0.0.1 only: Docker binds every interface unless told, and LocalStack runs Lambda code. */
+  class LoopbackContainer extends GenericContainer {
     protected override async beforeContainerCreated(): Promise<void> {
-      await super.beforeContainerCreated();
       for (const bindings of Object.values(this.hostConfig.PortBindings ?? {})) {
         for (const binding of bindings as { HostIp?: string }[]) binding.HostIp = '127.0.0.1';
       }
     }
   }
+  // The host port is chosen here so LocalStack can hand out URLs (queue URLs, S3 locations) that resolve.
+  const port = opts.port ?? (await freePort());
+  const session = `${SESSION_LABEL}=${randomUUID()}`;
+  const remove = () => removeContainers(session);
+  let unregister = () => {};
+  if (!opts.persist) {
+    // Whatever ends this process (Ctrl-C, a crash, SIGKILL), the reaper removes its containers after it,
+    // also one whose start failed half-way.
+    spawn(process.execPath, [REAPER, String(process.pid), session, process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'], {
+      detached: true,
+      stdio: 'ignore',
+    }).unref();
+    unregister = registerEmergencyStop(remove);
+  }
   let container;
   try {
-    container = await new LoopbackLocalstackContainer(LOCALSTACK_IMAGE)
-      .withEnvironment({
-        SERVICES: LOCALSTACK_SERVICES.join(','),
-        EAGER_SERVICE_LOADING: '1',
-        DISABLE_EVENTS: '1',
-        SQS_ENDPOINT_STRATEGY: 'path',
+    container = await new LoopbackContainer(image)
+      .withExposedPorts({ container: CONTAINER_PORT, host: port })
+      .withEnvironment({ LOCALSTACK_HOST: `127.0.0.1:${port}` })
+      .withLabels({
+        [CONTAINER_LABEL]: stateDir(),
+        [PERSIST_LABEL]: opts.persist ? '1' : '0',
+        [SESSION_LABEL]: session.slice(SESSION_LABEL.length + 1),
       })
-      // The boot hook pip-installs the extension before LocalStack starts, so its entry points load.
-      .withCopyDirectoriesToContainer([{ source: EXTENSION_DIR, target: '/opt/localstack-ext' }])
-      .withCopyFilesToContainer([
-        { source: path.join(EXTENSION_DIR, 'boot-install.sh'), target: '/etc/localstack/init/boot.d/install-ext.sh', mode: 0o755 },
-      ])
-      // Lambda uses LocalStack's own Docker executor here, which needs the engine's socket.
-      .withBindMounts([{ source: '/var/run/docker.sock', target: '/var/run/docker.sock' }])
+      // The ready stage: services loaded and the extension's start hooks run (health alone answers earlier).
+      .withWaitStrategy(
+        Wait.forHttp('/_localstack/init/ready', CONTAINER_PORT).forResponsePredicate((body) => /"completed":\s*true/.test(body)),
+      )
+      .withStartupTimeout(HEALTH_TIMEOUT_MS)
       .start();
   } catch (err) {
+    unregister();
+    remove();
     // A Docker engine answered, so container mode was chosen; say so, and how to choose another.
     const reason = String((err as Error).message ?? err).split('\n')[0];
-    throw new LocalStackError(
-      `container mode (a Docker engine answers) could not start ${LOCALSTACK_IMAGE}: ${reason}; ` +
-        'run on the host with LOCALSTACK_MODE=host, or point at a running LocalStack with LOCALSTACK_ENDPOINT=URL',
-    );
+    throw new LocalStackError(`container mode (a Docker engine answers) could not start ${image}: ${reason}; ${OTHER_MODES}`);
   }
-  const endpoint = container.getConnectionUri();
-  await waitForHealth(endpoint, { timeoutMs: HEALTH_TIMEOUT_MS });
+  const id = container.getId();
+  const endpoint = `http://127.0.0.1:${port}`;
+  opts.onSpawn?.({ mode: 'container', containerId: id, endpoint });
+  try {
+    await waitForHealth(endpoint, { timeoutMs: HEALTH_TIMEOUT_MS });
+  } catch (err) {
+    unregister();
+    await container.stop({ remove: true });
+    throw err;
+  }
+  let stopped = false;
   return {
     endpoint,
     mode: 'container',
     region: DEFAULT_REGION,
+    containerId: id,
     stop: async () => {
-      await container.stop();
+      if (stopped) return;
+      stopped = true;
+      unregister();
+      await container.stop({ remove: true, removeVolumes: true });
     },
   };
 }
+
+const CONTAINER_PORT = 4566;
+/** Set on every container of this project: `localstack status|down` and the specs find them by it. */
+export const CONTAINER_LABEL = 'document-backup-stack.state-dir';
+/** '1' on a container meant to outlive its launcher (`localstack up --mode container`). */
+export const PERSIST_LABEL = 'document-backup-stack.persist';
+/** One value per start: the reaper and the clean-up after a failed start find its containers by it. */
+const SESSION_LABEL = 'document-backup-stack.session';
+const REAPER = path.join(PROJECT_ROOT, 'scripts', 'lib', 'localstack', 'reaper.mjs');
+
+/** Removes the containers labelled `label=value` (synchronous: it also runs from exit and signal handlers). */
+function removeContainers(labelFilter: string): void {
+  const ids = spawnSync('docker', ['ps', '--all', '--quiet', '--filter', `label=${labelFilter}`], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? [];
+  if (ids.length > 0) spawnSync('docker', ['rm', '--force', '--volumes', ...ids], { stdio: 'ignore' });
+}
+const OTHER_MODES = 'run on the host with LOCALSTACK_MODE=host, or point at a running LocalStack with LOCALSTACK_ENDPOINT=URL';
 
 // ---------------------------------------------------------------- host
 
@@ -251,6 +304,9 @@ export function hostEnvironment(port: number, dataDir: string, persist: boolean)
     SQS_ENDPOINT_STRATEGY: 'path',
     DNS_ADDRESS: '0',
     SKIP_SSL_CERT_DOWNLOAD: '1',
+    // No silent emulator gaps: an unsupported resource type fails the deploy, S3 checks the KMS keys it is given.
+    CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES: '0',
+    S3_SKIP_KMS_KEY_VALIDATION: '0',
     DISABLE_EVENTS: '1',
     EAGER_SERVICE_LOADING: '1',
     PERSISTENCE: '0',
@@ -320,7 +376,7 @@ async function startHost(opts: StartOptions): Promise<LocalStackHandle> {
   // by the caller), an interrupt must not leave it behind.
   const unregister = registerEmergencyStop(cleanup);
   const endpoint = `http://127.0.0.1:${port}`;
-  opts.onSpawn?.({ pid, endpoint, logFile, dataDir });
+  opts.onSpawn?.({ mode: 'host', pid, endpoint, logFile, dataDir });
   try {
     await waitForHealth(endpoint, { timeoutMs: HEALTH_TIMEOUT_MS, logFile, exited: () => exited });
   } catch (err) {

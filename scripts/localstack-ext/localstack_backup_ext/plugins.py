@@ -38,6 +38,7 @@ def apply_patches() -> None:
         cfn_lambda,
         cfn_logs,
         cfn_replacement,
+        cfn_resource_catalog,
         cfn_s3_bucket,
         cfn_sns_topic,
         cfn_tags,
@@ -55,6 +56,7 @@ def apply_patches() -> None:
     modules = (
         gateway_bind,
         s3_storage,
+        cfn_resource_catalog,
         cfn_s3_bucket,
         cfn_logs,
         cfn_tags,

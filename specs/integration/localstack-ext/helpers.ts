@@ -40,7 +40,8 @@ async function waitForStack(cfn: CloudFormationClient, stackName: string, goal: 
       const reasons = events
         .filter((e) => e.ResourceStatus?.endsWith('FAILED'))
         .map((e) => `${e.LogicalResourceId}: ${e.ResourceStatusReason}`);
-      throw new Error(`stack ${stackName} is ${status}, expected ${goal}\n${reasons.join('\n')}`);
+      const why = stack?.StackStatusReason ? `: ${stack.StackStatusReason}` : '';
+      throw new Error(`stack ${stackName} is ${status}, expected ${goal}${why}\n${reasons.join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
