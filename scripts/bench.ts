@@ -12,9 +12,9 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
-import { DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
-import { createBucket, uniqueName } from '../specs/support/stack.ts';
+import { startLocalStack, type LocalStackHandle } from './lib/localstack/launcher.ts';
+import { DEFAULT_REGION, type AwsTarget } from './lib/aws/clients.ts';
+import { createBucket, uniqueName } from './lib/aws/resources.ts';
 import { DeployError, DeployInputError } from './lib/deploy.ts';
 import { cliProgram, displayPath, endpointUrlArg, failAndExit, positiveIntArg, progressReporter } from './lib/cli.ts';
 import { deployLoadStack, loadAverage, machineInfo, measureBackup, REPORTS_DIR, seedDocumentSet, type BackupRun, type LoadStack, type SeededSet } from './lib/load.ts';

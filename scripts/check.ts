@@ -2,7 +2,7 @@
 // Runs every compliance rule on any template. Exit 0 clean, 1 findings, 2 unusable input (one line on stderr).
 import { readFile, writeFile } from 'node:fs/promises';
 import { Option } from 'commander';
-import { loadTemplate, TemplateLoadError } from '../specs/support/template.ts';
+import { loadTemplate, TemplateLoadError } from './lib/cfn/template.ts';
 import { RULES } from '../specs/rules/index.ts';
 import { runRules, active } from '../specs/rules/runner.ts';
 import type { Pack } from '../specs/rules/types.ts';

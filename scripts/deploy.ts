@@ -5,8 +5,8 @@
 // before anything is built, uploaded or changed (checkDeployInput in lib/deploy.ts).
 import { Option } from 'commander';
 import { deployStack, DeployError, DeployInputError, DEPLOY_PARAMETERS, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
-import { DEFAULT_REGION } from '../specs/support/aws.ts';
-import { loadTemplate, TemplateLoadError } from '../specs/support/template.ts';
+import { DEFAULT_REGION } from './lib/aws/clients.ts';
+import { loadTemplate, TemplateLoadError } from './lib/cfn/template.ts';
 import { bucketNameArg, cliProgram, endpointUrlArg, failAndExit, internalError, progressReporter, userPath } from './lib/cli.ts';
 
 // The backup bucket has no dots (TLS virtual-host addressing); the source may be any valid name.

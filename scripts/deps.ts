@@ -12,9 +12,9 @@ import { compileArgs, extensionArgs, LOCK_FILE, pins, syncArgs } from './lib/pyt
 import { cliProgram, failAndExit, userPath } from './lib/cli.ts';
 import { deployStack, requireOutput, ROOT } from './lib/deploy.ts';
 import { invokeBackup, scheduledEvent } from './lib/invoke.ts';
-import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
-import { clientConfig, DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
-import { createBucket, uniqueName } from '../specs/support/stack.ts';
+import { startLocalStack, type LocalStackHandle } from './lib/localstack/launcher.ts';
+import { clientConfig, DEFAULT_REGION, type AwsTarget } from './lib/aws/clients.ts';
+import { createBucket, uniqueName } from './lib/aws/resources.ts';
 import { generateDocuments, seedDocuments } from '../fixtures/documents/generate.ts';
 
 const UV = join(ROOT, '.venv', 'bin', 'uv');

@@ -5,8 +5,8 @@
 // handler's peak memory and errors, as JSON and as an HTML page with a throughput chart under reports/.
 // Exit codes: 0 every document verified, 1 the run or the verification failed, 2 bad arguments or no LocalStack.
 import { InvalidArgumentError, Option } from 'commander';
-import { startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
-import { DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
+import { startLocalStack, type LocalStackHandle } from './lib/localstack/launcher.ts';
+import { DEFAULT_REGION, type AwsTarget } from './lib/aws/clients.ts';
 import { DeployError, DeployInputError, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
 import { cliProgram, displayPath, endpointUrlArg, failAndExit, positiveIntArg, progressReporter } from './lib/cli.ts';
 import { countErrors, deployLoadStack, loadAverage, machineInfo, measureBackup, memoryLine, seedDocumentSet, writeLoadReport, type LoadReport } from './lib/load.ts';

@@ -5,8 +5,8 @@
 // missing (a launcher killed mid-start) and clean up after one that died (kill -9).
 // Exit codes: 0 done, 1 `status` found none running, 2 could not do what was asked, 130 interrupted.
 import { Command, CommanderError, Option } from 'commander';
-import { describe, forgetState, recordState, reconcile, stopInstance, type Reconciled } from './lib/localstack-state.ts';
-import { LocalStackError, startLocalStack, waitForHealth, type LocalStackMode } from '../specs/support/localstack.ts';
+import { describe, forgetState, recordState, reconcile, stopInstance, type Reconciled } from './lib/localstack/state.ts';
+import { LocalStackError, startLocalStack, waitForHealth, type LocalStackMode } from './lib/localstack/launcher.ts';
 import { failAndExit } from './lib/cli.ts';
 
 const DEFAULT_PORT = 4566;

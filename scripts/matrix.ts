@@ -2,13 +2,13 @@
 //
 // Evaluates the template's identity, bucket, key, queue, topic, trust and function policies with a real
 // IAM policy evaluator for a sample deployment and prints the permission matrix. Exit codes:
-//   0  every row matches the least-privilege contract (specs/matrix/contract.ts)
+//   0  every row matches the least-privilege contract (scripts/lib/matrix/contract.ts)
 //   1  some row differs: each (action, resource) that became allowed or stopped being allowed is named
 //   2  unusable input: missing file, not a template, not a backup stack, bad option, a --param the template
 //      does not declare or whose value its constraints (AllowedValues, AllowedPattern, lengths) refuse
 import { InvalidArgumentError } from 'commander';
-import { CONTRACT } from '../specs/matrix/contract.ts';
-import { loadTemplate, TemplateLoadError } from '../specs/support/template.ts';
+import { CONTRACT } from './lib/matrix/contract.ts';
+import { loadTemplate, TemplateLoadError } from './lib/cfn/template.ts';
 import { ConcretiseError, PARTITIONS, type Partition } from './lib/matrix/concretise.ts';
 import { EvaluationError } from './lib/matrix/evaluate.ts';
 import { counts, differenceLines, differs, renderJson, renderMarkdown, runMatrix } from './lib/matrix/matrix.ts';

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DEFAULT_REGION, clientConfig, type AwsTarget } from '../specs/support/aws.ts';
+import { DEFAULT_REGION, clientConfig, type AwsTarget } from './lib/aws/clients.ts';
 import { describeConnectionError } from './lib/deploy.ts';
 import { bucketNameArg, cliProgram, endpointUrlArg, failAndExit, progressReporter, wholeNumberArg } from './lib/cli.ts';
 import {

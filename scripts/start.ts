@@ -2,15 +2,15 @@
 // invoked through the Lambda API, a report printed, LocalStack down (unless --keep).
 import { Command } from 'commander';
 import { S3Client } from '@aws-sdk/client-s3';
-import { LocalStackError, startLocalStack, type LocalStackHandle } from '../specs/support/localstack.ts';
-import { clientConfig, DEFAULT_REGION, type AwsTarget } from '../specs/support/aws.ts';
-import { createBucket, uniqueName } from '../specs/support/stack.ts';
+import { LocalStackError, startLocalStack, type LocalStackHandle } from './lib/localstack/launcher.ts';
+import { clientConfig, DEFAULT_REGION, type AwsTarget } from './lib/aws/clients.ts';
+import { createBucket, uniqueName } from './lib/aws/resources.ts';
 import { deployStack, DeployError, requireOutput } from './lib/deploy.ts';
 import { invokeBackup, readBackupMetrics, scheduledEvent } from './lib/invoke.ts';
 import { failAndExit, progressReporter, wholeNumberArg, usageErrorsExit2 } from './lib/cli.ts';
 import { generateDocuments, seedDocuments } from '../fixtures/documents/generate.ts';
 import { restoreDrill } from './lib/restore.ts';
-import { recordState } from './lib/localstack-state.ts';
+import { recordState } from './lib/localstack/state.ts';
 
 const positiveInt = wholeNumberArg(1);
 

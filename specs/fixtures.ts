@@ -1,8 +1,8 @@
 import { test as base, expect } from '@playwright/test';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { dockerAnswers, modeFromEnvironment, startLocalStack, type LocalStackHandle, type LocalStackMode } from './support/localstack.ts';
-import { clientConfig, DEFAULT_REGION, type AwsTarget } from './support/aws.ts';
+import { dockerAnswers, modeFromEnvironment, startLocalStack, type LocalStackHandle, type LocalStackMode } from '../scripts/lib/localstack/launcher.ts';
+import { clientConfig, DEFAULT_REGION, type AwsTarget } from '../scripts/lib/aws/clients.ts';
 import { deployTestStack, type DeployedStack } from './support/stack.ts';
 
 // One private worker fixture owns LocalStack for the whole run (Playwright's own pattern for servers);

@@ -27,8 +27,8 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { buildLambda } from '../build-lambda.ts';
-import { clientConfig, type AwsTarget } from '../../specs/support/aws.ts';
-import { parseTemplate, TemplateLoadError, type Template } from '../../specs/support/template.ts';
+import { clientConfig, type AwsTarget } from './aws/clients.ts';
+import { parseTemplate, TemplateLoadError, type Template } from './cfn/template.ts';
 import { parameterValueProblem } from './parameters.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');

@@ -5,7 +5,7 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { METRIC, METRIC_UNITS, METRICS_NAMESPACE, ENVIRONMENT_DIMENSION, type MetricName } from '../../lambda/src/metrics.ts';
-import { clientConfig, type AwsTarget } from '../../specs/support/aws.ts';
+import { clientConfig, type AwsTarget } from './aws/clients.ts';
 
 export interface InvokeOutcome {
   /** Parsed JSON payload: the run summary, or `{ errorType, errorMessage }` for a function error. */

@@ -10,8 +10,8 @@ import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-l
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { invokeBackup } from './invoke.ts';
-import { clientConfig, type AwsTarget } from '../../specs/support/aws.ts';
-import { createBucket, uniqueName } from '../../specs/support/stack.ts';
+import { clientConfig, type AwsTarget } from './aws/clients.ts';
+import { createBucket, uniqueName } from './aws/resources.ts';
 import { generateDocuments, seedDocuments, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
 import { ManifestEntrySchema, ManifestSchema, type ManifestEntry } from '../../lambda/src/manifest.ts';
 import { deployStack, requireOutput, ROOT, type EnvironmentName, type DeployOptions } from './deploy.ts';

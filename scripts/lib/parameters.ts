@@ -1,7 +1,7 @@
 // A parameter value checked against the template's own constraints, as CloudFormation checks it when a stack is
 // created: before anything is evaluated (matrix) or uploaded (deploy), so a value CloudFormation would refuse is
 // refused here with the same reason, in one line.
-import type { Json, JsonObject, Template } from '../../specs/support/template.ts';
+import type { Json, JsonObject, Template } from './cfn/template.ts';
 
 /** What CloudFormation would say about `value` for parameter `name`, or undefined when it accepts it. */
 export function parameterValueProblem(name: string, definition: JsonObject, value: string): string | undefined {

@@ -26,7 +26,7 @@ import pLimit from 'p-limit';
 import { ManifestEntrySchema, ManifestSchema, type Manifest, type ManifestEntry } from '../../lambda/src/manifest.ts';
 import { encodeCopySource } from '../../lambda/src/backup.ts';
 import { S3_LIMITS } from '../../lambda/src/config.ts';
-import { clientConfig, type AwsTarget } from '../../specs/support/aws.ts';
+import { clientConfig, type AwsTarget } from './aws/clients.ts';
 
 /** Bad input: nothing was restored or verified (CLI exit 2). */
 export class RestoreInputError extends Error {

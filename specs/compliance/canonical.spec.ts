@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
-import { loadTemplate } from '../support/template.ts';
+import { loadTemplate } from '../../scripts/lib/cfn/template.ts';
 import { runRules, active } from '../rules/runner.ts';
 import { RULES } from '../rules/index.ts';
 import { isObject } from '../rules/helpers.ts';

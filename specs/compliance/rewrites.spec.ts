@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { stringify } from 'yaml';
-import { loadTemplate, parseTemplate, type Json, type JsonObject, type Template } from '../support/template.ts';
+import { loadTemplate, parseTemplate, type Json, type JsonObject, type Template } from '../../scripts/lib/cfn/template.ts';
 import { runRules, active } from '../rules/runner.ts';
 import { RULES } from '../rules/index.ts';
 import { isObject } from '../rules/helpers.ts';

@@ -7,7 +7,7 @@ import { test, expect } from '../fixtures.ts';
 import { generateDocuments, seedDocuments } from '../../fixtures/documents/generate.ts';
 import { invokeBackup, readBackupMetrics, readJsonObject, scheduledEvent } from '../../scripts/lib/invoke.ts';
 import { ManifestSchema, type Manifest } from '../../lambda/src/manifest.ts';
-import { clientConfig } from '../support/aws.ts';
+import { clientConfig } from '../../scripts/lib/aws/clients.ts';
 
 const COUNT = 500;
 const SEED = 500;

@@ -8,8 +8,8 @@ import net from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect } from '@playwright/test';
-import { freePort, processAlive, PROJECT_ROOT } from '../support/localstack.ts';
-import { ownedInstances, type State } from '../../scripts/lib/localstack-state.ts';
+import { freePort, processAlive, PROJECT_ROOT } from '../../scripts/lib/localstack/launcher.ts';
+import { ownedInstances, type State } from '../../scripts/lib/localstack/state.ts';
 
 interface Fixtures {
   /** A state dir of its own; teardown runs `down` and checks that nothing of it runs any more. */

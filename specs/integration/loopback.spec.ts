@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { test, expect } from '../fixtures.ts';
-import { createBucket, uniqueName } from '../support/stack.ts';
+import { createBucket, uniqueName } from '../../scripts/lib/aws/resources.ts';
 
 /** Pids whose process group is `leader` (LocalStack and the Lambda processes it started). */
 function groupPids(leader: number): number[] {

@@ -6,8 +6,8 @@ import { copyFileSync, lchownSync, existsSync, lstatSync, mkdirSync, mkdtempSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test, expect } from '@playwright/test';
-import { PROJECT_ROOT } from '../support/localstack.ts';
-import { ownedInstances } from '../../scripts/lib/localstack-state.ts';
+import { PROJECT_ROOT } from '../../scripts/lib/localstack/launcher.ts';
+import { ownedInstances } from '../../scripts/lib/localstack/state.ts';
 
 const USER = { uid: 65534, gid: 65534 }; // nobody
 const SHARED_S3_DIR = '/tmp/localstack-s3-storage';

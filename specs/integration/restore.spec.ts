@@ -23,8 +23,9 @@ import { ManifestSchema, type Manifest, type ManifestEntry } from '../../lambda/
 import { runBackup } from '../../lambda/src/backup.ts';
 import { loadConfig } from '../../lambda/src/config.ts';
 import { NoManifestError, restoreDrill, runRestore } from '../../scripts/lib/restore.ts';
-import { createBucket, uniqueName, type DeployedStack } from '../support/stack.ts';
-import { clientConfig, type AwsTarget } from '../support/aws.ts';
+import { createBucket, uniqueName } from '../../scripts/lib/aws/resources.ts';
+import type { DeployedStack } from '../support/stack.ts';
+import { clientConfig, type AwsTarget } from '../../scripts/lib/aws/clients.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const COUNT = 500;

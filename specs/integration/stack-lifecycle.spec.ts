@@ -6,8 +6,9 @@ import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { test, expect } from '../fixtures.ts';
-import { clientConfig } from '../support/aws.ts';
-import { deployTestStack, physicalIdsOf, type DeployedStack } from '../support/stack.ts';
+import { clientConfig } from '../../scripts/lib/aws/clients.ts';
+import { physicalIdsOf } from '../../scripts/lib/aws/resources.ts';
+import { deployTestStack, type DeployedStack } from '../support/stack.ts';
 import { deleteStack, deployStack, type EnvironmentName } from '../../scripts/lib/deploy.ts';
 
 // What each Environment value must yield, as an operator would read it back.

@@ -22,9 +22,9 @@ import { GetQueueAttributesCommand, ListQueueTagsCommand, SQSClient } from '@aws
 import { GetRoleCommand, IAMClient, ListRoleTagsCommand, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { CloudFormationClient, DescribeStacksCommand, ListExportsCommand } from '@aws-sdk/client-cloudformation';
 import { test, expect } from '../fixtures.ts';
-import { clientConfig } from '../support/aws.ts';
-import { loadTemplate } from '../support/template.ts';
-import { view } from '../support/intrinsics.ts';
+import { clientConfig } from '../../scripts/lib/aws/clients.ts';
+import { loadTemplate } from '../../scripts/lib/cfn/template.ts';
+import { view } from '../../scripts/lib/cfn/intrinsics.ts';
 import { CANONICAL_TEMPLATE } from '../../scripts/lib/deploy.ts';
 
 const REQUIRED_TAGS = ['Environment', 'Purpose', 'iac-rlhf-amazon'];

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { ListMetricsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { test, expect } from '../fixtures.ts';
-import { clientConfig, type AwsTarget } from '../support/aws.ts';
+import { clientConfig, type AwsTarget } from '../../scripts/lib/aws/clients.ts';
 import { generateDocuments, seedDocuments, AWKWARD_KEYS, documentBody, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
 import { BACKUP_TAGS, LIST_PAGE_KEYS, encodeCopySource, choosePartSize } from '../../lambda/src/backup.ts';
 import { ENVIRONMENT_DIMENSION, METRIC } from '../../lambda/src/metrics.ts';

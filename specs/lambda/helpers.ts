@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { clientConfig, type AwsTarget } from '../support/aws.ts';
+import { clientConfig, type AwsTarget } from '../../scripts/lib/aws/clients.ts';
 import { loadConfig, type BackupConfig } from '../../lambda/src/config.ts';
 import { runBackup, type BackupDeps, type BackupLogger, type BackupResult } from '../../lambda/src/backup.ts';
 import type { BackupRequest } from '../../lambda/src/events.ts';

@@ -2,7 +2,7 @@
 // (issue #7: the entries are coalesced into large chunks and streamed in 5 MiB parts), and a part that cannot be written.
 // Entries are synthetic, so no documents need seeding to reach several parts.
 import { HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
-import { clientConfig } from '../support/aws.ts';
+import { clientConfig } from '../../scripts/lib/aws/clients.ts';
 import { test, expect } from '../fixtures.ts';
 import { ENTRIES_PART_BYTES, ManifestWriter, type ManifestEntry, type ManifestSummary } from '../../lambda/src/manifest.ts';
 import { RUN_DATE, listKeys, readManifest, sandbox } from './helpers.ts';

@@ -2,10 +2,10 @@
 // partition: every contract row matches, the backup role has what it needs and is refused at least 40
 // things it must never do. The Markdown matrix is attached to the report.
 import { expect, test } from '@playwright/test';
-import { loadTemplate, type Template } from '../support/template.ts';
+import { loadTemplate, type Template } from '../../scripts/lib/cfn/template.ts';
 import { PARTITIONS, type Partition } from '../../scripts/lib/matrix/concretise.ts';
 import { counts, differenceLines, renderMarkdown, runMatrix, type MatrixResult } from '../../scripts/lib/matrix/matrix.ts';
-import { CONTRACT } from './contract.ts';
+import { CONTRACT } from '../../scripts/lib/matrix/contract.ts';
 
 const TEMPLATE = process.env['TEMPLATE'] ?? 'template/backup-stack.yaml';
 

@@ -2,7 +2,7 @@
 // matrix notices each: a wildcard action, a wildcard resource, an extra action, a removed condition, an
 // added principal (Allow statements), and a removed Deny statement. Each widening returns a new template;
 // the original is never touched.
-import type { Json, JsonObject, Template } from '../support/template.ts';
+import type { Json, JsonObject, Template } from '../../scripts/lib/cfn/template.ts';
 import { OTHER_ACCOUNT } from '../../scripts/lib/matrix/concretise.ts';
 
 export type WideningKind = 'wildcard-action' | 'wildcard-resource' | 'extra-action' | 'removed-condition' | 'added-principal' | 'removed-deny';

@@ -2,9 +2,9 @@
 // an added principal; a removed Deny) in the identity policy and every resource policy, and prove the matrix
 // fails naming exactly the (principal, action, resource) rows that became allowed.
 import { expect, test } from '@playwright/test';
-import { loadTemplate, type Template } from '../support/template.ts';
+import { loadTemplate, type Template } from '../../scripts/lib/cfn/template.ts';
 import { differenceLines, differs, runMatrix, type MatrixResult } from '../../scripts/lib/matrix/matrix.ts';
-import { CONTRACT } from './contract.ts';
+import { CONTRACT } from '../../scripts/lib/matrix/contract.ts';
 import { widenings, type Widening } from './widen.ts';
 
 const TEMPLATE = process.env['TEMPLATE'] ?? 'template/backup-stack.yaml';

@@ -2,9 +2,9 @@
 // filters and seed-determinism. The other reliability specs lean on every one of these.
 import http from 'node:http';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { clientConfig } from '../support/aws.ts';
+import { clientConfig } from '../../scripts/lib/aws/clients.ts';
 import { startFaultProxy, type FaultRule } from '../support/fault-proxy.ts';
-import { uniqueName } from '../support/stack.ts';
+import { uniqueName } from '../../scripts/lib/aws/resources.ts';
 import { test, expect } from './helpers.ts';
 
 const client = (endpoint: string) => new S3Client({ ...clientConfig({ endpoint, region: 'us-east-1' }), maxAttempts: 1 });

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { test as base, expect } from '../fixtures.ts';
-import { clientConfig, type AwsTarget } from '../support/aws.ts';
+import { clientConfig, type AwsTarget } from '../../scripts/lib/aws/clients.ts';
 import { deployTestStack, type DeployedStack } from '../support/stack.ts';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy.ts';
 import { sumBackupMetrics } from '../../scripts/lib/invoke.ts';

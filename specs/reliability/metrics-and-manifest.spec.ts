@@ -6,7 +6,7 @@ import { generateDocuments, seedDocuments } from '../../fixtures/documents/gener
 import { createHandler } from '../../lambda/src/adapter.ts';
 import { BackupIncompleteError } from '../../lambda/src/errors.ts';
 import { invokeBackup } from '../../scripts/lib/invoke.ts';
-import { clientConfig } from '../support/aws.ts';
+import { clientConfig } from '../../scripts/lib/aws/clients.ts';
 import { captureLogger, listKeys, readManifest, RUN_DATE, runCore, sandbox } from '../lambda/helpers.ts';
 import { configureFunction, expect, lambdaLikeClients, metricSums, test } from './helpers.ts';
 import type { FaultRule } from '../support/fault-proxy.ts';

@@ -1,6 +1,6 @@
 // Small helpers shared by rules. Rules stay pure: they read the context and return findings.
-import type { Json, JsonObject } from '../support/template.ts';
-import { Resolver, type ResolvedResource, type TemplateView } from '../support/intrinsics.ts';
+import type { Json, JsonObject } from '../../scripts/lib/cfn/template.ts';
+import { Resolver, type ResolvedResource, type TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
 import type { RuleContext, RuleFinding } from './types.ts';
 
 export function isObject(value: unknown): value is JsonObject {

@@ -1,7 +1,7 @@
 // Runs rules over one template: resolves it once, isolates each rule (a rule that throws becomes a
 // finding, never a crash), applies Metadata suppressions and removes duplicates across scenarios.
-import type { Json, Template } from '../support/template.ts';
-import { views } from '../support/intrinsics.ts';
+import type { Json, Template } from '../../scripts/lib/cfn/template.ts';
+import { views } from '../../scripts/lib/cfn/intrinsics.ts';
 import type { Finding, Pack, Rule, RuleContext } from './types.ts';
 
 export const RULE_ERROR_ID = 'RULE-ERROR';

@@ -1,7 +1,7 @@
 // The contract every compliance rule follows (modelled on cdk-nag and cfn-lint): a small pure function
 // with an id, a title and a rationale, returning findings for one template.
-import type { Template } from '../support/template.ts';
-import type { TemplateView } from '../support/intrinsics.ts';
+import type { Template } from '../../scripts/lib/cfn/template.ts';
+import type { TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
 
 export type Severity = 'error' | 'warning';
 export type Pack = 'generic' | 'backup-stack';

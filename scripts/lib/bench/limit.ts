@@ -5,7 +5,7 @@
 // and 'backup-copy' (the Lambda's whole CopyObject: also its tags and its two conditions).
 import { CopyObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { clientConfig, type AwsTarget } from '../../../specs/support/aws.ts';
+import { clientConfig, type AwsTarget } from '../aws/clients.ts';
 import { BACKUP_TAGS, encodeCopySource, encodeTagging } from '../../../lambda/src/backup.ts';
 
 export interface CopyLoopResult {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { clientConfig, type AwsTarget } from '../../../specs/support/aws.ts';
+import { clientConfig, type AwsTarget } from '../aws/clients.ts';
 import { ROOT } from '../deploy.ts';
 import { ensureGoTool, S5CMD_TOOL, toolPath } from '../tools.ts';
 

@@ -4,8 +4,8 @@
 // Every resource gets a physical name the way CloudFormation would give it one: the name property when the
 // template sets it, otherwise `<stack>-<LogicalId>-<suffix>` (lower case where the service demands it).
 import { createHash } from 'node:crypto';
-import type { Json, Template } from '../../../specs/support/template.ts';
-import { Resolver, view, type TemplateView } from '../../../specs/support/intrinsics.ts';
+import type { Json, Template } from '../cfn/template.ts';
+import { Resolver, view, type TemplateView } from '../cfn/intrinsics.ts';
 import { parameterValuesProblem } from '../parameters.ts';
 
 export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';

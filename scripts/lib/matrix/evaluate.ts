@@ -2,7 +2,7 @@
 // every condition operator, same- and cross-account trust, KMS key-policy trust) whether one principal
 // may perform one action on one resource in one request context, and which statements decided it.
 import { anonymousPrincipal, runSimulation, type Simulation, type SimulationResourceResult } from '@cloud-copilot/iam-simulate';
-import type { Json, JsonObject } from '../../../specs/support/template.ts';
+import type { Json, JsonObject } from '../cfn/template.ts';
 import { s3Bucket, type BackupStack, type PolicyDocument } from './stack.ts';
 
 /**

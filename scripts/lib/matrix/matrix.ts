@@ -1,7 +1,7 @@
 // The permission matrix: every row of a contract (principal, action, resource, context -> allowed or
 // denied), evaluated against a template's policies for one sample deployment, and compared with the
 // contract. A row that became allowed or stopped being allowed is a difference the CLI exits 1 for.
-import type { Template } from '../../../specs/support/template.ts';
+import type { Template } from '../cfn/template.ts';
 import { concretise, type ConcretiseOptions, type Partition } from './concretise.ts';
 import { evaluate, principalFor, type Decision, type PrincipalKey } from './evaluate.ts';
 import { discoverStack, type BackupStack, type Sample } from './stack.ts';

@@ -2,8 +2,8 @@
 // one sample deployment, and gathers every policy that decides access to them: the function role's
 // identity policies, the bucket policies, the key policy, the queue and topic policies, the role's trust
 // policy and the function's resource policy (built from its AWS::Lambda::Permission resources).
-import type { Json, JsonObject } from '../../../specs/support/template.ts';
-import { referencedIds, type ResolvedResource } from '../../../specs/support/intrinsics.ts';
+import type { Json, JsonObject } from '../cfn/template.ts';
+import { referencedIds, type ResolvedResource } from '../cfn/intrinsics.ts';
 import type { Concrete } from './concretise.ts';
 
 /** The template is not a stack the matrix can evaluate (exit code 2 from the CLI). */

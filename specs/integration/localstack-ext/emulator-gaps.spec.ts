@@ -4,8 +4,8 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { test, expect } from '../../fixtures.ts';
-import { clientConfig } from '../../support/aws.ts';
-import { createBucket, uniqueName } from '../../support/stack.ts';
+import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
+import { createBucket, uniqueName } from '../../../scripts/lib/aws/resources.ts';
 import { createStack, uniqueStackName } from './helpers.ts';
 
 test('a template with a resource type LocalStack lacks is refused, naming the type', async ({ target }) => {

@@ -12,7 +12,7 @@ import {
   UpdateStackCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import { PROJECT_ROOT } from '../../support/localstack.ts';
+import { PROJECT_ROOT } from '../../../scripts/lib/localstack/launcher.ts';
 
 export const TEMPLATES = path.join(PROJECT_ROOT, 'fixtures', 'templates', 'localstack');
 

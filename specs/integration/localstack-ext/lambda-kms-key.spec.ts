@@ -13,7 +13,7 @@ import {
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { test, expect } from '../../fixtures.ts';
-import { clientConfig } from '../../support/aws.ts';
+import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
 import { uniqueStackName, zipFiles } from './helpers.ts';
 
 const KEY_A = 'arn:aws:kms:us-east-1:000000000000:key/11111111-1111-4111-8111-111111111111';

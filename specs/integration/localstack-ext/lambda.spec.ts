@@ -8,8 +8,8 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { InvokeCommand, LambdaClient, type InvocationType } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { test, expect } from '../../fixtures.ts';
-import { clientConfig } from '../../support/aws.ts';
-import { PROJECT_ROOT } from '../../support/localstack.ts';
+import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
+import { PROJECT_ROOT } from '../../../scripts/lib/localstack/launcher.ts';
 import { createStack, deleteStack, eventually, uniqueStackName, zipFiles } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });

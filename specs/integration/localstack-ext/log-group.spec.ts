@@ -3,7 +3,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, ListTagsForResourceCommand, type LogGroup } from '@aws-sdk/client-cloudwatch-logs';
 import { test, expect } from '../../fixtures.ts';
-import { clientConfig } from '../../support/aws.ts';
+import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
 import { createStack, deleteStack, uniqueStackName, updateStack } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });

@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { test, expect } from '../../fixtures.ts';
-import { clientConfig } from '../../support/aws.ts';
+import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
 import { createStack, deleteStack, uniqueStackName, updateStack } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });

@@ -11,7 +11,7 @@ import {
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
 import { test, expect } from '../../fixtures.ts';
-import { clientConfig } from '../../support/aws.ts';
+import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
 import { createStack, deleteStack, uniqueStackName, updateStack } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });

@@ -10,7 +10,7 @@ import { KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { LambdaClient, ListTagsCommand } from '@aws-sdk/client-lambda';
 import { ListQueueTagsCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { test, expect } from '../../fixtures.ts';
-import { clientConfig, type AwsTarget } from '../../support/aws.ts';
+import { clientConfig, type AwsTarget } from '../../../scripts/lib/aws/clients.ts';
 import { createStack, deleteStack, uniqueStackName, updateStack } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });

@@ -1,4 +1,4 @@
-import type { Json } from '../../support/template.ts';
+import type { Json } from '../../../scripts/lib/cfn/template.ts';
 import type { Rule } from '../types.ts';
 import { finding, isObject } from '../helpers.ts';
 import type { RuleFinding } from '../types.ts';

@@ -1,6 +1,6 @@
 import type { Rule } from '../types.ts';
 import { at, isGetAttOf, isRefTo, ScenarioFindings } from '../helpers.ts';
-import type { TemplateView } from '../../support/intrinsics.ts';
+import type { TemplateView } from '../../../scripts/lib/cfn/intrinsics.ts';
 import { backupBucket, backupFunction, schedulesOf, T } from './stack.ts';
 
 type Expectation = { output: string; what: string; matches: (view: TemplateView, value: unknown) => boolean | undefined };

@@ -1,6 +1,6 @@
 // Finds the parts of a document-backup stack in one resolved view, by their relationships rather than
 // by logical id, so the backup-stack rules work on any template built to the same contract.
-import type { ResolvedResource, TemplateView } from '../../support/intrinsics.ts';
+import type { ResolvedResource, TemplateView } from '../../../scripts/lib/cfn/intrinsics.ts';
 import { at, isObject, isRefTo, targetOf } from '../helpers.ts';
 
 export const T = {

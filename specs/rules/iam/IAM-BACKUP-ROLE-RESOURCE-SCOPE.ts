@@ -1,11 +1,11 @@
 import type { Rule, RuleFinding } from '../types.ts';
-import type { TemplateView, ResolvedResource } from '../../support/intrinsics.ts';
-import { escapeRegExp, referencedIds } from '../../support/intrinsics.ts';
+import type { TemplateView, ResolvedResource } from '../../../scripts/lib/cfn/intrinsics.ts';
+import { escapeRegExp, referencedIds } from '../../../scripts/lib/cfn/intrinsics.ts';
 import {
   ARN_FIELD, acrossViews, actionsOf, asStrings, at, backupFunctions, conditionEntries, executionRoleIds, isAllow, policiesOfRoles,
   stackKeyOf, statementsOf,
 } from '../helpers.ts';
-import type { JsonObject } from '../../support/template.ts';
+import type { JsonObject } from '../../../scripts/lib/cfn/template.ts';
 
 const ALLOWED_SERVICES = new Set(['s3', 'kms', 'logs', 'sqs', 'cloudwatch', 'xray']);
 

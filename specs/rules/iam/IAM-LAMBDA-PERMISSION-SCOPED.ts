@@ -1,5 +1,5 @@
 import type { Rule, RuleFinding } from '../types.ts';
-import { referencedIds } from '../../support/intrinsics.ts';
+import { referencedIds } from '../../../scripts/lib/cfn/intrinsics.ts';
 import { acrossViews } from '../helpers.ts';
 
 const SERVICE = /^[a-z0-9.-]+\.(?:amazonaws\.com|\{\{AWS::URLSuffix\}\})$/;

@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import type { Json } from '../../support/template.ts';
+import type { Json } from '../../../scripts/lib/cfn/template.ts';
 import { acrossViews, conditionEntries, isAllow, principalsOf, resourcePolicies, statementsOf } from '../helpers.ts';
 
 /** A condition value that pins this account or one of the stack's resources (not someone else's). */

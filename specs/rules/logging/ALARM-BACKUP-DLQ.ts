@@ -1,4 +1,4 @@
-import type { ResolvedResource } from '../../support/intrinsics.ts';
+import type { ResolvedResource } from '../../../scripts/lib/cfn/intrinsics.ts';
 import type { Rule } from '../types.ts';
 import { asArray, at, isGetAttOf, isObject, ScenarioFindings, targetOf } from '../helpers.ts';
 import { backupFunction, schedulesOf, T } from '../contract/stack.ts';

@@ -1,7 +1,7 @@
 // Reading CloudWatch alarms: which metric they watch and whether they fire on a given value.
 import { ENVIRONMENT_DIMENSION } from '../../../lambda/src/metric-names.ts';
-import type { Json } from '../../support/template.ts';
-import type { ResolvedResource, TemplateView } from '../../support/intrinsics.ts';
+import type { Json } from '../../../scripts/lib/cfn/template.ts';
+import type { ResolvedResource, TemplateView } from '../../../scripts/lib/cfn/intrinsics.ts';
 import { asArray, at, isObject, num } from '../helpers.ts';
 
 export interface WatchedMetric {

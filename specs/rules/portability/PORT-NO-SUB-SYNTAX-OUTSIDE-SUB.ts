@@ -1,5 +1,5 @@
 import type { Rule, RuleFinding } from '../types.ts';
-import type { Json } from '../../support/template.ts';
+import type { Json } from '../../../scripts/lib/cfn/template.ts';
 import { isObject } from '../helpers.ts';
 
 // Properties whose text is code or a language of its own, where `${…}` is expected (as cfn-lint E1029 excludes them).

@@ -1,4 +1,4 @@
-import type { Json } from '../../support/template.ts';
+import type { Json } from '../../../scripts/lib/cfn/template.ts';
 import type { Rule } from '../types.ts';
 import { asArray, at, isObject, num, resourcesOf, ScenarioFindings } from '../helpers.ts';
 import { lifecycleRules, STORAGE_CLASSES } from './lifecycle.ts';

@@ -1,5 +1,5 @@
 // Shared reading of S3 lifecycle rules (used by S3-LIFECYCLE and S3-LIFECYCLE-TRANSITIONS).
-import type { Json } from '../../support/template.ts';
+import type { Json } from '../../../scripts/lib/cfn/template.ts';
 import { at, isObject } from '../helpers.ts';
 
 export interface LifecycleRule {

@@ -1,7 +1,7 @@
-// Which resource types take tags (table generated from cfn-lint's schemas by generate-taggable-types.ts) and
+// Which resource types take tags (table generated from cfn-lint's schemas by scripts/rules-taggable-types.ts) and
 // reading a resource's resolved tags in either shape.
-import type { Json } from '../../support/template.ts';
-import type { ResolvedResource } from '../../support/intrinsics.ts';
+import type { Json } from '../../../scripts/lib/cfn/template.ts';
+import type { ResolvedResource } from '../../../scripts/lib/cfn/intrinsics.ts';
 import { isObject } from '../helpers.ts';
 import table from './taggable-types.json' with { type: 'json' };
 

@@ -1,6 +1,6 @@
 // Dev-time generator (not used at runtime): reads cfn-lint's bundled provider schemas from the project's venv
 // and writes taggable-types.json, the table TAGS-REQUIRED uses to decide which resource types take tags.
-//   npx tsx specs/rules/tagging/generate-taggable-types.ts [path/to/site-packages/cfnlint]
+//   npx tsx scripts/rules-taggable-types.ts [path/to/site-packages/cfnlint]
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -26,7 +26,7 @@ for (const [type, hash] of Object.entries(index).sort(([a], [b]) => a.localeComp
 }
 
 writeFileSync(
-  new URL('./taggable-types.json', import.meta.url),
+  new URL('../specs/rules/tagging/taggable-types.json', import.meta.url),
   `${JSON.stringify({ source: `cfn-lint ${version} provider schemas (us-east-1)`, format: 'type -> tag property; ":map" when tags are a key/value object', types }, null, 1)}\n`,
 );
 console.log(`${Object.keys(types).length} taggable types from cfn-lint ${version}`);

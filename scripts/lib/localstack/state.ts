@@ -12,7 +12,7 @@ import {
   stateDir,
   stopProcessGroup,
   type Instance,
-} from '../../specs/support/localstack.ts';
+} from './launcher.ts';
 
 export type State = Instance & { startedAt: string };
 

@@ -3,7 +3,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { renderRulesDoc, RULES_MD } from '../../scripts/rules-doc.ts';
-import { RULES } from './index.ts';
+import { RULES } from '../rules/index.ts';
 
 test('RULES.md is up to date with the rule list (run `npm run rules:doc`)', () => {
   expect(existsSync(RULES_MD), 'RULES.md is missing; run `npm run rules:doc`').toBe(true);

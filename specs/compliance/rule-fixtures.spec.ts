@@ -3,12 +3,12 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
-import { loadTemplate } from '../support/template.ts';
-import { runRules } from './runner.ts';
-import { RULES } from './index.ts';
-import { escapeRegExp } from '../support/intrinsics.ts';
-import { clock, resetClock } from './lambda/runtimes.ts';
-import type { Template } from '../support/template.ts';
+import { loadTemplate } from '../../scripts/lib/cfn/template.ts';
+import { runRules } from '../rules/runner.ts';
+import { RULES } from '../rules/index.ts';
+import { escapeRegExp } from '../../scripts/lib/cfn/intrinsics.ts';
+import { clock, resetClock } from '../rules/lambda/runtimes.ts';
+import type { Template } from '../../scripts/lib/cfn/template.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', 'fixtures', 'templates');
 const GOOD = join(ROOT, 'good');

@@ -9,9 +9,9 @@
 //   anonymous        denied everywhere
 //   services         each service the stack relies on may do its one job, with its source pinned; an
 //                    unrelated service principal may not
-import type { ContractRow } from '../../scripts/lib/matrix/matrix.ts';
-import type { PrincipalKey } from '../../scripts/lib/matrix/evaluate.ts';
-import type { Sample } from '../../scripts/lib/matrix/stack.ts';
+import type { ContractRow } from './matrix.ts';
+import type { PrincipalKey } from './evaluate.ts';
+import type { Sample } from './stack.ts';
 
 type Ctx = NonNullable<ContractRow['context']>;
 type Extra = Pick<ContractRow, 'context' | 'contextLabel' | 'when' | 'resourceAccount'>;

@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_REGION } from './aws.ts';
+import { DEFAULT_REGION } from '../aws/clients.ts';
 
 export type LocalStackMode = 'external' | 'container' | 'host';
 
@@ -62,7 +62,7 @@ export const LOCALSTACK_SERVICES = [
 /** The project extension's Lambda executor (scripts/localstack-ext, entry point localstack.lambda.runtime_executor). */
 export const LAMBDA_EXECUTOR = 'local-node';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const EXTENSION_DIR = path.join(PROJECT_ROOT, 'scripts', 'localstack-ext');
 
 /** Where host instances keep their logs and `localstack up` its record; LOCALSTACK_STATE_DIR moves it (specs do). */
@@ -145,7 +145,7 @@ async function startExternal(): Promise<LocalStackHandle> {
 
 async function startContainer(opts: StartOptions, log: (msg: string) => void): Promise<LocalStackHandle> {
   // Loaded lazily: the host path must not pay for (or depend on) the Docker client stack.
-  const { ensureImage } = await import('../../scripts/lib/localstack/image.ts');
+  const { ensureImage } = await import('./image.ts');
   let image: string;
   try {
     image = await ensureImage(log);

@@ -3,11 +3,11 @@
 // in Metadata.Today.
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
-import { loadTemplate, parseTemplate } from '../../support/template.ts';
-import { runRules } from '../runner.ts';
-import { RULES, clock, daysUntil, resetClock, runtimeStatus, EXPIRY_WARNING_DAYS } from './runtimes-spec-support.ts';
+import { loadTemplate, parseTemplate } from '../../scripts/lib/cfn/template.ts';
+import { runRules } from '../rules/runner.ts';
+import { RULES, clock, daysUntil, resetClock, runtimeStatus, EXPIRY_WARNING_DAYS } from '../support/runtimes.ts';
 
-const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'templates');
+const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'templates');
 const shift = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000);
 
 function fn(runtime: string): string {
