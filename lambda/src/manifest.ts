@@ -14,8 +14,8 @@ import { describeError, ManifestWriteError } from './errors.ts';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-// The schema doubles as documentation for readers (restore tooling, the specs): parse a manifest with
-// ManifestSchema and every field below is guaranteed.
+// The schema doubles as documentation for readers: ManifestReader (manifest-reader.ts; restore, load and
+// the specs read through it) parses every manifest with it, so every field below is guaranteed.
 export const ChecksumSchema = z.object({
   algorithm: z.literal('SHA256'),
   /** FULL_OBJECT: SHA-256 of the bytes. COMPOSITE: SHA-256 over the parts' SHA-256s, suffixed "-<parts>". */
@@ -82,8 +82,10 @@ export type RunCounts = z.infer<typeof RunCountsSchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type ManifestSummary = Omit<Manifest, 'entries' | 'entriesObject'>;
 
-export const manifestKey = (runDate: string, runId: string) => `manifests/${runDate}/${runId}.json`;
-export const entriesKey = (runDate: string, runId: string) => `manifests/${runDate}/${runId}.entries.jsonl`;
+/** Where a run date's manifests live: the summaries (`<run id>.json`) and their JSON Lines entries. */
+export const manifestPrefix = (runDate: string) => `manifests/${runDate}/`;
+export const manifestKey = (runDate: string, runId: string) => `${manifestPrefix(runDate)}${runId}.json`;
+export const entriesKey = (runDate: string, runId: string) => `${manifestPrefix(runDate)}${runId}.entries.jsonl`;
 
 export interface ManifestWriterOptions {
   bucket: string;

@@ -15,11 +15,12 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import pLimit from 'p-limit';
 import { test, expect } from '../fixtures.ts';
 import { generateDocuments, seedDocuments, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
-import { invokeBackup, readJsonObject, scheduledEvent } from '../../scripts/lib/invoke.ts';
-import { ManifestSchema, type Manifest, type ManifestEntry } from '../../lambda/src/manifest.ts';
+import { invokeBackup, scheduledEvent } from '../../scripts/lib/invoke.ts';
+import type { Manifest, ManifestEntry } from '../../lambda/src/manifest.ts';
+import { ManifestReader } from '../../lambda/src/manifest-reader.ts';
+import { mapWithConcurrency } from '../../lambda/src/concurrency.ts';
 import { runBackup } from '../../lambda/src/backup.ts';
 import { loadConfig } from '../../lambda/src/config.ts';
 import { NoManifestError, restoreDrill, runRestore } from '../../scripts/lib/restore.ts';
@@ -134,8 +135,9 @@ test.describe('restore and verify', () => {
       const outcome = await invokeBackup(target, stack.outputs['BackupLambdaName']!, scheduledEvent(new Date(`${DATE}T02:00:00Z`)));
       expect(outcome.functionError, JSON.stringify(outcome.payload)).toBeUndefined();
       expect(outcome.payload).toMatchObject({ runDate: DATE, status: 'complete' });
-      manifest = ManifestSchema.parse(await readJsonObject(target, stack.backupBucket, String(outcome.payload['manifestKey'])));
-      entries = new Map((manifest.entries ?? []).map((e) => [e.key, e]));
+      const reader = new ManifestReader(s3, stack.backupBucket);
+      manifest = await reader.read(String(outcome.payload['manifestKey']));
+      entries = new Map((await reader.readEntries(manifest)).map((e) => [e.key, e]));
     } finally {
       s3.destroy();
     }
@@ -179,23 +181,18 @@ test.describe('restore and verify', () => {
     expect(progress.at(-1)).toBe(COUNT);
 
     expect((await listKeys(s3, toBucket)).sort()).toEqual(documents.map((d) => d.key).sort());
-    const limit = pLimit(16);
-    await Promise.all(
-      documents.map((doc) =>
-        limit(async () => {
-          const object = await s3.send(new GetObjectCommand({ Bucket: toBucket, Key: doc.key }));
-          expect(sha256(await object.Body!.transformToByteArray()), doc.key).toBe(doc.sha256);
-          expect(object.ContentType, doc.key).toBe(doc.contentType);
-          const custom = withMetadata.includes(doc);
-          // Only the document's own metadata: none of the backup's bookkeeping keys.
-          expect(object.Metadata ?? {}, doc.key).toEqual(custom ? META : {});
-          if (custom) {
-            expect(object.ContentDisposition).toBe('attachment; filename="evidence.bin"');
-            expect(object.CacheControl).toBe('max-age=60');
-          }
-        }),
-      ),
-    );
+    await mapWithConcurrency(documents, 16, async (doc) => {
+      const object = await s3.send(new GetObjectCommand({ Bucket: toBucket, Key: doc.key }));
+      expect(sha256(await object.Body!.transformToByteArray()), doc.key).toBe(doc.sha256);
+      expect(object.ContentType, doc.key).toBe(doc.contentType);
+      const custom = withMetadata.includes(doc);
+      // Only the document's own metadata: none of the backup's bookkeeping keys.
+      expect(object.Metadata ?? {}, doc.key).toEqual(custom ? META : {});
+      if (custom) {
+        expect(object.ContentDisposition).toBe('attachment; filename="evidence.bin"');
+        expect(object.CacheControl).toBe('max-age=60');
+      }
+    });
   });
 
   test('restore --verify-only passes on an intact backup: present, checksums match, SSE-KMS with the stack key (CLI exit 0)', async ({ stack, target }) => {

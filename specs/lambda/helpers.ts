@@ -9,12 +9,15 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { expect } from '@playwright/test';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { clientConfig, type AwsTarget } from '../../scripts/lib/aws/clients.ts';
+import { generateDocuments, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
 import { loadConfig, type BackupConfig } from '../../lambda/src/config.ts';
 import { runBackup, type BackupDeps, type BackupLogger, type BackupResult } from '../../lambda/src/backup.ts';
 import type { BackupRequest } from '../../lambda/src/events.ts';
-import { ManifestEntrySchema, ManifestSchema, type Manifest, type ManifestEntry } from '../../lambda/src/manifest.ts';
+import type { Manifest, ManifestEntry } from '../../lambda/src/manifest.ts';
+import { ManifestReader } from '../../lambda/src/manifest-reader.ts';
 
 export const MiB = 1024 * 1024;
 export const RUN_DATE = '2026-11-27';
@@ -105,16 +108,9 @@ export async function listKeys(s3: S3Client, bucket: string, prefix = ''): Promi
   return keys.sort();
 }
 
-/** The manifest with its entries, inline or read back from the JSON Lines object. */
-export async function readManifest(s3: S3Client, bucket: string, key: string): Promise<{ manifest: Manifest; entries: ManifestEntry[] }> {
-  const manifest = ManifestSchema.parse(JSON.parse((await getBytes(s3, bucket, key)).toString('utf8')));
-  if (manifest.entries) return { manifest, entries: manifest.entries };
-  const jsonl = (await getBytes(s3, bucket, manifest.entriesObject!.key)).toString('utf8');
-  const entries = jsonl
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => ManifestEntrySchema.parse(JSON.parse(line)));
-  return { manifest, entries };
+/** The manifest with its entries, inline or read back from the JSON Lines object (ManifestReader, as restore and load read it). */
+export function readManifest(s3: S3Client, bucket: string, key: string): Promise<{ manifest: Manifest; entries: ManifestEntry[] }> {
+  return new ManifestReader(s3, bucket).readWithEntries(key);
 }
 
 /** A backup object's tags as a plain record (the bookkeeping lives there, see BACKUP_TAGS). */
@@ -135,3 +131,29 @@ export function compositeSha256(body: Buffer, partSize: number): string {
 /** A CloudWatch client that cannot reach anything: a real failure for the metrics-failure path. */
 export const unreachableCloudWatch = () =>
   new CloudWatchClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+
+/** A document's backup key on RUN_DATE. */
+export const backupKeyOf = (key: string) => `backups/${RUN_DATE}/${key}`;
+export const docsOf = (options: Parameters<typeof generateDocuments>[0]) => [...generateDocuments(options)];
+
+/** Every document backed up byte-identical, and the manifest lists exactly these with their SHA-256. */
+export async function expectBackedUp(s3: S3Client, backupBucket: string, manifestKey: string, docs: GeneratedDocument[], status: 'copied' | 'unchanged') {
+  const { manifest, entries } = await readManifest(s3, backupBucket, manifestKey);
+  expect(entries.map((e) => e.key).sort()).toEqual(docs.map((d) => d.key).sort());
+  const byKey = new Map(entries.map((e) => [e.key, e]));
+  for (const doc of docs) {
+    const entry = byKey.get(doc.key)!;
+    expect(entry, doc.key).toMatchObject({ key: doc.key, targetKey: backupKeyOf(doc.key), size: doc.body.length, status });
+    expect(entry.checksum, doc.key).toEqual({ algorithm: 'SHA256', type: 'FULL_OBJECT', value: doc.sha256 });
+    expect(entry.error).toBeUndefined();
+  }
+  return manifest;
+}
+
+export async function expectSameBytes(s3: S3Client, backupBucket: string, docs: GeneratedDocument[]) {
+  for (const doc of docs) {
+    const copy = await getBytes(s3, backupBucket, backupKeyOf(doc.key));
+    expect(sha256(copy), doc.key).toBe(doc.sha256);
+  }
+  expect(await listKeys(s3, backupBucket, `backups/${RUN_DATE}/`)).toEqual(docs.map((d) => backupKeyOf(d.key)).sort());
+}

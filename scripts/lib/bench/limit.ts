@@ -6,7 +6,8 @@
 import { CopyObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { clientConfig, type AwsTarget } from '../aws/clients.ts';
-import { BACKUP_TAGS, encodeCopySource, encodeTagging } from '../../../lambda/src/backup.ts';
+import { BACKUP_TAGS } from '../../../lambda/src/backup.ts';
+import { encodeCopySource, encodeTagging } from '../../../lambda/src/s3.ts';
 
 export interface CopyLoopResult {
   concurrency: number;
