@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { LocalStackError, PROJECT_ROOT, EXTENSION_DIR } from './launcher.ts';
+import { LocalStackError, PROJECT_ROOT, EXTENSION_DIR } from './common.ts';
 import { LOCK_FILE, lockEntry } from '../python-lock.mjs';
 
 /** The one place the image is named: testcontainers, docker-compose.yml and the CLI use it. */
