@@ -4,11 +4,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect } from '@playwright/test';
-import { freePort, processAlive, PROJECT_ROOT } from '../../scripts/lib/localstack/launcher.ts';
+import { freePort, portIsFree, processAlive, PROJECT_ROOT } from '../../scripts/lib/localstack/launcher.ts';
 import { ownedInstances, type State } from '../../scripts/lib/localstack/state.ts';
 
 interface Fixtures {
@@ -96,14 +96,6 @@ const stateOf = (dir: string) => {
   }
 };
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 function groupAlive(leader: number): boolean {
   try {
     process.kill(-leader, 0);
@@ -117,7 +109,7 @@ function groupAlive(leader: number): boolean {
 async function expectGone(state: Pick<HostState, 'pid' | 'endpoint' | 'dataDir'>) {
   await until('the process group to end', () => (processAlive(state.pid) || groupAlive(state.pid) ? undefined : true), 15_000);
   expect(existsSync(state.dataDir), `data directory ${state.dataDir}`).toBe(false);
-  expect(await portFree(Number(new URL(state.endpoint).port)), `port of ${state.endpoint}`).toBe(true);
+  expect(await portIsFree(Number(new URL(state.endpoint).port)), `port of ${state.endpoint}`).toBe(true);
 }
 
 test.describe('npm run localstack', () => {
@@ -183,7 +175,7 @@ test.describe('npm run localstack', () => {
     expect(other.stderr).toBe(
       `error: LocalStack already runs at http://127.0.0.1:${first} (pid ${stateOf(stateDir)!.pid}): stop it with \`npm run localstack -- down\` to start one on port ${second}\n`,
     );
-    expect(await portFree(second)).toBe(true);
+    expect(await portIsFree(second)).toBe(true);
   });
 
   test('only the last few runs keep a log', async ({ stateDir, npm }) => {
@@ -229,7 +221,7 @@ test('`npm start` with a Docker engine that cannot pull names the mode and how t
     const { LOCALSTACK_MODE: _m, ...env } = envFor(stateDir);
     // The base named, so the engine is asked to pull it (the official base where a registry answers).
     env.LOCALSTACK_BASE_IMAGE = 'python:3.13-slim-trixie';
-    const port = (engine.address() as net.AddressInfo).port;
+    const port = (engine.address() as AddressInfo).port;
     // Not spawnSync: the engine above answers from this process's event loop.
     const child = spawn('npm', ['run', '--silent', 'start', '--', '--documents', '5'], {
       cwd: PROJECT_ROOT, env: { ...env, DOCKER_HOST: `tcp://127.0.0.1:${port}` }, stdio: ['ignore', 'ignore', 'pipe'],

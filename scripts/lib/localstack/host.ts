@@ -2,7 +2,6 @@
 // a directory of its own (removed on stop) and its log in the state dir (the last few kept).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_REGION } from '../aws/clients.ts';
@@ -14,6 +13,7 @@ import {
   OWNER_ENV,
   PROJECT_ROOT,
   freePort,
+  portIsFree,
   stateDir,
   waitForHealth,
   type LocalStackHandle,
@@ -41,14 +41,6 @@ function venvPython(): string {
   return python;
 }
 
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 /** Node binaries for the local-node executor: the project's Node 24 for nodejs24.x, else the machine's node. */
 function nodeBinaries(): Record<string, string> {
