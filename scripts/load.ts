@@ -9,7 +9,7 @@ import { startLocalStack, type LocalStackHandle } from './lib/localstack/launche
 import { DEFAULT_REGION, type AwsTarget } from './lib/aws/clients.ts';
 import { DeployError, DeployInputError, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
 import { cliProgram, displayPath, endpointUrlArg, failAndExit, positiveIntArg, progressReporter } from './lib/cli.ts';
-import { countErrors, deployLoadStack, loadAverage, machineInfo, measureBackup, memoryLine, seedDocumentSet, writeLoadReport, type LoadReport } from './lib/load.ts';
+import { buildLoadReport, deployLoadStack, formatLoadReport, loadAverage, machineInfo, measureBackup, seedDocumentSet, writeLoadReport } from './lib/load.ts';
 
 const positiveInt = positiveIntArg;
 
@@ -77,36 +77,17 @@ try {
   log(`invoking ${stack.functionName} (concurrency ${opts.concurrency ?? `${stack.copyConcurrency} from the template`})...`);
   const runDate = new Date().toISOString().slice(0, 10);
   const run = await measureBackup(stack, { runDate, prefix: spec.prefix, expected: seeded.expected, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) });
-  const errors = countErrors(run);
   const { target: _t, ...stackInfo } = stack;
-  const report: LoadReport = {
-    kind: 'load',
+  const report = buildLoadReport({
     generatedAt: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: loadAverage() },
     localstack: { endpoint: localstack.endpoint, mode: localstack.mode },
     stack: stackInfo,
     documents: { ...spec, bytes: seeded.bytes, seedMs: Math.round(seeded.seedMs), seedDocumentsPerSecond: +(spec.count / (seeded.seedMs / 1000)).toFixed(1) },
     run,
-    errors,
-    ok: errors === 0 && run.verification?.verified === spec.count,
-  };
+  });
   const files = writeLoadReport(report);
-  const v = run.verification;
-  const lines = [
-    '',
-    'Backup load report',
-    '==================',
-    `documents          ${spec.count} (${(seeded.bytes / 1024 / 1024).toFixed(1)} MiB, ${spec.minSize}..${spec.maxSize} bytes, seed ${spec.seed})`,
-    `run                ${run.status ?? run.functionError ?? '?'}: copied ${run.counts?.copied ?? '?'}, unchanged ${run.counts?.unchanged ?? '?'}, failed ${run.counts?.failed ?? '?'}`,
-    `verified           ${v ? `${v.verified} of ${v.expected} against the manifest and the bucket (key, size, SHA-256)` : 'no manifest to verify against'}`,
-    `concurrency        ${run.concurrency} (${run.concurrencySource})`,
-    `throughput         ${run.documentsPerSecond} documents/s, ${run.mibPerSecond} MiB/s`,
-    `Lambda duration    ${((run.lambdaDurationMs ?? 0) / 1000).toFixed(2)} s (invoke round trip ${(run.invokeMs / 1000).toFixed(2)} s)`,
-    `peak memory        ${memoryLine(run.memory, stack.nodeOptions)}`,
-    `errors             ${errors}${v?.problems.length ? `\n  ${v.problems.join('\n  ')}` : ''}${run.errorMessage ? `\n  ${run.errorMessage}` : ''}`,
-    `machine            ${machine.cpus} CPUs, load average ${machine.loadAverageAtStart.join(' ')} at start, ${report.machine.loadAverageAtEnd!.join(' ')} at end`,
-    `report             ${displayPath(files.json)}, ${displayPath(files.html)}`,
-  ];
+  const lines = formatLoadReport(report, { json: displayPath(files.json), html: displayPath(files.html) });
   // The report is the command's output (stdout); progress went to stderr. With --json, stdout is the one JSON
   // line a program reads, and the text report goes to stderr for the person watching.
   if (opts.json) {
