@@ -4,10 +4,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { loadTemplate } from '../../scripts/lib/cfn/template.ts';
-import { runRules } from '../rules/runner.ts';
+import { runRules } from '../rules/engine.ts';
 import { RULES } from '../rules/index.ts';
 import { escapeRegExp } from '../../scripts/lib/cfn/intrinsics.ts';
-import { clock, resetClock } from '../rules/lambda/runtimes.ts';
 import type { Template } from '../../scripts/lib/cfn/template.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', 'fixtures', 'templates');
@@ -18,18 +17,16 @@ const badFiles = readdirSync(BAD);
 
 type Place = { ruleId: string; logicalId: string; path: string };
 
+/** The date fixtures are checked at unless they pin one: fixed, so no fixture depends on the calendar. */
+const FIXTURE_DAY = new Date('2026-11-30T00:00:00Z');
+
 /**
  * Date-dependent rules (runtime deprecation) would make fixtures go stale; a fixture pins the date it was
- * written for with top-level `Metadata.Today`, and the rules' clock reads that date while it is checked.
+ * written for with top-level `Metadata.Today`, and the rules get that date through their context.
  */
 function runPinned(template: Template, ruleId: string) {
   const today = (template.raw['Metadata'] as Record<string, unknown> | undefined)?.['Today'];
-  if (typeof today === 'string') clock.today = () => new Date(`${today}T00:00:00Z`);
-  try {
-    return runRules(template, RULES, { only: [ruleId] });
-  } finally {
-    resetClock();
-  }
+  return runRules(template, RULES, { only: [ruleId], today: typeof today === 'string' ? new Date(`${today}T00:00:00Z`) : FIXTURE_DAY });
 }
 const key = (p: Place) => `${p.ruleId} ${p.logicalId} ${p.path}`;
 

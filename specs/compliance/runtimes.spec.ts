@@ -1,11 +1,11 @@
-// The runtime rules depend on the date. These specs pin the rules' clock relative to the dated table, so
-// they keep meaning the same thing as the calendar moves, and run the runtime fixtures at the date they declare
-// in Metadata.Today.
+// The runtime rules depend on the date the check runs for (RuleContext.today). These specs pass dates relative to
+// the dated table, so they keep meaning the same thing as the calendar moves, run the runtime fixtures at the date
+// they declare in Metadata.Today, and check the shape of the table (runtimes.json).
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { loadTemplate, parseTemplate } from '../../scripts/lib/cfn/template.ts';
-import { runRules } from '../rules/runner.ts';
-import { RULES, clock, daysUntil, resetClock, runtimeStatus, EXPIRY_WARNING_DAYS } from '../support/runtimes.ts';
+import { runRules } from '../rules/engine.ts';
+import { RULES, RUNTIMES, RUNTIMES_SOURCE, daysUntil, runtimeStatus, EXPIRY_WARNING_DAYS } from '../support/runtimes.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'templates');
 const shift = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000);
@@ -15,11 +15,8 @@ function fn(runtime: string): string {
 }
 
 function ids(runtime: string, today: Date): string[] {
-  clock.today = () => today;
-  return runRules(parseTemplate(fn(runtime)), RULES).map((f) => f.ruleId);
+  return runRules(parseTemplate(fn(runtime)), RULES, { today }).map((f) => f.ruleId);
 }
-
-test.afterEach(() => resetClock());
 
 test('a runtime is an error from its deprecation day, a warning in the 180 days before, and clean before that', () => {
   const deprecated = '2028-04-30'; // nodejs24.x in the table
@@ -30,13 +27,11 @@ test('a runtime is an error from its deprecation day, a warning in the 180 days 
 });
 
 test('messages name the block dates and the successor', () => {
-  clock.today = () => shift('2027-03-03', 0);
-  const [finding] = runRules(parseTemplate(fn('nodejs20.x')), RULES);
+  const [finding] = runRules(parseTemplate(fn('nodejs20.x')), RULES, { today: shift('2027-03-03', 0) });
   expect(finding?.message).toContain('deprecated on 2026-04-30');
   expect(finding?.message).toContain('updates blocked since 2027-03-03');
   expect(finding?.message).toContain('nodejs24.x');
-  clock.today = () => shift('2027-02-01', 0);
-  expect(runtimeStatus('nodejs20.x')).toMatchObject({ kind: 'deprecated', blocked: 'create' });
+  expect(runtimeStatus('nodejs20.x', shift('2027-02-01', 0))).toMatchObject({ kind: 'deprecated', blocked: 'create' });
 });
 
 test('an unknown runtime is an error whatever the date', () => {
@@ -50,10 +45,26 @@ for (const rule of RULES) {
       const template = await loadTemplate(join(FIXTURES, file));
       const today = (template.raw['Metadata'] as Record<string, unknown> | undefined)?.['Today'];
       expect(typeof today, `${file} pins Metadata.Today`).toBe('string');
-      clock.today = () => new Date(`${today as string}T00:00:00Z`);
       const expected = ((template.raw['Metadata'] as Record<string, unknown>)['ExpectedFindings'] ?? []) as Array<Record<string, string>>;
-      const actual = runRules(template, [rule]).map((f) => `${f.logicalId} ${f.path}`).sort();
+      const actual = runRules(template, [rule], { today: new Date(`${today as string}T00:00:00Z`) }).map((f) => `${f.logicalId} ${f.path}`).sort();
       expect(actual, file).toEqual(expected.map((e) => `${e['logicalId']} ${e['path']}`).sort());
     }
   });
 }
+
+test('the runtime table (runtimes.json, from scripts/rules-runtimes.ts) has its stable shape', () => {
+  expect(RUNTIMES_SOURCE).toMatch(/^cfn-lint \d+\.\d+\.\d+ data\/AdditionalSpecs\/LmbdRuntimeLifecycle\.json$/);
+  const ids = Object.keys(RUNTIMES);
+  expect(ids.length).toBeGreaterThan(20);
+  expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  const iso = /^\d{4}-\d{2}-\d{2}$/;
+  for (const [id, entry] of Object.entries(RUNTIMES)) {
+    expect(Object.keys(entry), id).toEqual(['deprecated', 'createBlocked', 'updateBlocked', 'successor']);
+    for (const date of [entry.deprecated, entry.createBlocked, entry.updateBlocked]) {
+      if (date !== null) expect(date, id).toMatch(iso);
+      if (date !== null) expect(Number.isNaN(Date.parse(`${date}T00:00:00Z`)), id).toBe(false);
+    }
+    if (entry.successor !== null) expect(RUNTIMES[entry.successor], `${id} -> ${entry.successor}`).toBeDefined();
+  }
+  expect(RUNTIMES['nodejs24.x']?.deprecated).toMatch(iso);
+});

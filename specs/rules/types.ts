@@ -1,7 +1,8 @@
-// The contract every compliance rule follows (modelled on cdk-nag and cfn-lint): a small pure function
-// with an id, a title and a rationale, returning findings for one template.
+// The contract every compliance rule follows (modelled on cdk-nag and cfn-lint): an id, a title, a rationale,
+// a remediation, a severity, a pack, the resource types it reads, and a predicate. The engine (engine.ts) does
+// the iteration over scenarios and resources, the merge across scenarios and the suppressions.
 import type { Template } from '../../scripts/lib/cfn/template.ts';
-import type { TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
+import type { ResolvedResource, TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
 
 export type Severity = 'error' | 'warning';
 export type Pack = 'generic' | 'backup-stack';
@@ -18,25 +19,42 @@ export interface Finding {
   suppressed?: { reason: string };
 }
 
-/** What a rule sees: the parsed template and one resolved view per parameter scenario. */
+/** What a rule sees: the parsed template, one resolved view per parameter scenario, and the date it runs on. */
 export interface RuleContext {
   template: Template;
   views: TemplateView[];
+  /** The day the check runs for (the CLI passes the real date, specs a fixed one); no rule reads a clock. */
+  today: Date;
 }
 
-/** A rule reports problems as partial findings; the runner fills in ruleId and severity. */
+/** The context of one scenario: a RuleContext plus the view being checked. */
+export interface ViewContext extends RuleContext {
+  view: TemplateView;
+}
+
+/** A rule reports problems as partial findings; the engine fills in ruleId and severity. */
 export type RuleFinding = Pick<Finding, 'logicalId' | 'path' | 'message'>;
+
+/** What a predicate returns: no finding, one, or several. */
+export type Found = RuleFinding | readonly RuleFinding[] | undefined | void;
 
 export interface Rule {
   /** Stable id, upper-case words joined by hyphens, e.g. `S3-KMS-ENCRYPTION`. */
-  id: string;
-  pack: Pack;
-  severity: Severity;
+  readonly id: string;
+  readonly pack: Pack;
+  readonly severity: Severity;
   /** One line: what compliant looks like. */
-  title: string;
+  readonly title: string;
   /** Why it matters, and which known tools check it (or that none does). */
-  rationale: string;
-  /** Resource types it looks at, for RULES.md (empty for template-wide rules). */
-  resourceTypes: string[];
-  check(ctx: RuleContext): RuleFinding[];
+  readonly rationale: string;
+  /** One line: what to change in the template to comply. */
+  readonly remediation: string;
+  /** Resource types it reads; `resource` predicates run on each resource of these types (empty: whole template). */
+  readonly resourceTypes: readonly string[];
+  /** Predicate over one resolved resource of `resourceTypes`, in one scenario. */
+  readonly resource?: (resource: ResolvedResource, ctx: ViewContext) => Found;
+  /** Predicate over one scenario's resolved template, for cross-resource rules. */
+  readonly template?: (view: TemplateView, ctx: ViewContext) => Found;
+  /** Predicate over the template as written, run once (parameters, mappings, logical ids): no scenario merge. */
+  readonly once?: (ctx: RuleContext) => Found;
 }

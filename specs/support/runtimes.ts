@@ -2,5 +2,5 @@
 import DEPRECATED from '../rules/lambda/LAMBDA-RUNTIME-DEPRECATED.ts';
 import EXPIRING from '../rules/lambda/LAMBDA-RUNTIME-EXPIRING.ts';
 
-export { clock, daysUntil, resetClock, runtimeStatus, EXPIRY_WARNING_DAYS } from '../rules/lambda/runtimes.ts';
+export { daysUntil, runtimeStatus, EXPIRY_WARNING_DAYS, RUNTIMES, RUNTIMES_SOURCE } from '../rules/lambda/runtimes.ts';
 export const RULES = [DEPRECATED, EXPIRING];

@@ -1,4 +1,4 @@
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import { finding, num } from '../helpers.ts';
 import type { RuleFinding } from '../types.ts';
 
@@ -34,7 +34,7 @@ export function accepts(pattern: RegExp | undefined, min: number | undefined, ma
   return pattern ? pattern.test(value) : true;
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'CONTRACT-BUCKET-NAME-PARAMETER',
   pack: 'backup-stack',
   severity: 'error',
@@ -43,8 +43,9 @@ export const rule: Rule = {
     'A bad name should fail at parameter validation with a readable message, not minutes later when S3 refuses to ' +
     'create the bucket mid-deployment (and rolls the stack back). The pattern is compiled and run against valid ' +
     'names and names S3 rejects, including reserved prefixes and suffixes. No known tool tests AllowedPattern.',
+  remediation: 'Give BackupBucketName an AllowedPattern that admits only valid S3 names (3-63 lower-case letters, digits and hyphens; no reserved prefix or suffix) and a ConstraintDescription.',
   resourceTypes: [],
-  check(ctx) {
+  once(ctx) {
     const param = ctx.template.parameters['BackupBucketName'];
     if (!param) return [finding('Template', 'Parameters', 'the template has no BackupBucketName parameter')];
     const out: RuleFinding[] = [];
@@ -72,5 +73,5 @@ export const rule: Rule = {
     if (typeof description !== 'string' || description.trim() === '') out.push(finding(id, 'ConstraintDescription', 'no ConstraintDescription: a rejected name shows only the raw pattern'));
     return out;
   },
-};
+});
 export default rule;

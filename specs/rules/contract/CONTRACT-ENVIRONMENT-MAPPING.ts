@@ -1,5 +1,5 @@
 import type { Json } from '../../../scripts/lib/cfn/template.ts';
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import { finding, isObject } from '../helpers.ts';
 import type { RuleFinding } from '../types.ts';
 
@@ -16,7 +16,7 @@ function usedKeys(value: Json | undefined, into: Set<string>): Set<string> {
   return into;
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'CONTRACT-ENVIRONMENT-MAPPING',
   pack: 'backup-stack',
   severity: 'error',
@@ -24,8 +24,9 @@ export const rule: Rule = {
   rationale:
     'A key missing from one environment fails only when that environment is deployed; an unused key is a setting ' +
     'someone believes is in force. cfn-lint W7001 flags an unused mapping as a whole; no tool compares the entries.',
+  remediation: 'Give the mapping one entry per Environment value with the same keys in each, and remove keys nothing reads with !FindInMap.',
   resourceTypes: [],
-  check(ctx) {
+  once(ctx) {
     const id = `Mappings.${MAPPING}`;
     const mapping = ctx.template.mappings[MAPPING];
     if (!mapping) return [finding('Template', 'Mappings', `the template has no ${MAPPING} mapping`)];
@@ -47,5 +48,5 @@ export const rule: Rule = {
     for (const k of used) if (!keys.has(k)) out.push(finding(id, k, `the template reads ${k}, which the mapping does not define`));
     return out;
   },
-};
+});
 export default rule;

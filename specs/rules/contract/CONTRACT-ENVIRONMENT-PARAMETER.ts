@@ -1,10 +1,10 @@
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import { finding } from '../helpers.ts';
 import type { RuleFinding } from '../types.ts';
 
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'CONTRACT-ENVIRONMENT-PARAMETER',
   pack: 'backup-stack',
   severity: 'error',
@@ -12,8 +12,9 @@ export const rule: Rule = {
   rationale:
     'Every per-environment value (mapping, names, tags, alarm thresholds) keys off this parameter; an extra or ' +
     'misspelt value deploys a stack the mapping has no entry for. No known tool checks parameter contracts.',
+  remediation: 'Declare `Environment: {Type: String, AllowedValues: [dev, staging, prod], Default: dev}`.',
   resourceTypes: [],
-  check(ctx) {
+  once(ctx) {
     const out: RuleFinding[] = [];
     const param = ctx.template.parameters['Environment'];
     if (!param) return [finding('Template', 'Parameters', 'the template has no Environment parameter')];
@@ -27,5 +28,5 @@ export const rule: Rule = {
     }
     return out;
   },
-};
+});
 export default rule;

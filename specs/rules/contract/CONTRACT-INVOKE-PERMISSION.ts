@@ -1,8 +1,8 @@
-import type { Rule } from '../types.ts';
-import { isGetAttOf, isRefTo, ScenarioFindings } from '../helpers.ts';
-import { backupFunction, isServicePrincipal, schedulesOf, T } from './stack.ts';
+import { defineRule } from '../engine.ts';
+import { isGetAttOf, isRefTo, Findings } from '../helpers.ts';
+import { backupFunction, isServicePrincipal, schedulesOf, T } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'CONTRACT-INVOKE-PERMISSION',
   pack: 'backup-stack',
   severity: 'error',
@@ -11,25 +11,24 @@ export const rule: Rule = {
     'Without the permission the rule fires and nothing runs (EventBridge only logs a failed invocation); with a ' +
     'SourceArn of another rule the wrong trigger may invoke it. IAM-LAMBDA-PERMISSION-SCOPED and Guard ' +
     'LAMBDA_FUNCTION_PUBLIC_ACCESS_PROHIBITED check scoping in general; no tool pairs the permission with the rule.',
+  remediation: 'Add an AWS::Lambda::Permission per schedule: Action lambda:InvokeFunction, Principal events.amazonaws.com, SourceArn `!GetAtt <rule>.Arn`.',
   resourceTypes: ['AWS::Lambda::Permission', 'AWS::Events::Rule'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const view of ctx.views) {
-      const fn = backupFunction(view);
-      if (!fn) continue;
-      for (const rule of schedulesOf(view, fn)) {
-        const ok = view.resources.some(
-          (p) =>
-            p.type === T.permission &&
-            (isRefTo(view, p.resolved['FunctionName'], fn.logicalId) || isGetAttOf(view, p.resolved['FunctionName'], fn.logicalId)) &&
-            p.resolved['Action'] === 'lambda:InvokeFunction' &&
-            isServicePrincipal({ Service: p.resolved['Principal'] }, 'events') &&
-            isGetAttOf(view, p.resolved['SourceArn'], rule.logicalId),
-        );
-        if (!ok) out.add(view, rule.logicalId, '', `no AWS::Lambda::Permission lets events.amazonaws.com invoke ${fn.logicalId} with SourceArn !GetAtt ${rule.logicalId}.Arn`);
-      }
+  template(view, ctx) {
+    const out = new Findings();
+    const fn = backupFunction(view);
+    if (!fn) return out.list();
+    for (const rule of schedulesOf(view, fn)) {
+      const ok = view.resources.some(
+        (p) =>
+          p.type === T.permission &&
+          (isRefTo(view, p.resolved['FunctionName'], fn.logicalId) || isGetAttOf(view, p.resolved['FunctionName'], fn.logicalId)) &&
+          p.resolved['Action'] === 'lambda:InvokeFunction' &&
+          isServicePrincipal({ Service: p.resolved['Principal'] }, 'events') &&
+          isGetAttOf(view, p.resolved['SourceArn'], rule.logicalId),
+      );
+      if (!ok) out.add(rule.logicalId, '', `no AWS::Lambda::Permission lets events.amazonaws.com invoke ${fn.logicalId} with SourceArn !GetAtt ${rule.logicalId}.Arn`);
     }
     return out.list();
   },
-};
+});
 export default rule;

@@ -1,7 +1,7 @@
-import type { Rule } from '../types.ts';
-import { at, isGetAttOf, isRefTo, ScenarioFindings } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { at, isGetAttOf, isRefTo, Findings } from '../helpers.ts';
 import type { TemplateView } from '../../../scripts/lib/cfn/intrinsics.ts';
-import { backupBucket, backupFunction, schedulesOf, T } from './stack.ts';
+import { backupBucket, backupFunction, schedulesOf, T } from '../helpers.ts';
 
 type Expectation = { output: string; what: string; matches: (view: TemplateView, value: unknown) => boolean | undefined };
 
@@ -20,7 +20,7 @@ const EXPECTED: Expectation[] = [
   },
 ];
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'CONTRACT-OUTPUTS',
   pack: 'backup-stack',
   severity: 'error',
@@ -29,24 +29,23 @@ export const rule: Rule = {
     'Deployment scripts, integration specs and other stacks read these outputs; an output that exists but names the ' +
     'wrong resource (the log bucket instead of the backup bucket, a key ARN where an id is promised) breaks them ' +
     'quietly. No known tool checks output values.',
+  remediation: 'Add the missing outputs with the documented values and an Export.Name built from `${AWS::StackName}`.',
   resourceTypes: [],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const view of ctx.views) {
-      for (const e of EXPECTED) {
-        const output = view.outputs[e.output];
-        const id = `Outputs.${e.output}`;
-        if (!output) {
-          out.add(view, 'Template', 'Outputs', `no output ${e.output}`);
-          continue;
-        }
-        if (e.matches(view, output['Value']) === false) out.add(view, id, 'Value', `${e.output} is not ${e.what}`);
-        const exportName = at(output, 'Export.Name');
-        if (typeof exportName !== 'string' || exportName.trim() === '') out.add(view, id, 'Export.Name', `${e.output} is not exported`);
-        else if (!exportName.includes('{{AWS::StackName}}')) out.add(view, id, 'Export.Name', `export name ${JSON.stringify(exportName)} does not include the stack name, so two stacks collide`);
+  template(view, ctx) {
+    const out = new Findings();
+    for (const e of EXPECTED) {
+      const output = view.outputs[e.output];
+      const id = `Outputs.${e.output}`;
+      if (!output) {
+        out.add('Template', 'Outputs', `no output ${e.output}`);
+        continue;
       }
+      if (e.matches(view, output['Value']) === false) out.add(id, 'Value', `${e.output} is not ${e.what}`);
+      const exportName = at(output, 'Export.Name');
+      if (typeof exportName !== 'string' || exportName.trim() === '') out.add(id, 'Export.Name', `${e.output} is not exported`);
+      else if (!exportName.includes('{{AWS::StackName}}')) out.add(id, 'Export.Name', `export name ${JSON.stringify(exportName)} does not include the stack name, so two stacks collide`);
     }
     return out.list();
   },
-};
+});
 export default rule;

@@ -1,9 +1,9 @@
-import type { Rule } from '../types.ts';
-import { ScenarioFindings } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { Findings } from '../helpers.ts';
 import { firesOncePerDay, parseSchedule } from '../resilience/schedule.ts';
-import { backupFunction, schedulesOf } from './stack.ts';
+import { backupFunction, schedulesOf } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'CONTRACT-SCHEDULE',
   pack: 'backup-stack',
   severity: 'error',
@@ -11,26 +11,25 @@ export const rule: Rule = {
   rationale:
     'The contract is a daily backup: more often doubles cost and overlaps runs, less often widens the recovery point. ' +
     'cfn-lint E3027 validates the syntax only; no known tool checks what the rule targets or how often it fires.',
+  remediation: 'Add an AWS::Events::Rule with `ScheduleExpression: rate(1 day)` (or a daily cron) whose target is `!GetAtt <backup function>.Arn`.',
   resourceTypes: ['AWS::Events::Rule'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const view of ctx.views) {
-      const fn = backupFunction(view);
-      if (!fn) continue;
-      const rules = schedulesOf(view, fn);
-      if (rules.length === 0) {
-        out.add(view, fn.logicalId, '', 'no scheduled EventBridge rule targets the backup function');
-        continue;
-      }
-      for (const r of rules) {
-        const expression = r.resolved['ScheduleExpression'];
-        const parsed = typeof expression === 'string' ? parseSchedule(expression) : { error: 'not a string' };
-        if ('error' in parsed || !firesOncePerDay(parsed)) {
-          out.add(view, r.logicalId, 'Properties.ScheduleExpression', `${JSON.stringify(expression)} does not fire exactly once a day`);
-        }
+  template(view, ctx) {
+    const out = new Findings();
+    const fn = backupFunction(view);
+    if (!fn) return out.list();
+    const rules = schedulesOf(view, fn);
+    if (rules.length === 0) {
+      out.add(fn.logicalId, '', 'no scheduled EventBridge rule targets the backup function');
+      return out.list();
+    }
+    for (const r of rules) {
+      const expression = r.resolved['ScheduleExpression'];
+      const parsed = typeof expression === 'string' ? parseSchedule(expression) : { error: 'not a string' };
+      if ('error' in parsed || !firesOncePerDay(parsed)) {
+        out.add(r.logicalId, 'Properties.ScheduleExpression', `${JSON.stringify(expression)} does not fire exactly once a day`);
       }
     }
     return out.list();
   },
-};
+});
 export default rule;

@@ -1,7 +1,8 @@
-import type { Rule, RuleFinding } from '../types.ts';
-import { acrossViews, stackKeyOf } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import type { RuleFinding } from '../types.ts';
+import { stackKeyOf } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'ENC-KMS-ALIAS',
   pack: 'generic',
   severity: 'error',
@@ -9,9 +10,9 @@ export const rule: Rule = {
   rationale:
     'CloudFormation rejects names without `alias/` and `alias/aws/` is reserved for AWS-managed keys (cfn-lint E1164 checks the ' +
     'pattern); an alias that points at a key outside the stack silently redirects encryption. No tool checks the target.',
+  remediation: 'Name the alias `alias/<name>` outside `alias/aws/` and set TargetKeyId to `!Ref` a key of this stack.',
   resourceTypes: ['AWS::KMS::Alias'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) =>
+  template: (view, ctx) =>
       view.resources
         .filter((r) => r.type === 'AWS::KMS::Alias')
         .flatMap((r) => {
@@ -25,5 +26,4 @@ export const rule: Rule = {
           }
           return out;
         }),
-    ),
-};
+});

@@ -1,7 +1,7 @@
-import type { Rule, RuleFinding } from '../types.ts';
-import { acrossViews } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import type { RuleFinding } from '../types.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'ENC-KMS-KEY-SPEC',
   pack: 'generic',
   severity: 'warning',
@@ -9,9 +9,9 @@ export const rule: Rule = {
   rationale:
     'S3, SQS, SNS and CloudWatch Logs encryption accept only symmetric encrypt/decrypt keys, and only those rotate automatically; ' +
     'a key created with `Enabled: false` makes every encrypted resource unusable. Control Tower CT.KMS.PR.2 only checks RSA key sizes; no tool checks this.',
+  remediation: 'Use `KeySpec: SYMMETRIC_DEFAULT`, `KeyUsage: ENCRYPT_DECRYPT` and leave `Enabled` true (or unset).',
   resourceTypes: ['AWS::KMS::Key'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) =>
+  template: (view, ctx) =>
       view.resources
         .filter((r) => r.type === 'AWS::KMS::Key')
         .flatMap((r) => {
@@ -23,5 +23,4 @@ export const rule: Rule = {
           if (r.resolved['Enabled'] === false || r.resolved['Enabled'] === 'false') out.push({ logicalId: r.logicalId, path: 'Properties.Enabled', message: 'the key is created disabled' });
           return out;
         }),
-    ),
-};
+});

@@ -1,7 +1,7 @@
-import type { Rule } from '../types.ts';
-import { acrossViews, num } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { num } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'ENC-KMS-PENDING-WINDOW',
   pack: 'generic',
   severity: 'warning',
@@ -10,9 +10,9 @@ export const rule: Rule = {
     'Once a key is deleted everything it encrypted is lost; the pending window is the only time to notice and cancel. cfn-lint ' +
     'validates the 7-30 range and I3011 asks for a DeletionPolicy; Security Hub KMS.3 detects scheduled deletion at runtime. ' +
     'No tool asks for the maximum window.',
+  remediation: 'Remove PendingWindowInDays or set it to 30.',
   resourceTypes: ['AWS::KMS::Key'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) =>
+  template: (view, ctx) =>
       view.resources
         .filter((r) => r.type === 'AWS::KMS::Key' && r.resolved['PendingWindowInDays'] !== undefined)
         .flatMap((r) => {
@@ -21,5 +21,4 @@ export const rule: Rule = {
           const message = days === undefined || days < 7 ? `PendingWindowInDays ${JSON.stringify(r.resolved['PendingWindowInDays'])} is invalid (7-30); use 30` : `PendingWindowInDays is ${days}; use 30 to leave the most time to cancel a deletion`;
           return [{ logicalId: r.logicalId, path: 'Properties.PendingWindowInDays', message }];
         }),
-    ),
-};
+});

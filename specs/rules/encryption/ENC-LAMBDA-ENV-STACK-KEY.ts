@@ -1,8 +1,8 @@
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import { isObject } from '../helpers.ts';
 import { stackKeyFindings } from './stack-key.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'ENC-LAMBDA-ENV-STACK-KEY',
   pack: 'generic',
   severity: 'error',
@@ -10,9 +10,10 @@ export const rule: Rule = {
   rationale:
     'Without KmsKeyArn the variables are encrypted with the AWS-managed aws/lambda key that every principal with lambda:GetFunctionConfiguration ' +
     'can read through. checkov CKV_AWS_173 checks that KmsKeyArn is present; this rule checks it is the ARN of a stack key.',
+  remediation: 'Set `KmsKeyArn: !GetAtt <stack key>.Arn` on functions that have environment variables.',
   resourceTypes: ['AWS::Lambda::Function'],
-  check: (ctx) =>
-    stackKeyFindings(ctx, 'AWS::Lambda::Function', 'KmsKeyArn', {
+  resource: (r, { view }) =>
+    stackKeyFindings(view, r, 'KmsKeyArn', {
       what: 'the function',
       arnOnly: true,
       applies: (p) => {
@@ -21,4 +22,4 @@ export const rule: Rule = {
         return isObject(vars) && Object.keys(vars).length > 0;
       },
     }),
-};
+});

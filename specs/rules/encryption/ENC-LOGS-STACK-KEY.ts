@@ -1,7 +1,7 @@
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import { stackKeyFindings } from './stack-key.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'ENC-LOGS-STACK-KEY',
   pack: 'generic',
   severity: 'error',
@@ -10,6 +10,7 @@ export const rule: Rule = {
     'cfn_nag W84, Guard CLOUDWATCH_LOG_GROUP_ENCRYPTED and CT.CLOUDWATCH.PR.3 only check that KmsKeyId is present. CloudWatch Logs needs ' +
     'the key ARN (a key id fails at deploy time) and the key policy must admit the logs service; this rule checks the value is the ' +
     'ARN of a stack key.',
+  remediation: 'Set `KmsKeyId: !GetAtt <stack key>.Arn` and let the key policy admit logs.<region>.amazonaws.com.',
   resourceTypes: ['AWS::Logs::LogGroup'],
-  check: (ctx) => stackKeyFindings(ctx, 'AWS::Logs::LogGroup', 'KmsKeyId', { what: 'the log group', arnOnly: true }),
-};
+  resource: (r, { view }) => stackKeyFindings(view, r, 'KmsKeyId', { what: 'the log group', arnOnly: true }),
+});

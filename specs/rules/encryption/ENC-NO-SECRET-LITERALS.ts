@@ -1,5 +1,6 @@
-import type { Rule, RuleFinding } from '../types.ts';
-import { acrossViews, at, isObject } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import type { RuleFinding } from '../types.ts';
+import { at, isObject } from '../helpers.ts';
 
 const SECRET_NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)/i;
 const SECRET_VALUE: Array<[RegExp, string]> = [
@@ -20,7 +21,7 @@ function secretReason(name: string, value: unknown): string | undefined {
   return literal && SECRET_NAME.test(name) ? `is named like a secret and holds a literal value` : undefined;
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'ENC-NO-SECRET-LITERALS',
   pack: 'generic',
   severity: 'error',
@@ -30,24 +31,22 @@ export const rule: Rule = {
     'CKV_AWS_45 scans Lambda variables for known key shapes, cfn_nag W1 and Guard CFN_AUTHENTICATION_RULE look only at metadata, cfn-lint ' +
     'W2501 only at parameter NoEcho. This rule flags key-shaped values (AKIA…, private keys, vendor tokens) and literal values of ' +
     'secret-named variables and parameters; `{{resolve:secretsmanager:…}}` references pass.',
+  remediation: 'Replace the literal with a `{{resolve:secretsmanager:…}}` or `{{resolve:ssm-secure:…}}` reference, or read it at run time; drop secret parameter defaults and set NoEcho.',
   resourceTypes: ['AWS::Lambda::Function'],
-  check: (ctx) => {
-    const out: RuleFinding[] = acrossViews(ctx, (view) =>
-      view.resources
-        .filter((r) => r.type === 'AWS::Lambda::Function')
-        .flatMap((r) => {
-          const vars = at(r.resolved, 'Environment.Variables');
-          if (!isObject(vars)) return [];
-          return Object.entries(vars).flatMap(([name, value]) => {
-            const why = secretReason(name, value);
-            return why ? [{ logicalId: r.logicalId, path: `Properties.Environment.Variables.${name}`, message: `variable ${name} ${why}; read it from Secrets Manager or SSM at run time` }] : [];
-          });
-        }),
-    );
+  resource(r) {
+    const vars = at(r.resolved, 'Environment.Variables');
+    if (!isObject(vars)) return [];
+    return Object.entries(vars).flatMap(([name, value]) => {
+      const why = secretReason(name, value);
+      return why ? [{ logicalId: r.logicalId, path: `Properties.Environment.Variables.${name}`, message: `variable ${name} ${why}; read it from Secrets Manager or SSM at run time` }] : [];
+    });
+  },
+  once(ctx) {
+    const out: RuleFinding[] = [];
     for (const [name, param] of Object.entries(ctx.template.parameters)) {
       const why = secretReason(name, param['Default']);
       if (why) out.push({ logicalId: `Parameters.${name}`, path: 'Default', message: `the default of ${name} ${why}; give no default and set NoEcho: true` });
     }
     return out;
   },
-};
+});

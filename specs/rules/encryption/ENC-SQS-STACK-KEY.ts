@@ -1,7 +1,7 @@
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import { stackKeyFindings } from './stack-key.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'ENC-SQS-STACK-KEY',
   pack: 'generic',
   severity: 'error',
@@ -10,6 +10,7 @@ export const rule: Rule = {
     'checkov CKV_AWS_27, cfn_nag W48 and Guard SQS_QUEUE_KMS_MASTER_KEY_ID_RULE accept any KmsMasterKeyId; cdk-nag SQS2 and Security ' +
     'Hub SQS.1 even accept SSE-SQS. Only a customer-managed key of the stack gives key-policy control and audit; this rule checks that ' +
     'the value resolves to such a key (GetAtt, Ref, hand-built ARN or a stack alias).',
+  remediation: 'Set `KmsMasterKeyId` to `!Ref` (or `!GetAtt .Arn`) a KMS key declared in this stack instead of SSE-SQS or alias/aws/sqs.',
   resourceTypes: ['AWS::SQS::Queue'],
-  check: (ctx) => stackKeyFindings(ctx, 'AWS::SQS::Queue', 'KmsMasterKeyId', { what: 'the queue' }),
-};
+  resource: (r, { view }) => stackKeyFindings(view, r, 'KmsMasterKeyId', { what: 'the queue' }),
+});

@@ -1,9 +1,9 @@
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import {
-  acrossViews, actionMatches, actionsOf, at, backupFunctions, conditionEntries, executionRoleIds, isAllow, policiesOfRoles, statementsOf,
+  actionMatches, actionsOf, at, backupFunction, conditionEntries, executionRoleIds, isAllow, policiesOfRoles, statementsOf,
 } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'IAM-BACKUP-ROLE-METRICS-NAMESPACE',
   pack: 'backup-stack',
   severity: 'error',
@@ -11,10 +11,11 @@ export const rule: Rule = {
   rationale:
     'PutMetricData has no resource type, so `Resource: "*"` is unavoidable and only the namespace condition keeps the function from ' +
     'writing (or spoofing) metrics of other namespaces such as AWS/Lambda or another team\'s alarms. No static tool checks the condition, let alone its value.',
+  remediation: 'Add `Condition: {StringEquals: {cloudwatch:namespace: <METRICS_NAMESPACE>}}` to the PutMetricData statement.',
   resourceTypes: ['AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::Lambda::Function'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) => {
-      const functions = backupFunctions(view);
+  template: (view) => {
+      const backup = backupFunction(view);
+      const functions = backup ? [backup] : [];
       const namespaces = functions.map((f) => at(f.resolved, 'Environment.Variables.METRICS_NAMESPACE')).filter((n): n is string => typeof n === 'string');
       return policiesOfRoles(view, executionRoleIds(view, functions)).flatMap((policy) =>
         statementsOf(policy.document, policy.path).flatMap(({ statement, path }) => {
@@ -25,5 +26,5 @@ export const rule: Rule = {
           return ok ? [] : [{ logicalId: policy.logicalId, path: `${path}.Condition`, message: `PutMetricData needs StringEquals cloudwatch:namespace: ${want}` }];
         }),
       );
-    }),
-};
+  },
+});

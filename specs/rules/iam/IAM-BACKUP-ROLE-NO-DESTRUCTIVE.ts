@@ -1,5 +1,5 @@
-import type { Rule } from '../types.ts';
-import { acrossViews, actionMatches, actionsOf, backupFunctions, executionRoleIds, isAllow, policiesOfRoles, statementsOf } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { actionMatches, actionsOf, backupRoleIds, isAllow, policiesOfRoles, statementsOf } from '../helpers.ts';
 
 /** What a compromised backup function must not be able to do: destroy or unprotect backups, keys or itself. */
 export const DESTRUCTIVE_ACTIONS = [
@@ -17,7 +17,7 @@ export const DESTRUCTIVE_ACTIONS = [
   'cloudwatch:DeleteAlarms', 'cloudwatch:DisableAlarmActions',
 ];
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'IAM-BACKUP-ROLE-NO-DESTRUCTIVE',
   pack: 'backup-stack',
   severity: 'error',
@@ -26,10 +26,10 @@ export const rule: Rule = {
     'Backups are only worth having if the thing that writes them cannot destroy them: no s3:DeleteObject*, no bucket policy, ' +
     'lifecycle, versioning, encryption or retention changes, no key deletion or key-policy change, no code update. No tool ' +
     'checks this (cloudsplaining categories stop at "write"); globs such as `s3:Delete*` or `s3:*` count.',
+  remediation: 'Remove delete, retention-shortening and policy-changing actions (and globs that cover them) from the backup role\'s policies.',
   resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) =>
-      policiesOfRoles(view, executionRoleIds(view, backupFunctions(view))).flatMap((policy) =>
+  template: (view, ctx) =>
+      policiesOfRoles(view, backupRoleIds(view)).flatMap((policy) =>
         statementsOf(policy.document, policy.path).flatMap(({ statement, path }) => {
           if (!isAllow(statement)) return [];
           const hits = DESTRUCTIVE_ACTIONS.filter((d) => actionsOf(statement).some((a) => actionMatches(a, d)));
@@ -38,5 +38,4 @@ export const rule: Rule = {
             : [{ logicalId: policy.logicalId, path: `${path}.Action`, message: `the backup role may ${hits.slice(0, 4).join(', ')}${hits.length > 4 ? ` and ${hits.length - 4} more` : ''}; it must never delete or unprotect` }];
         }),
       ),
-    ),
-};
+});

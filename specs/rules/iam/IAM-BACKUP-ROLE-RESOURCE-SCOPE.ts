@@ -1,8 +1,9 @@
-import type { Rule, RuleFinding } from '../types.ts';
+import { defineRule } from '../engine.ts';
+import type { RuleFinding } from '../types.ts';
 import type { TemplateView, ResolvedResource } from '../../../scripts/lib/cfn/intrinsics.ts';
 import { escapeRegExp, referencedIds } from '../../../scripts/lib/cfn/intrinsics.ts';
 import {
-  ARN_FIELD, acrossViews, actionsOf, asStrings, at, backupFunctions, conditionEntries, executionRoleIds, isAllow, policiesOfRoles,
+  ARN_FIELD, actionsOf, asStrings, at, backupFunction, conditionEntries, executionRoleIds, isAllow, policiesOfRoles,
   stackKeyOf, statementsOf,
 } from '../helpers.ts';
 import type { JsonObject } from '../../../scripts/lib/cfn/template.ts';
@@ -83,7 +84,7 @@ function scopeProblems(view: TemplateView, statement: JsonObject, scope: Scope):
   return problems;
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'IAM-BACKUP-ROLE-RESOURCE-SCOPE',
   pack: 'backup-stack',
   severity: 'error',
@@ -92,10 +93,11 @@ export const rule: Rule = {
     'Least privilege in values, not just shape: each S3 ARN must be inside the bucket the function is configured with (BACKUP_BUCKET, ' +
     'SOURCE_BUCKET/SOURCE_PREFIX), KMS must be the stack key, logs the function\'s log group, SQS a stack queue, and no other services. ' +
     'cfn_nag W11/W12 and cdk-nag IAM5 only look for `*`; IAM Access Analyzer policy checks need a deployed account. No static tool compares ARNs with the stack.',
+  remediation: 'Scope each statement\'s Resource to the backup bucket, the source bucket/prefix, the stack key, the function\'s log group or the stack\'s queue.',
   resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::Lambda::Function'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) => {
-      const functions = backupFunctions(view);
+  template: (view) => {
+      const backup = backupFunction(view);
+      const functions = backup ? [backup] : [];
       const scope = scopeOf(view, functions);
       return policiesOfRoles(view, executionRoleIds(view, functions)).flatMap((policy) =>
         statementsOf(policy.document, policy.path).flatMap(({ statement, path }): RuleFinding[] => {
@@ -104,5 +106,5 @@ export const rule: Rule = {
           return problems.length === 0 ? [] : [{ logicalId: policy.logicalId, path: `${path}.Resource`, message: problems.join('; ') }];
         }),
       );
-    }),
-};
+  },
+});

@@ -1,7 +1,7 @@
-import type { Rule } from '../types.ts';
-import { acrossViews, actionMatches, actionsOf, conditionEntries, isAllow, resourcePolicies, statementsOf } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { actionMatches, actionsOf, conditionEntries, isAllow, resourcePolicies, statementsOf } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'IAM-KMS-GRANT-FOR-AWS-RESOURCE',
   pack: 'generic',
   severity: 'error',
@@ -9,9 +9,9 @@ export const rule: Rule = {
   rationale:
     'A grant delegates use of the key to any grantee the caller names, bypassing the key policy. Control Tower CT.KMS.PR.3 asks for ' +
     'this condition; checkov, cfn_nag, Guard and cdk-nag have no such rule. Statements with `kms:*` or `kms:Create*` count as CreateGrant.',
+  remediation: 'Add `Condition: {Bool: {kms:GrantIsForAWSResource: true}}` to statements that allow kms:CreateGrant.',
   resourceTypes: ['AWS::KMS::Key'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) =>
+  template: (view, ctx) =>
       resourcePolicies(view)
         .filter((p) => p.resourceType === 'AWS::KMS::Key')
         .flatMap((policy) =>
@@ -23,5 +23,4 @@ export const rule: Rule = {
             return ok ? [] : [{ logicalId: policy.logicalId, path: `${path}.Condition`, message: 'allows kms:CreateGrant without Bool kms:GrantIsForAWSResource: true' }];
           }),
         ),
-    ),
-};
+});

@@ -1,10 +1,10 @@
-import type { Rule, RuleFinding } from '../types.ts';
+import { defineRule } from '../engine.ts';
+import type { RuleFinding } from '../types.ts';
 import { referencedIds } from '../../../scripts/lib/cfn/intrinsics.ts';
-import { acrossViews } from '../helpers.ts';
 
 const SERVICE = /^[a-z0-9.-]+\.(?:amazonaws\.com|\{\{AWS::URLSuffix\}\})$/;
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'IAM-LAMBDA-PERMISSION-SCOPED',
   pack: 'generic',
   severity: 'error',
@@ -13,9 +13,9 @@ export const rule: Rule = {
     'A permission without SourceArn lets any resource of that service in any account invoke the function; `*` makes it public. ' +
     'Guard LAMBDA_FUNCTION_PUBLIC_ACCESS_PROHIBITED accepts SourceArn or SourceAccount, LAMBDA_NO_WILDCARD_PRINCIPALS (F13) and ' +
     'LAMBDA_PERMISSION_INVOKE_FUNCTION_ACTION (W24) check one property each; none checks that SourceArn points at a resource of this stack.',
+  remediation: 'Grant only lambda:InvokeFunction to a service principal, with SourceArn of a stack resource and `SourceAccount: !Ref AWS::AccountId`.',
   resourceTypes: ['AWS::Lambda::Permission'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) =>
+  template: (view, ctx) =>
       view.resources
         .filter((r) => r.type === 'AWS::Lambda::Permission')
         .flatMap((r) => {
@@ -33,5 +33,4 @@ export const rule: Rule = {
           if (p['SourceAccount'] !== '{{AWS::AccountId}}') add('SourceAccount', 'SourceAccount must be !Ref AWS::AccountId');
           return out;
         }),
-    ),
-};
+});

@@ -1,7 +1,7 @@
-import type { Rule } from '../types.ts';
-import { acrossViews, identityPolicies, isAllow, resourcePolicies, statementsOf, trustPolicies } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { identityPolicies, isAllow, resourcePolicies, statementsOf, trustPolicies } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'IAM-NO-ALLOW-WITH-NOT',
   pack: 'generic',
   severity: 'error',
@@ -9,9 +9,9 @@ export const rule: Rule = {
   rationale:
     'Allow with a negated element grants everything except a list, including what AWS adds later. cfn_nag W14-W23/F6/F7/F9 ' +
     'and the Guard *_NO_ALLOW_PLUS_NOT_* rules check it per policy type; this rule covers identity, trust and resource policies alike.',
+  remediation: 'Rewrite the Allow with explicit Action, Resource and Principal lists (keep NotAction/NotResource for Deny statements).',
   resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy', 'AWS::KMS::Key'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) =>
+  template: (view, ctx) =>
       [...identityPolicies(view), ...trustPolicies(view), ...resourcePolicies(view)].flatMap((policy) =>
         statementsOf(policy.document, policy.path).flatMap(({ statement, path }) =>
           !isAllow(statement)
@@ -21,5 +21,4 @@ export const rule: Rule = {
                 .map((key) => ({ logicalId: policy.logicalId, path: `${path}.${key}`, message: `Allow with ${key} grants everything not listed; list what is allowed instead` })),
         ),
       ),
-    ),
-};
+});

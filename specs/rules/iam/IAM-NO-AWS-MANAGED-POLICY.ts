@@ -1,9 +1,10 @@
-import type { Rule, RuleFinding } from '../types.ts';
-import { acrossViews, arnParts, asArray, isObject } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import type { RuleFinding } from '../types.ts';
+import { arnParts, asArray, isObject } from '../helpers.ts';
 
 const AWS_MANAGED = { test: (v: string) => { const a = arnParts(v); return a?.service === 'iam' && a.account === 'aws' && a.resource.startsWith('policy/'); } };
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'IAM-NO-AWS-MANAGED-POLICY',
   pack: 'generic',
   severity: 'error',
@@ -12,9 +13,9 @@ export const rule: Rule = {
     'AWS-managed policies grant more than one function needs and change without notice. cdk-nag AwsSolutions-IAM4 forbids them; ' +
     'cfn_nag W43/W44 and Guard IAM_ROLE_*_MANAGED_POLICY_RULE only flag admin-like ones. This rule also resolves Sub/Join and ' +
     'parameter defaults, so `!Sub arn:${AWS::Partition}:iam::aws:policy/…` is found.',
+  remediation: 'Replace the AWS-managed policy with an inline or customer-managed policy listing only the actions and resources needed.',
   resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) =>
+  template: (view, ctx) =>
       view.resources
         .filter((r) => ['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'].includes(r.type))
         .flatMap((r) =>
@@ -28,5 +29,4 @@ export const rule: Rule = {
               : [];
           }),
         ),
-    ),
-};
+});

@@ -1,5 +1,5 @@
-import type { Rule } from '../types.ts';
-import { acrossViews, actionMatches, actionsOf, arnParts, asStrings, identityAllowStatements } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { actionMatches, actionsOf, arnParts, asStrings, identityAllowStatements } from '../helpers.ts';
 
 /** Actions that admit no resource type: `Resource: "*"` is the only form, so a Condition must scope them. */
 export const NO_RESOURCE_ACTIONS = [
@@ -20,7 +20,7 @@ export function isWildcardResource(resource: string): boolean {
   return r === '*' || (arn !== undefined && TYPE_WILDCARD.test(arn.resource));
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'IAM-NO-WILDCARD-RESOURCE',
   pack: 'generic',
   severity: 'error',
@@ -30,9 +30,9 @@ export const rule: Rule = {
     'IAM_POLICYDOCUMENT_NO_WILDCARD_RESOURCE and cdk-nag AwsSolutions-IAM5 flag presence of `*`; checkov CKV_AWS_355 is Terraform-only. ' +
     'This rule also catches `arn:…:key/*`-style wildcards and accepts `*` only for actions that admit no resource type ' +
     '(cloudwatch:PutMetricData, xray:PutTraceSegments, …) when the statement carries a Condition.',
+  remediation: 'Name the resource ARNs (Ref/GetAtt/Sub); keep `*` only for actions without resource types, under a Condition.',
   resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::IAM::User', 'AWS::IAM::Group', 'AWS::IAM::RolePolicy'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) =>
+  template: (view, ctx) =>
       identityAllowStatements(view).flatMap(({ policy, statement, path }) => {
         const wild = asStrings(statement['Resource']).filter(isWildcardResource);
         if (wild.length === 0) return [];
@@ -44,5 +44,4 @@ export const rule: Rule = {
           : `allows ${actions.join(', ') || 'its actions'} on ${wild.join(', ')}; name the resources (GetAtt/Sub ARNs)`;
         return [{ logicalId: policy.logicalId, path: `${path}.Resource`, message }];
       }),
-    ),
-};
+});

@@ -1,7 +1,7 @@
-import type { Rule } from '../types.ts';
-import { acrossViews, isAllow, principalsOf, resourcePolicies, statementsOf } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { isAllow, principalsOf, resourcePolicies, statementsOf } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'IAM-RESOURCE-POLICY-NO-PUBLIC-PRINCIPAL',
   pack: 'generic',
   severity: 'error',
@@ -10,9 +10,9 @@ export const rule: Rule = {
     'An Allow to every principal makes the resource public or cross-account. cfn_nag F16/F18/F21/F76 and Guard ' +
     '*_NO_WILDCARD_PRINCIPAL check it per type (checkov has no CloudFormation check for bucket, queue or topic policies); ' +
     'Security Hub S3.2/S3.3, SQS.3, KMS.5 find it after deployment. This rule covers all five policy types in one place.',
+  remediation: 'Replace `*` with the service or account principals that need access (Deny statements may keep `*`).',
   resourceTypes: ['AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy', 'AWS::KMS::Key', 'AWS::SecretsManager::ResourcePolicy'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) =>
+  template: (view, ctx) =>
       resourcePolicies(view).flatMap((policy) =>
         statementsOf(policy.document, policy.path).flatMap(({ statement, path }) =>
           isAllow(statement) && principalsOf(statement).some((p) => p.value.trim() === '*')
@@ -20,5 +20,4 @@ export const rule: Rule = {
             : [],
         ),
       ),
-    ),
-};
+});

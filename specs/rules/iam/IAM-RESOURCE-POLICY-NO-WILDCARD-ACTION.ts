@@ -1,7 +1,7 @@
-import type { Rule } from '../types.ts';
-import { acrossViews, actionsOf, isAllow, isWildcardAction, resourcePolicies, statementsOf } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { actionsOf, isAllow, isWildcardAction, resourcePolicies, statementsOf } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'IAM-RESOURCE-POLICY-NO-WILDCARD-ACTION',
   pack: 'generic',
   severity: 'error',
@@ -10,9 +10,9 @@ export const rule: Rule = {
     'A wildcard action in a bucket, queue, topic or key policy hands its principal full control, including changing the policy. ' +
     'cfn_nag F15/F20 and Guard S3_BUCKET_POLICY_NO_WILDCARD_ACTION / SQS_QUEUEPOLICY_NO_WILDCARD_ACTION check buckets and queues; ' +
     'no tool flags the default `kms:*` key-policy statement. This rule checks every Allow statement of every resource policy.',
+  remediation: 'List the exact actions the principal needs instead of `*` or `service:*`, key policies included.',
   resourceTypes: ['AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy', 'AWS::KMS::Key', 'AWS::SecretsManager::ResourcePolicy'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) =>
+  template: (view, ctx) =>
       resourcePolicies(view).flatMap((policy) =>
         statementsOf(policy.document, policy.path).flatMap(({ statement, path }) => {
           if (!isAllow(statement)) return [];
@@ -20,5 +20,4 @@ export const rule: Rule = {
           return wild.length === 0 ? [] : [{ logicalId: policy.logicalId, path: `${path}.Action`, message: `allows ${wild.join(', ')}; list the actions the principal needs` }];
         }),
       ),
-    ),
-};
+});

@@ -1,9 +1,10 @@
-import type { Rule, RuleFinding } from '../types.ts';
-import { acrossViews, actionsOf, conditionEntries, isAllow, principalsOf, statementsOf, trustPolicies } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import type { RuleFinding } from '../types.ts';
+import { actionsOf, conditionEntries, isAllow, principalsOf, statementsOf, trustPolicies } from '../helpers.ts';
 
 const SERVICE = /^[a-z0-9.-]+\.(?:amazonaws\.com|\{\{AWS::URLSuffix\}\})$/;
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'IAM-TRUST-POLICY-SERVICE-ONLY',
   pack: 'generic',
   severity: 'error',
@@ -13,9 +14,9 @@ export const rule: Rule = {
     'without aws:SourceAccount a service acting for another account can be the confused deputy. cfn_nag F2/F6 and Guard ' +
     'IAM_ROLE_NO_FULL_ACCESS_ON_TRUST_POLICY only catch `*` actions or NotPrincipal; Prowler checks the confused-deputy condition at runtime; ' +
     'no static tool checks that the condition value is this account.',
+  remediation: 'Trust only AWS service principals and add `Condition: {StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}}`.',
   resourceTypes: ['AWS::IAM::Role'],
-  check: (ctx) =>
-    acrossViews(ctx, (view) =>
+  template: (view, ctx) =>
       trustPolicies(view).flatMap((policy) =>
         statementsOf(policy.document, policy.path).flatMap(({ statement, path }) => {
           if (!isAllow(statement)) return [];
@@ -37,5 +38,4 @@ export const rule: Rule = {
           return out;
         }),
       ),
-    ),
-};
+});

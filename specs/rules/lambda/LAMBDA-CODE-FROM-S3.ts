@@ -1,8 +1,8 @@
-import type { Rule } from '../types.ts';
-import { at, ScenarioFindings } from '../helpers.ts';
-import { backupFunction } from '../contract/stack.ts';
+import { defineRule } from '../engine.ts';
+import { at, Findings } from '../helpers.ts';
+import { backupFunction } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'LAMBDA-CODE-FROM-S3',
   pack: 'backup-stack',
   severity: 'error',
@@ -10,19 +10,18 @@ export const rule: Rule = {
   rationale:
     'The backup Lambda is TypeScript built and tested as a package; inline ZipFile code is untested, size-limited ' +
     'and bypasses the build. No known tool checks where the code comes from.',
+  remediation: 'Set `Code: {S3Bucket: …, S3Key: …}` to the built package instead of an inline ZipFile.',
   resourceTypes: ['AWS::Lambda::Function'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const view of ctx.views) {
-      const fn = backupFunction(view);
-      if (!fn) continue;
-      const code = fn.resolved['Code'];
-      if (at(code, 'ZipFile') !== undefined) out.add(view, fn.logicalId, 'Properties.Code.ZipFile', 'the backup function has inline code');
-      else if (at(code, 'S3Bucket') === undefined || at(code, 'S3Key') === undefined) {
-        out.add(view, fn.logicalId, 'Properties.Code', 'the backup function\'s Code names no S3Bucket and S3Key');
-      }
+  template(view, ctx) {
+    const out = new Findings();
+    const fn = backupFunction(view);
+    if (!fn) return out.list();
+    const code = fn.resolved['Code'];
+    if (at(code, 'ZipFile') !== undefined) out.add(fn.logicalId, 'Properties.Code.ZipFile', 'the backup function has inline code');
+    else if (at(code, 'S3Bucket') === undefined || at(code, 'S3Key') === undefined) {
+      out.add(fn.logicalId, 'Properties.Code', 'the backup function\'s Code names no S3Bucket and S3Key');
     }
     return out.list();
   },
-};
+});
 export default rule;

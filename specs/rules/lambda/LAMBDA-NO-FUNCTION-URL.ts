@@ -1,7 +1,7 @@
-import type { Rule } from '../types.ts';
-import { resourcesOf, ScenarioFindings } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { Findings } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'LAMBDA-NO-FUNCTION-URL',
   pack: 'generic',
   severity: 'error',
@@ -9,13 +9,13 @@ export const rule: Rule = {
   rationale:
     'A function URL is an HTTPS endpoint outside API Gateway; for a scheduled job it is only attack surface. ' +
     'checkov CKV_AWS_258 and Control Tower CT.LAMBDA.PR.5 only check its AuthType; this rule rejects the resource.',
+  remediation: 'Remove the AWS::Lambda::Url and invoke the function through EventBridge or the Invoke API.',
   resourceTypes: ['AWS::Lambda::Url'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const { resource, view } of resourcesOf(ctx, 'AWS::Lambda::Url')) {
-      out.add(view, resource.logicalId, '', `function URL (AuthType ${JSON.stringify(resource.resolved['AuthType'] ?? null)}) exposes the function over HTTPS`);
-    }
+  resource(resource, ctx) {
+    const { view } = ctx;
+    const out = new Findings();
+    out.add(resource.logicalId, '', `function URL (AuthType ${JSON.stringify(resource.resolved['AuthType'] ?? null)}) exposes the function over HTTPS`);
     return out.list();
   },
-};
+});
 export default rule;

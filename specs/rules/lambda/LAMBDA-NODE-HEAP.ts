@@ -1,5 +1,5 @@
-import type { Rule } from '../types.ts';
-import { at, num, resourcesOf, ScenarioFindings } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { at, num, Findings } from '../helpers.ts';
 
 const HEAP_FLAGS = {
   old: ['--max-old-space-size', '--max_old_space_size'],
@@ -20,7 +20,7 @@ export function heapFlags(nodeOptions: string): Partial<Record<HeapFlag, string>
   return found;
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'LAMBDA-NODE-HEAP',
   pack: 'generic',
   severity: 'error',
@@ -30,33 +30,33 @@ export const rule: Rule = {
     'neither once NODE_OPTIONS sets either: setting one leaves V8 to size the other for itself. An old space at or ' +
     'above MemorySize means V8 never reaches its own limit, so a growing heap ends in a sandbox out-of-memory kill ' +
     'instead of garbage collection. No known tool reads NODE_OPTIONS.',
+  remediation: 'Set both --max-old-space-size and --max-semi-space-size as whole MB in NODE_OPTIONS, with the old space below MemorySize.',
   resourceTypes: ['AWS::Lambda::Function'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const { resource, view } of resourcesOf(ctx, 'AWS::Lambda::Function')) {
-      const runtime = resource.resolved['Runtime'];
-      const nodeOptions = at(resource.resolved['Environment'], 'Variables.NODE_OPTIONS');
-      if (typeof runtime !== 'string' || !runtime.startsWith('nodejs') || typeof nodeOptions !== 'string') continue;
-      const path = 'Properties.Environment.Variables.NODE_OPTIONS';
-      const flags = heapFlags(nodeOptions);
-      const set = (Object.keys(flags) as HeapFlag[]).filter((f) => flags[f] !== undefined);
-      if (set.length === 0) continue;
-      const mb: Partial<Record<HeapFlag, number>> = {};
-      for (const flag of set) {
-        const value = num(flags[flag]);
-        if (value === undefined || !Number.isInteger(value) || value < 1) out.add(view, resource.logicalId, path, `${HEAP_FLAGS[flag][0]} "${flags[flag]}" is not a whole number of MB`);
-        else mb[flag] = value;
-      }
-      if (set.length === 1) {
-        const missing = set[0] === 'old' ? 'semi' : 'old';
-        out.add(view, resource.logicalId, path, `NODE_OPTIONS sets ${HEAP_FLAGS[set[0]!][0]} but not ${HEAP_FLAGS[missing][0]}; the bootstrap then passes neither, so V8 sizes the ${missing === 'old' ? 'old' : 'young'} generation for itself`);
-      }
-      const memory = num(resource.resolved['MemorySize']) ?? 128;
-      if (mb.old !== undefined && mb.old >= memory) {
-        out.add(view, resource.logicalId, path, `--max-old-space-size=${mb.old} is not below MemorySize ${memory} MB`);
-      }
+  resource(resource, ctx) {
+    const { view } = ctx;
+    const out = new Findings();
+    const runtime = resource.resolved['Runtime'];
+    const nodeOptions = at(resource.resolved['Environment'], 'Variables.NODE_OPTIONS');
+    if (typeof runtime !== 'string' || !runtime.startsWith('nodejs') || typeof nodeOptions !== 'string') return out.list();
+    const path = 'Properties.Environment.Variables.NODE_OPTIONS';
+    const flags = heapFlags(nodeOptions);
+    const set = (Object.keys(flags) as HeapFlag[]).filter((f) => flags[f] !== undefined);
+    if (set.length === 0) return out.list();
+    const mb: Partial<Record<HeapFlag, number>> = {};
+    for (const flag of set) {
+      const value = num(flags[flag]);
+      if (value === undefined || !Number.isInteger(value) || value < 1) out.add(resource.logicalId, path, `${HEAP_FLAGS[flag][0]} "${flags[flag]}" is not a whole number of MB`);
+      else mb[flag] = value;
+    }
+    if (set.length === 1) {
+      const missing = set[0] === 'old' ? 'semi' : 'old';
+      out.add(resource.logicalId, path, `NODE_OPTIONS sets ${HEAP_FLAGS[set[0]!][0]} but not ${HEAP_FLAGS[missing][0]}; the bootstrap then passes neither, so V8 sizes the ${missing === 'old' ? 'old' : 'young'} generation for itself`);
+    }
+    const memory = num(resource.resolved['MemorySize']) ?? 128;
+    if (mb.old !== undefined && mb.old >= memory) {
+      out.add(resource.logicalId, path, `--max-old-space-size=${mb.old} is not below MemorySize ${memory} MB`);
     }
     return out.list();
   },
-};
+});
 export default rule;

@@ -1,7 +1,7 @@
-import type { Rule } from '../types.ts';
-import { asArray, at, resourcesOf, ScenarioFindings } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { asArray, at, Findings } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'LAMBDA-VPC',
   pack: 'generic',
   severity: 'warning',
@@ -11,23 +11,23 @@ export const rule: Rule = {
     'W89 and Guard LAMBDA_INSIDE_VPC check that VpcConfig exists; Security Hub Lambda.5 wants two AZs. It is a ' +
     'trade-off for functions that only call public AWS endpoints, so it is a warning meant to be suppressed with ' +
     'the reason when the choice is deliberate.',
+  remediation: 'Set VpcConfig with subnets in at least two AZs and a security group, or suppress with a reason.',
   resourceTypes: ['AWS::Lambda::Function'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const { resource, view } of resourcesOf(ctx, 'AWS::Lambda::Function')) {
-      const vpc = resource.resolved['VpcConfig'];
-      if (vpc === undefined) {
-        out.add(view, resource.logicalId, 'Properties.VpcConfig', 'the function does not run in a VPC');
-        continue;
-      }
-      if (asArray(at(vpc, 'SubnetIds')).length < 2) {
-        out.add(view, resource.logicalId, 'Properties.VpcConfig.SubnetIds', 'fewer than two subnets: one AZ outage stops the function');
-      }
-      if (asArray(at(vpc, 'SecurityGroupIds')).length === 0) {
-        out.add(view, resource.logicalId, 'Properties.VpcConfig.SecurityGroupIds', 'no security group');
-      }
+  resource(resource, ctx) {
+    const { view } = ctx;
+    const out = new Findings();
+    const vpc = resource.resolved['VpcConfig'];
+    if (vpc === undefined) {
+      out.add(resource.logicalId, 'Properties.VpcConfig', 'the function does not run in a VPC');
+      return out.list();
+    }
+    if (asArray(at(vpc, 'SubnetIds')).length < 2) {
+      out.add(resource.logicalId, 'Properties.VpcConfig.SubnetIds', 'fewer than two subnets: one AZ outage stops the function');
+    }
+    if (asArray(at(vpc, 'SecurityGroupIds')).length === 0) {
+      out.add(resource.logicalId, 'Properties.VpcConfig.SecurityGroupIds', 'no security group');
     }
     return out.list();
   },
-};
+});
 export default rule;

@@ -1,10 +1,10 @@
 import type { ResolvedResource } from '../../../scripts/lib/cfn/intrinsics.ts';
-import type { Rule } from '../types.ts';
-import { asArray, at, isGetAttOf, isObject, ScenarioFindings, targetOf } from '../helpers.ts';
-import { backupFunction, schedulesOf, T } from '../contract/stack.ts';
+import { defineRule } from '../engine.ts';
+import { asArray, at, isGetAttOf, isObject, Findings, targetOf } from '../helpers.ts';
+import { backupFunction, schedulesOf, T } from '../helpers.ts';
 import { breachesAt, checkRequiredAlarm, dimensionProblem } from './alarms.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'ALARM-BACKUP-DLQ',
   pack: 'backup-stack',
   severity: 'error',
@@ -12,31 +12,30 @@ export const rule: Rule = {
   rationale:
     'A dead-letter queue only helps if someone learns that it holds a message: that is a backup that did not run. ' +
     'No known tool requires an alarm per dead-letter queue.',
+  remediation: 'Add an alarm on AWS/SQS ApproximateNumberOfMessagesVisible > 0 for each dead-letter queue, with AlarmActions.',
   resourceTypes: ['AWS::CloudWatch::Alarm', 'AWS::SQS::Queue'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const view of ctx.views) {
-      const fn = backupFunction(view);
-      if (!fn) continue;
-      const queues = new Map<string, ResolvedResource>();
-      const addQueue = (value: unknown) => {
-        const q = targetOf(view, value as never, [T.queue], ['Arn']);
-        if (q) queues.set(q.logicalId, q);
-      };
-      addQueue(at(fn.resolved, 'DeadLetterConfig.TargetArn'));
-      for (const rule of schedulesOf(view, fn)) for (const t of asArray(rule.resolved['Targets'])) if (isObject(t)) addQueue(at(t, 'DeadLetterConfig.Arn'));
-      for (const queue of queues.values()) {
-        checkRequiredAlarm(view, { logicalId: queue.logicalId, what: `the dead-letter queue ${queue.logicalId}` }, {
-          namespace: 'AWS/SQS',
-          metricName: 'ApproximateNumberOfMessagesVisible',
-          problems: (alarm, metric) => [
-            ...dimensionProblem(metric, 'QueueName', isGetAttOf(view, metric.dimensions['QueueName'], queue.logicalId, 'QueueName'), `!GetAtt ${queue.logicalId}.QueueName`),
-            ...(!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', 'the alarm does not fire on the first message'] as [string, string]] : []),
-          ],
-        }, (id, path, message) => out.add(view, id, path, message));
-      }
+  template(view, ctx) {
+    const out = new Findings();
+    const fn = backupFunction(view);
+    if (!fn) return out.list();
+    const queues = new Map<string, ResolvedResource>();
+    const addQueue = (value: unknown) => {
+      const q = targetOf(view, value as never, [T.queue], ['Arn']);
+      if (q) queues.set(q.logicalId, q);
+    };
+    addQueue(at(fn.resolved, 'DeadLetterConfig.TargetArn'));
+    for (const rule of schedulesOf(view, fn)) for (const t of asArray(rule.resolved['Targets'])) if (isObject(t)) addQueue(at(t, 'DeadLetterConfig.Arn'));
+    for (const queue of queues.values()) {
+      checkRequiredAlarm(view, { logicalId: queue.logicalId, what: `the dead-letter queue ${queue.logicalId}` }, {
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        problems: (alarm, metric) => [
+          ...dimensionProblem(metric, 'QueueName', isGetAttOf(view, metric.dimensions['QueueName'], queue.logicalId, 'QueueName'), `!GetAtt ${queue.logicalId}.QueueName`),
+          ...(!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', 'the alarm does not fire on the first message'] as [string, string]] : []),
+        ],
+      }, (id, path, message) => out.add(id, path, message));
     }
     return out.list();
   },
-};
+});
 export default rule;

@@ -1,9 +1,9 @@
-import type { Rule } from '../types.ts';
-import { isRefTo, ScenarioFindings } from '../helpers.ts';
-import { backupFunction } from '../contract/stack.ts';
+import { defineRule } from '../engine.ts';
+import { isRefTo, Findings } from '../helpers.ts';
+import { backupFunction } from '../helpers.ts';
 import { breachesAt, checkRequiredAlarm, dimensionProblem } from './alarms.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'ALARM-BACKUP-ERRORS',
   pack: 'backup-stack',
   severity: 'error',
@@ -12,23 +12,22 @@ export const rule: Rule = {
     'A crashed backup run is invisible unless something watches the function\'s Errors metric. No known tool ' +
     'requires particular alarms; this rule checks the alarm exists, watches this stack\'s function, fires on one ' +
     'error (Sum or Maximum) and has an action.',
+  remediation: 'Add an alarm on AWS/Lambda Errors of the backup function with threshold >= 1 (GreaterThanOrEqualToThreshold 1) and AlarmActions.',
   resourceTypes: ['AWS::CloudWatch::Alarm', 'AWS::Lambda::Function'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const view of ctx.views) {
-      const fn = backupFunction(view);
-      if (!fn) continue;
-      checkRequiredAlarm(view, { logicalId: fn.logicalId, what: 'the backup function' }, {
-        namespace: 'AWS/Lambda',
-        metricName: 'Errors',
-        problems: (alarm, metric) => [
-          ...dimensionProblem(metric, 'FunctionName', isRefTo(view, metric.dimensions['FunctionName'], fn.logicalId), `!Ref ${fn.logicalId}`),
-          ...(!['Sum', 'Maximum'].includes(String(alarm.resolved['Statistic'])) ? [['Properties.Statistic', 'Statistic is not Sum or Maximum'] as [string, string]] : []),
-          ...(!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', 'the alarm does not fire on exactly one error or more'] as [string, string]] : []),
-        ],
-      }, (id, path, message) => out.add(view, id, path, message));
-    }
+  template(view, ctx) {
+    const out = new Findings();
+    const fn = backupFunction(view);
+    if (!fn) return out.list();
+    checkRequiredAlarm(view, { logicalId: fn.logicalId, what: 'the backup function' }, {
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      problems: (alarm, metric) => [
+        ...dimensionProblem(metric, 'FunctionName', isRefTo(view, metric.dimensions['FunctionName'], fn.logicalId), `!Ref ${fn.logicalId}`),
+        ...(!['Sum', 'Maximum'].includes(String(alarm.resolved['Statistic'])) ? [['Properties.Statistic', 'Statistic is not Sum or Maximum'] as [string, string]] : []),
+        ...(!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', 'the alarm does not fire on exactly one error or more'] as [string, string]] : []),
+      ],
+    }, (id, path, message) => out.add(id, path, message));
     return out.list();
   },
-};
+});
 export default rule;

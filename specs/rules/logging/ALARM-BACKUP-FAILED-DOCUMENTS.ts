@@ -1,10 +1,10 @@
-import type { Rule } from '../types.ts';
-import { ScenarioFindings, scenarioValue } from '../helpers.ts';
-import { backupFunction } from '../contract/stack.ts';
+import { defineRule } from '../engine.ts';
+import { Findings, scenarioValue } from '../helpers.ts';
+import { backupFunction } from '../helpers.ts';
 import { METRIC, METRICS_NAMESPACE } from '../../../lambda/src/metric-names.ts';
 import { breachesAt, checkRequiredAlarm, environmentDimensionProblem } from './alarms.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'ALARM-BACKUP-FAILED-DOCUMENTS',
   pack: 'backup-stack',
   severity: 'error',
@@ -13,23 +13,22 @@ export const rule: Rule = {
     'A run that copies most documents but fails some ends without a Lambda error; only the function\'s own metric ' +
     'tells. The names come from lambda/src/metric-names.ts, the module the function publishes with, so a renamed metric ' +
     'breaks this rule instead of silently orphaning the alarm. No known tool checks custom-metric alarms.',
+  remediation: 'Add an alarm on the backup namespace\'s DocumentsFailed with this Environment\'s dimension, firing on the first failed document, with AlarmActions.',
   resourceTypes: ['AWS::CloudWatch::Alarm'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const view of ctx.views) {
-      const fn = backupFunction(view);
-      if (!fn) continue;
-      const environment = scenarioValue(view);
-      checkRequiredAlarm(view, { logicalId: fn.logicalId, what: 'the backup' }, {
-        namespace: METRICS_NAMESPACE,
-        metricName: METRIC.DocumentsFailed,
-        problems: (alarm, metric) => [
-          ...environmentDimensionProblem(metric, environment),
-          ...(!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', 'the alarm does not fire on one failed document'] as [string, string]] : []),
-        ],
-      }, (id, path, message) => out.add(view, id, path, message));
-    }
+  template(view, ctx) {
+    const out = new Findings();
+    const fn = backupFunction(view);
+    if (!fn) return out.list();
+    const environment = scenarioValue(view);
+    checkRequiredAlarm(view, { logicalId: fn.logicalId, what: 'the backup' }, {
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC.DocumentsFailed,
+      problems: (alarm, metric) => [
+        ...environmentDimensionProblem(metric, environment),
+        ...(!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', 'the alarm does not fire on one failed document'] as [string, string]] : []),
+      ],
+    }, (id, path, message) => out.add(id, path, message));
     return out.list();
   },
-};
+});
 export default rule;

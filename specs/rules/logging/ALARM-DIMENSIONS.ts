@@ -1,5 +1,5 @@
-import type { Rule } from '../types.ts';
-import { resourcesOf, ScenarioFindings, targetOf } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { Findings, targetOf } from '../helpers.ts';
 import { watchedMetric } from './alarms.ts';
 
 // Dimensions of AWS namespaces whose value names a resource type the template can create.
@@ -11,7 +11,7 @@ const OWN: Record<string, Record<string, { type: string; attrs: string[] }>> = {
   'AWS/SNS': { TopicName: { type: 'AWS::SNS::Topic', attrs: ['TopicName'] } },
 };
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'ALARM-DIMENSIONS',
   pack: 'generic',
   severity: 'error',
@@ -19,23 +19,23 @@ export const rule: Rule = {
   rationale:
     'An alarm whose FunctionName or QueueName is a hand-typed name watches nothing once the stack names resources ' +
     'differently (per environment, per stack) and stays silently green. No known tool checks alarm dimensions.',
+  remediation: 'Set the metric\'s dimension to `!Ref` (or the name of) a resource of this stack.',
   resourceTypes: ['AWS::CloudWatch::Alarm'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const { resource, view } of resourcesOf(ctx, 'AWS::CloudWatch::Alarm')) {
-      const metric = watchedMetric(resource);
-      const expected = metric.namespace ? OWN[metric.namespace] : undefined;
-      if (!expected) continue;
-      for (const [name, { type, attrs }] of Object.entries(expected)) {
-        const value = metric.dimensions[name];
-        if (value === undefined) continue;
-        if (!targetOf(view, value, [type], attrs)) {
-          const path = resource.resolved['Metrics'] !== undefined ? 'Properties.Metrics' : 'Properties.Dimensions';
-          out.add(view, resource.logicalId, path, `dimension ${name} ${JSON.stringify(value)} is not ${attrs.map((a) => (a === 'Ref' ? '!Ref' : `!GetAtt .${a}`)).join(' or ')} of a resource of type ${type} in this stack`);
-        }
+  resource(resource, ctx) {
+    const { view } = ctx;
+    const out = new Findings();
+    const metric = watchedMetric(resource);
+    const expected = metric.namespace ? OWN[metric.namespace] : undefined;
+    if (!expected) return out.list();
+    for (const [name, { type, attrs }] of Object.entries(expected)) {
+      const value = metric.dimensions[name];
+      if (value === undefined) continue;
+      if (!targetOf(view, value, [type], attrs)) {
+        const path = resource.resolved['Metrics'] !== undefined ? 'Properties.Metrics' : 'Properties.Dimensions';
+        out.add(resource.logicalId, path, `dimension ${name} ${JSON.stringify(value)} is not ${attrs.map((a) => (a === 'Ref' ? '!Ref' : `!GetAtt .${a}`)).join(' or ')} of a resource of type ${type} in this stack`);
       }
     }
     return out.list();
   },
-};
+});
 export default rule;

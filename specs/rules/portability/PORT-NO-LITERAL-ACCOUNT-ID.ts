@@ -1,8 +1,8 @@
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import { scanStrings } from '../helpers.ts';
 import { ACCOUNT_ID, first } from './patterns.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'PORT-NO-LITERAL-ACCOUNT-ID',
   pack: 'generic',
   severity: 'error',
@@ -11,6 +11,7 @@ export const rule: Rule = {
     'A literal account id ties the template to one account and discloses it. cfn-lint I3042 (accountId=true) only looks inside Fn::Sub ' +
     'ARNs and only with `-c I`; checkov, cfn_nag, Guard and cdk-nag do not check it. This rule scans every resolved string of every ' +
     'resource, output, parameter, mapping and condition, so an id assembled with Join or hidden in a mapping is found.',
+  remediation: 'Use `${AWS::AccountId}` or a parameter instead of the 12-digit account id.',
   resourceTypes: [],
-  check: (ctx) => scanStrings(ctx, (v) => first(ACCOUNT_ID, v), (id) => `literal account id ${id}; use \${AWS::AccountId} or a parameter`),
-};
+  template: (_view, ctx) => scanStrings(ctx, (v) => first(ACCOUNT_ID, v), (id) => `literal account id ${id}; use \${AWS::AccountId} or a parameter`),
+});

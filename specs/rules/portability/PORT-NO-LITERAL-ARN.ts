@@ -1,4 +1,4 @@
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import { arnParts, scanStrings } from '../helpers.ts';
 
 /** An ARN whose resource part (after the account field) names a fixed resource rather than a reference or parameter. */
@@ -13,7 +13,7 @@ function literalResourceArn(value: string): string | undefined {
   return value;
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'PORT-NO-LITERAL-ARN',
   pack: 'generic',
   severity: 'warning',
@@ -22,6 +22,7 @@ export const rule: Rule = {
     'An ARN with a fixed resource name (`arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:ops-alerts`) points at something ' +
     'outside the stack that may not exist in the next account or Region, and S3 bucket names are global. cfn-lint I3042 checks only the ' +
     'partition/Region/account fields; no tool checks the resource part.',
+  remediation: 'Build the ARN from Ref/GetAtt of a stack resource or from a parameter instead of a fixed resource name.',
   resourceTypes: [],
-  check: (ctx) => scanStrings(ctx, literalResourceArn, (arn) => `fixed ARN ${arn}; reference the resource or take it as a parameter`),
-};
+  template: (_view, ctx) => scanStrings(ctx, literalResourceArn, (arn) => `fixed ARN ${arn}; reference the resource or take it as a parameter`),
+});

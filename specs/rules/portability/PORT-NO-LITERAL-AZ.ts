@@ -1,8 +1,8 @@
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import { scanStrings } from '../helpers.ts';
 import { AVAILABILITY_ZONE, first } from './patterns.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'PORT-NO-LITERAL-AZ',
   pack: 'generic',
   severity: 'warning',
@@ -10,6 +10,7 @@ export const rule: Rule = {
   rationale:
     'AZ names map to different zones per account and not every Region has the same letters. cfn-lint W3010 checks known AZ properties; ' +
     'no other tool checks it. This rule scans every resolved string (names like us-east-1a and ids like use1-az1).',
+  remediation: 'Use `!Select [i, !GetAZs \'\']` or a parameter instead of the Availability Zone name or id.',
   resourceTypes: [],
-  check: (ctx) => scanStrings(ctx, (v) => first(AVAILABILITY_ZONE, v), (az) => `hard-coded Availability Zone ${az}; use Fn::GetAZs or a parameter`),
-};
+  template: (_view, ctx) => scanStrings(ctx, (v) => first(AVAILABILITY_ZONE, v), (az) => `hard-coded Availability Zone ${az}; use Fn::GetAZs or a parameter`),
+});

@@ -1,8 +1,8 @@
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import { scanStrings } from '../helpers.ts';
 import { LITERAL_PARTITION, first } from './patterns.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'PORT-NO-LITERAL-PARTITION',
   pack: 'generic',
   severity: 'error',
@@ -10,6 +10,7 @@ export const rule: Rule = {
   rationale:
     'A literal partition breaks the template in China, GovCloud and the isolated partitions. cfn-lint I3042 checks it only inside Fn::Sub ' +
     'and only with `-c I`, so `arn:aws:s3:::bucket` written as a plain string or a Join is missed; this rule scans every resolved string.',
+  remediation: 'Write `arn:${AWS::Partition}:` instead of a literal partition.',
   resourceTypes: [],
-  check: (ctx) => scanStrings(ctx, (v) => first(LITERAL_PARTITION, v), (p) => `literal partition in ${p}…; use arn:\${AWS::Partition}:`),
-};
+  template: (_view, ctx) => scanStrings(ctx, (v) => first(LITERAL_PARTITION, v), (p) => `literal partition in ${p}…; use arn:\${AWS::Partition}:`),
+});

@@ -1,8 +1,8 @@
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import { scanStrings } from '../helpers.ts';
 import { PSEUDO_AS_STRING, first } from './patterns.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'PORT-NO-PSEUDO-AS-STRING',
   pack: 'generic',
   severity: 'error',
@@ -10,6 +10,7 @@ export const rule: Rule = {
   rationale:
     'A plain "AWS::Region" is deployed literally, so the ARN or name is wrong everywhere. cfn-lint W1054 reports it as a warning; ' +
     'no other tool checks it. Resolved values are scanned, so Join pieces and mapping values count.',
+  remediation: 'Use `!Ref AWS::…` or `${AWS::…}` inside !Sub instead of the plain text.',
   resourceTypes: [],
-  check: (ctx) => scanStrings(ctx, (v) => first(PSEUDO_AS_STRING, v), (p) => `${p} is plain text here; use !Ref ${p} or \${${p}} inside !Sub`),
-};
+  template: (_view, ctx) => scanStrings(ctx, (v) => first(PSEUDO_AS_STRING, v), (p) => `${p} is plain text here; use !Ref ${p} or \${${p}} inside !Sub`),
+});

@@ -1,4 +1,5 @@
-import type { Rule, RuleFinding } from '../types.ts';
+import { defineRule } from '../engine.ts';
+import type { RuleFinding } from '../types.ts';
 import type { Json } from '../../../scripts/lib/cfn/template.ts';
 import { isObject } from '../helpers.ts';
 
@@ -27,7 +28,7 @@ function scan(value: Json, path: string, logicalId: string, out: RuleFinding[]):
   }
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'PORT-NO-SUB-SYNTAX-OUTSIDE-SUB',
   pack: 'generic',
   severity: 'error',
@@ -36,8 +37,9 @@ export const rule: Rule = {
     'A forgotten `!Sub` deploys the text `${AWS::Region}` or `${Bucket.Arn}` as is, which fails late or, worse, silently. cfn-lint ' +
     'E1029 checks it; no other tool does. This rule walks the unresolved template (every resource, output, parameter, mapping and ' +
     'condition) and skips code-bearing properties such as ZipFile.',
+  remediation: 'Wrap the value in `!Sub` (or remove the `${…}`).',
   resourceTypes: [],
-  check: (ctx) => {
+  once: (ctx) => {
     const out: RuleFinding[] = [];
     const raw = ctx.template.raw;
     for (const resource of Object.values(ctx.template.resources)) {
@@ -50,4 +52,4 @@ export const rule: Rule = {
     }
     return out;
   },
-};
+});

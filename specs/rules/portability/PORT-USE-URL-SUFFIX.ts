@@ -1,4 +1,4 @@
-import type { Rule } from '../types.ts';
+import { defineRule } from '../engine.ts';
 import { scanStrings } from '../helpers.ts';
 import { URL_SUFFIX, first } from './patterns.ts';
 import type { RuleContext } from '../types.ts';
@@ -9,7 +9,7 @@ function isServicePrincipal(ctx: RuleContext, logicalId: string, path: string): 
   return path === 'Properties.Principal' && ctx.template.resources[logicalId]?.type === 'AWS::Lambda::Permission';
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'PORT-USE-URL-SUFFIX',
   pack: 'generic',
   severity: 'warning',
@@ -18,11 +18,12 @@ export const rule: Rule = {
     'Endpoints such as `s3.<region>.amazonaws.com` in kms:ViaService differ per partition (`amazonaws.com.cn`, `c2s.ic.gov`). No tool ' +
     'checks it: cfn-lint I3042 looks only at ARNs. Service principals are the exception: AWS spells them `<service>.amazonaws.com` in ' +
     'every partition, and building them from `${AWS::URLSuffix}` breaks them in China regions (and in emulators that rewrite the suffix).',
+  remediation: 'Write `${AWS::URLSuffix}` instead of the literal `amazonaws.com` host suffix.',
   resourceTypes: [],
-  check: (ctx) =>
+  template: (_view, ctx) =>
     scanStrings(
       ctx,
       (v) => first(URL_SUFFIX, v),
       (host) => `literal host ${host}; use \${AWS::URLSuffix}`,
     ).filter((f) => !isServicePrincipal(ctx, f.logicalId, f.path)),
-};
+});

@@ -1,7 +1,7 @@
-import type { Rule } from '../types.ts';
-import { resourcesOf, ScenarioFindings } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { Findings } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'EVENTS-RULE-ENABLED',
   pack: 'generic',
   severity: 'error',
@@ -9,16 +9,16 @@ export const rule: Rule = {
   rationale:
     'A disabled schedule deploys cleanly and then never runs: the quietest way to lose backups. Stating ENABLED ' +
     'makes the intent reviewable (a per-environment If that disables it shows up here). No known tool checks State.',
+  remediation: 'Set `State: ENABLED` in every scenario.',
   resourceTypes: ['AWS::Events::Rule'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const { resource, view } of resourcesOf(ctx, 'AWS::Events::Rule')) {
-      const state = resource.resolved['State'];
-      if (state !== 'ENABLED') {
-        out.add(view, resource.logicalId, 'Properties.State', state === undefined ? 'State is not set; declare ENABLED' : `State is ${JSON.stringify(state)}: the rule never triggers`);
-      }
+  resource(resource, ctx) {
+    const { view } = ctx;
+    const out = new Findings();
+    const state = resource.resolved['State'];
+    if (state !== 'ENABLED') {
+      out.add(resource.logicalId, 'Properties.State', state === undefined ? 'State is not set; declare ENABLED' : `State is ${JSON.stringify(state)}: the rule never triggers`);
     }
     return out.list();
   },
-};
+});
 export default rule;

@@ -1,8 +1,8 @@
-import type { Rule } from '../types.ts';
-import { at, bool, resourcesOf, ScenarioFindings } from '../helpers.ts';
-import { describeKeyValue, isStackKeyArn } from '../contract/stack.ts';
+import { defineRule } from '../engine.ts';
+import { at, bool, Findings } from '../helpers.ts';
+import { describeKeyValue, isStackKeyArn } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'S3-KMS-ENCRYPTION',
   pack: 'generic',
   severity: 'error',
@@ -12,32 +12,32 @@ export const rule: Rule = {
     'and aws/s3 cannot be restricted. The Bucket Key cuts KMS request cost. cdk-nag S3DefaultEncryptionKMS and ' +
     'Security Hub S3.17 only require aws:kms; no tool checks which key is used or BucketKeyEnabled. Suppress ' +
     'with a reason on an access-log target bucket (log delivery supports only SSE-S3).',
+  remediation: 'Set SSEAlgorithm aws:kms, KMSMasterKeyID `!GetAtt <stack key>.Arn` and `BucketKeyEnabled: true`.',
   resourceTypes: ['AWS::S3::Bucket'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const { resource, view } of resourcesOf(ctx, 'AWS::S3::Bucket')) {
-      const rules = at(resource.resolved, 'BucketEncryption.ServerSideEncryptionConfiguration');
-      if (!Array.isArray(rules) || rules.length === 0) {
-        out.add(view, resource.logicalId, 'Properties.BucketEncryption', 'bucket has no SSE-KMS default encryption');
-        continue;
-      }
-      rules.forEach((r, i) => {
-        const base = `Properties.BucketEncryption.ServerSideEncryptionConfiguration[${i}]`;
-        const algorithm = at(r, 'ServerSideEncryptionByDefault.SSEAlgorithm');
-        if (algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse') {
-          out.add(view, resource.logicalId, `${base}.ServerSideEncryptionByDefault.SSEAlgorithm`, `SSEAlgorithm is ${JSON.stringify(algorithm ?? null)}, not aws:kms`);
-          return;
-        }
-        const key = at(r, 'ServerSideEncryptionByDefault.KMSMasterKeyID');
-        if (!isStackKeyArn(view, key)) {
-          out.add(view, resource.logicalId, `${base}.ServerSideEncryptionByDefault.KMSMasterKeyID`, `KMSMasterKeyID must be the full ARN of a KMS key of this stack: ${describeKeyValue(view, key)}`);
-        }
-        if (algorithm === 'aws:kms' && bool(at(r, 'BucketKeyEnabled')) !== true) {
-          out.add(view, resource.logicalId, `${base}.BucketKeyEnabled`, 'BucketKeyEnabled is not true');
-        }
-      });
+  resource(resource, ctx) {
+    const { view } = ctx;
+    const out = new Findings();
+    const rules = at(resource.resolved, 'BucketEncryption.ServerSideEncryptionConfiguration');
+    if (!Array.isArray(rules) || rules.length === 0) {
+      out.add(resource.logicalId, 'Properties.BucketEncryption', 'bucket has no SSE-KMS default encryption');
+      return out.list();
     }
+    rules.forEach((r, i) => {
+      const base = `Properties.BucketEncryption.ServerSideEncryptionConfiguration[${i}]`;
+      const algorithm = at(r, 'ServerSideEncryptionByDefault.SSEAlgorithm');
+      if (algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse') {
+        out.add(resource.logicalId, `${base}.ServerSideEncryptionByDefault.SSEAlgorithm`, `SSEAlgorithm is ${JSON.stringify(algorithm ?? null)}, not aws:kms`);
+        return;
+      }
+      const key = at(r, 'ServerSideEncryptionByDefault.KMSMasterKeyID');
+      if (!isStackKeyArn(view, key)) {
+        out.add(resource.logicalId, `${base}.ServerSideEncryptionByDefault.KMSMasterKeyID`, `KMSMasterKeyID must be the full ARN of a KMS key of this stack: ${describeKeyValue(view, key)}`);
+      }
+      if (algorithm === 'aws:kms' && bool(at(r, 'BucketKeyEnabled')) !== true) {
+        out.add(resource.logicalId, `${base}.BucketKeyEnabled`, 'BucketKeyEnabled is not true');
+      }
+    });
     return out.list();
   },
-};
+});
 export default rule;

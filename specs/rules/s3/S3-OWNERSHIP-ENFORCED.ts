@@ -1,7 +1,7 @@
-import type { Rule } from '../types.ts';
-import { at, resourcesOf, ScenarioFindings } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { at, Findings } from '../helpers.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'S3-OWNERSHIP-ENFORCED',
   pack: 'generic',
   severity: 'error',
@@ -10,21 +10,21 @@ export const rule: Rule = {
     'With ACLs disabled only policies grant access, and every object belongs to the bucket owner. Security Hub ' +
     'S3.12 and cfn-lint W3045 push the same way; checkov CKV_AWS_20/57 and cfn_nag W31/F14 only reject public canned ' +
     'ACLs, none requires BucketOwnerEnforced.',
+  remediation: 'Set `OwnershipControls: {Rules: [{ObjectOwnership: BucketOwnerEnforced}]}` and remove AccessControl.',
   resourceTypes: ['AWS::S3::Bucket'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const { resource, view } of resourcesOf(ctx, 'AWS::S3::Bucket')) {
-      const rules = at(resource.resolved, 'OwnershipControls.Rules');
-      const owners = Array.isArray(rules) ? rules.map((r) => at(r, 'ObjectOwnership')) : [];
-      if (owners.length !== 1 || owners[0] !== 'BucketOwnerEnforced') {
-        out.add(view, resource.logicalId, 'Properties.OwnershipControls', `object ownership is ${JSON.stringify(owners)}, not [BucketOwnerEnforced]`);
-      }
-      const acl = resource.resolved['AccessControl'];
-      if (acl !== undefined) {
-        out.add(view, resource.logicalId, 'Properties.AccessControl', `AccessControl ${JSON.stringify(acl)} uses a legacy ACL; grant access with a bucket policy`);
-      }
+  resource(resource, ctx) {
+    const { view } = ctx;
+    const out = new Findings();
+    const rules = at(resource.resolved, 'OwnershipControls.Rules');
+    const owners = Array.isArray(rules) ? rules.map((r) => at(r, 'ObjectOwnership')) : [];
+    if (owners.length !== 1 || owners[0] !== 'BucketOwnerEnforced') {
+      out.add(resource.logicalId, 'Properties.OwnershipControls', `object ownership is ${JSON.stringify(owners)}, not [BucketOwnerEnforced]`);
+    }
+    const acl = resource.resolved['AccessControl'];
+    if (acl !== undefined) {
+      out.add(resource.logicalId, 'Properties.AccessControl', `AccessControl ${JSON.stringify(acl)} uses a legacy ACL; grant access with a bucket policy`);
     }
     return out.list();
   },
-};
+});
 export default rule;

@@ -1,9 +1,9 @@
-import type { Rule } from '../types.ts';
-import { at, bool, resourcesOf, ScenarioFindings } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { at, bool, Findings } from '../helpers.ts';
 
 const FLAGS = ['BlockPublicAcls', 'BlockPublicPolicy', 'IgnorePublicAcls', 'RestrictPublicBuckets'];
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'S3-PUBLIC-ACCESS-BLOCK',
   pack: 'generic',
   severity: 'error',
@@ -12,22 +12,22 @@ export const rule: Rule = {
     'Bucket-level Block Public Access stops a later policy or ACL from exposing backups. checkov CKV_AWS_53-56 and ' +
     'Guard S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED check the flags; cdk-nag AwsSolutions-S2 passes a missing block. ' +
     'Here a missing block fails too.',
+  remediation: 'Set BlockPublicAcls, BlockPublicPolicy, IgnorePublicAcls and RestrictPublicBuckets to true.',
   resourceTypes: ['AWS::S3::Bucket'],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const { resource, view } of resourcesOf(ctx, 'AWS::S3::Bucket')) {
-      const block = resource.resolved['PublicAccessBlockConfiguration'];
-      if (block === undefined) {
-        out.add(view, resource.logicalId, 'Properties.PublicAccessBlockConfiguration', 'bucket has no PublicAccessBlockConfiguration');
-        continue;
-      }
-      for (const flag of FLAGS) {
-        if (bool(at(block, flag)) !== true) {
-          out.add(view, resource.logicalId, `Properties.PublicAccessBlockConfiguration.${flag}`, `${flag} is not true`);
-        }
+  resource(resource, ctx) {
+    const { view } = ctx;
+    const out = new Findings();
+    const block = resource.resolved['PublicAccessBlockConfiguration'];
+    if (block === undefined) {
+      out.add(resource.logicalId, 'Properties.PublicAccessBlockConfiguration', 'bucket has no PublicAccessBlockConfiguration');
+      return out.list();
+    }
+    for (const flag of FLAGS) {
+      if (bool(at(block, flag)) !== true) {
+        out.add(resource.logicalId, `Properties.PublicAccessBlockConfiguration.${flag}`, `${flag} is not true`);
       }
     }
     return out.list();
   },
-};
+});
 export default rule;

@@ -1,5 +1,5 @@
-import type { Rule } from '../types.ts';
-import { resolveLiteral, resourcesOf, ScenarioFindings, scenarioValue } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { resolveLiteral, Findings, scenarioValue } from '../helpers.ts';
 
 // Physical names the template may set, per type.
 const NAME_PROPERTIES: Record<string, string> = {
@@ -12,7 +12,7 @@ const NAME_PROPERTIES: Record<string, string> = {
   'AWS::CloudWatch::Alarm': 'AlarmName',
 };
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'NAMES-CARRY-ENVIRONMENT',
   pack: 'backup-stack',
   severity: 'warning',
@@ -21,20 +21,20 @@ export const rule: Rule = {
     'dev, staging and prod stacks often share an account; a name without the environment collides on the second ' +
     'deployment or, worse, makes dashboards and runbooks point at the wrong stack. No known tool checks names ' +
     'against parameters (cfn_nag W28 and Guard CFN_NO_EXPLICIT_RESOURCE_NAMES only flag that a name is set).',
+  remediation: 'Build the name with `!Sub` including `${Environment}`, or leave it unset so CloudFormation generates one.',
   resourceTypes: Object.keys(NAME_PROPERTIES),
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const { resource, view } of resourcesOf(ctx, ...Object.keys(NAME_PROPERTIES))) {
-      const environment = scenarioValue(view);
-      const property = NAME_PROPERTIES[resource.type]!;
-      const raw = resource.properties[property];
-      if (environment === undefined || raw === undefined) continue;
-      const name = resolveLiteral(ctx, view, raw);
-      if (typeof name === 'string' && !name.toLowerCase().includes(environment.toLowerCase())) {
-        out.add(view, resource.logicalId, `Properties.${property}`, `${property} ${JSON.stringify(name)} does not contain the environment`);
-      }
+  resource(resource, ctx) {
+    const { view } = ctx;
+    const out = new Findings();
+    const environment = scenarioValue(view);
+    const property = NAME_PROPERTIES[resource.type]!;
+    const raw = resource.properties[property];
+    if (environment === undefined || raw === undefined) return out.list();
+    const name = resolveLiteral(ctx, view, raw);
+    if (typeof name === 'string' && !name.toLowerCase().includes(environment.toLowerCase())) {
+      out.add(resource.logicalId, `Properties.${property}`, `${property} ${JSON.stringify(name)} does not contain the environment`);
     }
     return out.list();
   },
-};
+});
 export default rule;

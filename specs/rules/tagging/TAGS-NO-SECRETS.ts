@@ -1,5 +1,5 @@
-import type { Rule } from '../types.ts';
-import { resourcesOf, ScenarioFindings } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { Findings } from '../helpers.ts';
 import { tagsOf } from './tags.ts';
 
 // Shapes of credentials that must never sit in a tag (tags are readable with tag:GetResources by many roles).
@@ -13,7 +13,7 @@ const SECRET_SHAPES: Array<[string, RegExp]> = [
 ];
 const SECRET_KEYS = /(password|passwd|secret|api[_-]?key|access[_-]?key|token|credential)/i;
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'TAGS-NO-SECRETS',
   pack: 'generic',
   severity: 'error',
@@ -21,18 +21,19 @@ export const rule: Rule = {
   rationale:
     'Tags are visible to anyone with tag:GetResources or the service\'s Describe/List calls and are copied into ' +
     'billing reports. checkov CKV_AWS_45 scans Lambda environment variables only; no known tool scans tags.',
+  remediation: 'Remove the credential from the tag; keep secrets in Secrets Manager or SSM.',
   resourceTypes: [],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const { resource, view } of resourcesOf(ctx)) {
+  template(view) {
+    const out = new Findings();
+    for (const resource of view.resources) {
       for (const tag of tagsOf(resource)) {
-        if (SECRET_KEYS.test(tag.key)) out.add(view, resource.logicalId, tag.path, `tag key ${JSON.stringify(tag.key)} names a credential`);
+        if (SECRET_KEYS.test(tag.key)) out.add(resource.logicalId, tag.path, `tag key ${JSON.stringify(tag.key)} names a credential`);
         if (typeof tag.value !== 'string' || tag.value.includes('{{')) continue;
         const shape = SECRET_SHAPES.find(([, re]) => re.test(tag.value as string));
-        if (shape) out.add(view, resource.logicalId, tag.path, `the value of tag ${tag.key} looks like ${shape[0]}`);
+        if (shape) out.add(resource.logicalId, tag.path, `the value of tag ${tag.key} looks like ${shape[0]}`);
       }
     }
     return out.list();
   },
-};
+});
 export default rule;

@@ -1,8 +1,8 @@
-import type { Rule } from '../types.ts';
-import { resourcesOf, ScenarioFindings } from '../helpers.ts';
+import { defineRule } from '../engine.ts';
+import { Findings } from '../helpers.ts';
 import { REQUIRED_TAGS, tagProperty, tagsOf } from './tags.ts';
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'TAGS-REQUIRED',
   pack: 'generic',
   severity: 'error',
@@ -12,10 +12,11 @@ export const rule: Rule = {
     'Guard and cdk-nag have no tagging rule and cfn-lint E3024 only validates their format; Security Hub IAM.24, ' +
     'Lambda.6 and SQS.2 check required keys only after deployment. Which types take tags comes from cfn-lint\'s ' +
     'provider schemas (taggable-types.json).',
+  remediation: 'Add the missing tags with non-empty values.',
   resourceTypes: [],
-  check(ctx) {
-    const out = new ScenarioFindings(ctx);
-    for (const { resource, view } of resourcesOf(ctx)) {
+  template(view) {
+    const out = new Findings();
+    for (const resource of view.resources) {
       const spec = tagProperty(resource.type);
       if (!spec) continue;
       const tags = tagsOf(resource);
@@ -23,9 +24,9 @@ export const rule: Rule = {
         const tag = tags.find((t) => t.key === k);
         return !tag || tag.value === undefined || tag.value === null || String(tag.value).trim() === '';
       });
-      if (missing.length > 0) out.add(view, resource.logicalId, `Properties.${spec.property}`, `missing or empty tags: ${missing.join(', ')}`);
+      if (missing.length > 0) out.add(resource.logicalId, `Properties.${spec.property}`, `missing or empty tags: ${missing.join(', ')}`);
     }
     return out.list();
   },
-};
+});
 export default rule;

@@ -1,4 +1,5 @@
-import type { Rule, RuleFinding } from '../types.ts';
+import { defineRule } from '../engine.ts';
+import type { RuleFinding } from '../types.ts';
 import { isObject } from '../helpers.ts';
 
 /** CloudFormation's limit on the name of a resource, parameter, output or mapping. */
@@ -16,7 +17,7 @@ export function logicalIdProblem(id: string, noun = 'logical id'): string | unde
   return problems.length ? `the ${noun} ${problems.join(' and ')}` : undefined;
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   id: 'TEMPLATE-LOGICAL-ID',
   pack: 'generic',
   severity: 'error',
@@ -26,8 +27,9 @@ export const rule: Rule = {
     '255 characters, but only when it is deployed; YAML and JSON accept any key, so the template parses and every other ' +
     'check passes. cfn-lint checks both through its template schema (E2001, E3001, E6001, E7001). A 2,000-character id ' +
     'is also shortened in the text report, which would otherwise repeat it in every finding.',
+  remediation: 'Rename it to letters and digits only, at most 255 characters.',
   resourceTypes: [],
-  check: (ctx) => {
+  once: (ctx) => {
     const out: RuleFinding[] = [];
     for (const id of Object.keys(ctx.template.resources)) {
       const problem = logicalIdProblem(id);
@@ -43,4 +45,4 @@ export const rule: Rule = {
     }
     return out;
   },
-};
+});

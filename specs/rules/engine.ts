@@ -1,0 +1,168 @@
+// The rule kernel: resolves a template once, runs each rule's predicate over the resources of its types in
+// every scenario view, merges the findings across scenarios one way, applies Metadata suppressions, and turns a
+// rule that throws into a RULE-ERROR finding (never a crash).
+import type { Json, Template } from '../../scripts/lib/cfn/template.ts';
+import { views, type ResolvedResource, type TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
+import type { Finding, Found, Pack, Rule, RuleContext, RuleFinding, ViewContext } from './types.ts';
+
+export const RULE_ERROR_ID = 'RULE-ERROR';
+
+/** Declares a rule; the engine needs at least one predicate. */
+export function defineRule(rule: Rule): Rule {
+  if (!rule.resource && !rule.template && !rule.once) throw new Error(`rule ${rule.id} declares no predicate`);
+  if (rule.resource && rule.resourceTypes.length === 0) throw new Error(`rule ${rule.id} has a resource predicate but no resource types`);
+  return Object.freeze({ ...rule });
+}
+
+export interface RunOptions {
+  /** The date the rules compare against (runtime deprecation); the CLI passes the real date. */
+  today: Date;
+  packs?: Pack[];
+  /** Only these rule ids (used by the per-rule fixture specs). */
+  only?: string[];
+}
+
+export function contextFor(template: Template, today: Date): RuleContext {
+  return { template, views: views(template), today };
+}
+
+/**
+ * Suppressions live in a resource's Metadata: `compliance: { suppress: [{ id, reason }] }`.
+ * A suppression without a non-empty reason does not count (the rule SUPPRESSION-REASON reports it).
+ */
+export function suppressionsOf(metadata: Record<string, Json>): Map<string, string> {
+  const out = new Map<string, string>();
+  const compliance = metadata['compliance'];
+  if (typeof compliance !== 'object' || compliance === null || Array.isArray(compliance)) return out;
+  const list = compliance['suppress'];
+  if (!Array.isArray(list)) return out;
+  for (const entry of list) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue;
+    const id = entry['id'];
+    const reason = entry['reason'];
+    if (typeof id === 'string' && typeof reason === 'string' && reason.trim() !== '') out.set(id, reason.trim());
+  }
+  return out;
+}
+
+/**
+ * The suffix that says in which scenarios a finding occurs, or '' when it occurs in all of them.
+ * Parameters that keep one value across the matching views are named (`Environment=prod`); otherwise
+ * the scenario labels are listed.
+ */
+export function scenarioSuffix(ctx: RuleContext, matching: readonly TemplateView[]): string {
+  if (matching.length === 0 || matching.length >= ctx.views.length) return '';
+  const first = matching[0]!.scenario.parameters;
+  const constant = Object.entries(first).filter(([k, v]) => matching.every((m) => m.scenario.parameters[k] === v));
+  const covered = ctx.views.filter((w) => constant.every(([k, v]) => w.scenario.parameters[k] === v));
+  const label =
+    constant.length > 0 && covered.length === matching.length
+      ? constant.map(([k, v]) => `${k}=${v === '' ? "''" : v}`).join(', ')
+      : matching.map((m) => m.scenario.label).join('; ');
+  return ` (only when ${label})`;
+}
+
+function listOf(found: Found): readonly RuleFinding[] {
+  if (found === undefined) return [];
+  return Array.isArray(found) ? found : [found as RuleFinding];
+}
+
+type Place = { logicalId: string; path: string; messages: Map<string, TemplateView[]> };
+
+/**
+ * The one merge: findings are grouped by place (logical id and path). A message found in every scenario is
+ * reported as is; one found in some says in which. Messages at the same place join into one finding.
+ */
+function mergeScenarios(ctx: RuleContext, places: Map<string, Place>): RuleFinding[] {
+  return [...places.values()].map(({ logicalId, path, messages }) => {
+    const entries = [...messages];
+    const [, firstViews] = entries[0]!;
+    const same = entries.every(([, vs]) => vs.length === firstViews.length && vs.every((v) => firstViews.includes(v)));
+    const message = same
+      ? entries.map(([m]) => m).join('; ') + scenarioSuffix(ctx, firstViews)
+      : entries.map(([m, vs]) => m + scenarioSuffix(ctx, vs)).join('; ');
+    return { logicalId, path, message };
+  });
+}
+
+/** Resources of a view grouped by type, built once per view. */
+const byTypeCache = new WeakMap<TemplateView, Map<string, ResolvedResource[]>>();
+function resourcesByType(view: TemplateView): Map<string, ResolvedResource[]> {
+  let map = byTypeCache.get(view);
+  if (!map) {
+    map = new Map();
+    for (const r of view.resources) {
+      const list = map.get(r.type);
+      if (list) list.push(r);
+      else map.set(r.type, [r]);
+    }
+    byTypeCache.set(view, map);
+  }
+  return map;
+}
+
+/** Runs one rule's predicates over the context: findings merged across scenarios, before suppressions. */
+export function evaluate(rule: Rule, ctx: RuleContext): RuleFinding[] {
+  const places = new Map<string, Place>();
+  const add = (view: TemplateView, found: Found) => {
+    for (const f of listOf(found)) {
+      const key = `${f.logicalId}|${f.path}`;
+      let place = places.get(key);
+      if (!place) places.set(key, (place = { logicalId: f.logicalId, path: f.path, messages: new Map() }));
+      const seen = place.messages.get(f.message);
+      if (!seen) place.messages.set(f.message, [view]);
+      else if (!seen.includes(view)) seen.push(view);
+    }
+  };
+  if (rule.resource || rule.template) {
+    for (const view of ctx.views) {
+      const viewCtx: ViewContext = { ...ctx, view };
+      if (rule.template) add(view, rule.template(view, viewCtx));
+      if (rule.resource) {
+        const byType = resourcesByType(view);
+        for (const type of rule.resourceTypes) for (const r of byType.get(type) ?? []) add(view, rule.resource(r, viewCtx));
+      }
+    }
+  }
+  const out = mergeScenarios(ctx, places);
+  if (rule.once) out.push(...listOf(rule.once(ctx)));
+  return out;
+}
+
+export function runRules(template: Template, rules: readonly Rule[], options: RunOptions): Finding[] {
+  const ctx = contextFor(template, options.today);
+  const selected = rules.filter(
+    (rule) => (!options.packs || options.packs.includes(rule.pack)) && (!options.only || options.only.includes(rule.id)),
+  );
+  const seen = new Set<string>();
+  const findings: Finding[] = [];
+  for (const rule of selected) {
+    let raw: RuleFinding[];
+    try {
+      raw = evaluate(rule, ctx);
+    } catch (error) {
+      const key = `${RULE_ERROR_ID}|${rule.id}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        findings.push({ ruleId: RULE_ERROR_ID, severity: 'error', logicalId: 'Template', path: '', message: `rule ${rule.id} failed on this template: ${(error as Error).message}` });
+      }
+      continue;
+    }
+    for (const f of raw) {
+      const key = `${rule.id}|${f.logicalId}|${f.path}|${f.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const finding: Finding = { ruleId: rule.id, severity: rule.severity, logicalId: f.logicalId, path: f.path, message: f.message };
+      const resource = template.resources[f.logicalId];
+      const reason = resource ? suppressionsOf(resource.metadata).get(rule.id) : undefined;
+      if (reason) finding.suppressed = { reason };
+      findings.push(finding);
+    }
+  }
+  return findings.sort((a, b) => a.ruleId.localeCompare(b.ruleId) || a.logicalId.localeCompare(b.logicalId) || a.path.localeCompare(b.path));
+}
+
+/** Findings that count against the template (not suppressed). */
+export function active(findings: Finding[]): Finding[] {
+  return findings.filter((f) => !f.suppressed);
+}
