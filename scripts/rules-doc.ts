@@ -15,7 +15,7 @@ function cell(text: string): string {
 
 function row(rule: Rule): string {
   const types = rule.resourceTypes.length === 0 ? 'whole template' : rule.resourceTypes.map((t) => `\`${t}\``).join(', ');
-  return `| \`${rule.id}\` | ${rule.pack} | ${rule.severity} | ${cell(rule.title)} | ${cell(rule.rationale)} | ${types} |`;
+  return `| \`${rule.id}\` | ${rule.pack} | ${rule.severity} | ${cell(rule.title)} | ${cell(rule.rationale)} | ${cell(rule.remediation)} | ${types} |`;
 }
 
 export function renderRulesDoc(areas: Record<string, readonly Rule[]> = AREAS): string {
@@ -32,7 +32,7 @@ export function renderRulesDoc(areas: Record<string, readonly Rule[]> = AREAS): 
   ];
   for (const [area, rules] of Object.entries(areas)) {
     if (rules.length === 0) continue;
-    out.push(`## ${area}`, '', '| Id | Pack | Severity | Title | Rationale | Resource types |', '|---|---|---|---|---|---|');
+    out.push(`## ${area}`, '', '| Id | Pack | Severity | Title | Rationale | Remediation | Resource types |', '|---|---|---|---|---|---|---|');
     for (const rule of rules) out.push(row(rule));
     out.push('');
   }

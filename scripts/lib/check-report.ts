@@ -52,6 +52,17 @@ export function shortId(id: string): string {
   return name.length <= MAX_SHOWN_ID ? id : `${section}${name.slice(0, SHOWN_ID_CHARS)}…(${name.length} chars)`;
 }
 
+/** Rule id -> its one-line remediation, for the rules that ran. */
+function remediations(report: CheckReport): Map<string, string> {
+  return new Map(report.rules.map((r) => [r.id, r.remediation]));
+}
+
+/** A finding as the JSON report lists it: with its rule's remediation when the rule ran. */
+function withRemediation(f: Finding, remediation: Map<string, string>): Finding & { remediation?: string } {
+  const fix = remediation.get(f.ruleId);
+  return fix ? { ...f, remediation: fix } : f;
+}
+
 export function renderText(report: CheckReport): string {
   const out: string[] = [];
   const active = report.findings.filter((f) => !f.suppressed);
@@ -61,7 +72,12 @@ export function renderText(report: CheckReport): string {
     .filter((id) => id.length > MAX_SHOWN_ID)
     .sort((a, b) => b.length - a.length);
   const shortened = (text: string) => longIds.reduce((t, id) => t.split(id).join(shortId(id)), text);
-  for (const f of active) out.push(`${f.severity.toUpperCase().padEnd(7)} ${f.ruleId}  ${shortId(f.logicalId)}  ${shortened(f.path) || '-'}  ${shortened(f.message)}`);
+  const remediation = remediations(report);
+  for (const f of active) {
+    out.push(`${f.severity.toUpperCase().padEnd(7)} ${f.ruleId}  ${shortId(f.logicalId)}  ${shortened(f.path) || '-'}  ${shortened(f.message)}`);
+    const fix = remediation.get(f.ruleId);
+    if (fix) out.push(`${' '.repeat(8)}fix: ${fix}`);
+  }
   if (suppressed.length > 0) {
     if (active.length > 0) out.push('');
     for (const f of suppressed) out.push(`SUPPRESSED ${f.ruleId}  ${shortId(f.logicalId)}  ${shortened(f.path) || '-'}  (${f.suppressed!.reason})`);
@@ -73,12 +89,13 @@ export function renderText(report: CheckReport): string {
 
 export function renderJson(report: CheckReport): string {
   const s = summary(report);
+  const remediation = remediations(report);
   return `${JSON.stringify(
     {
       template: report.template,
       summary: { findings: s.active, errors: s.errors, warnings: s.warnings, suppressed: s.suppressed, rules: s.rules },
-      findings: report.findings.filter((f) => !f.suppressed),
-      suppressed: report.findings.filter((f) => f.suppressed).map((f) => ({ ...f, reason: f.suppressed!.reason })),
+      findings: report.findings.filter((f) => !f.suppressed).map((f) => withRemediation(f, remediation)),
+      suppressed: report.findings.filter((f) => f.suppressed).map((f) => ({ ...withRemediation(f, remediation), reason: f.suppressed!.reason })),
     },
     null,
     2,
@@ -92,7 +109,7 @@ export function renderSarif(report: CheckReport): string {
     name: r.id,
     shortDescription: { text: r.title },
     fullDescription: { text: r.rationale },
-    help: { text: `${r.title}\n\n${r.rationale}` },
+    help: { text: r.remediation },
     defaultConfiguration: { level: r.severity === 'error' ? 'error' : 'warning' },
     properties: { pack: r.pack, resourceTypes: r.resourceTypes, tags: [r.pack] },
   }));

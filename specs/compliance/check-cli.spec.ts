@@ -40,6 +40,9 @@ test.describe('npm run check', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^ERROR\s+IAM-NO-WILDCARD-ACTION {2}Policy {2}Properties\.PolicyDocument\.Statement\[1\]\.Action {2}allows wildcard action/m);
     expect(run.stdout).toMatch(/\d+ findings? \(\d+ errors?, \d+ warnings?\)/);
+    // The rule's remediation is printed under each finding.
+    const remediation = RULES.find((r) => r.id === 'IAM-NO-WILDCARD-ACTION')!.remediation;
+    expect(run.stdout).toMatch(new RegExp(`^ERROR\\s+IAM-NO-WILDCARD-ACTION .*\\n {8}fix: ${remediation.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   });
 
   const unusable: Array<[string, () => string[], RegExp]> = [
@@ -93,7 +96,7 @@ test.describe('npm run check', () => {
     expect(bad.code).toBe(1);
     const report = JSON.parse(bad.stdout);
     expect(report.findings.length).toBeGreaterThan(0);
-    expect(report.findings[0]).toEqual(expect.objectContaining({ ruleId: expect.any(String), logicalId: expect.any(String), path: expect.any(String), message: expect.any(String) }));
+    expect(report.findings[0]).toEqual(expect.objectContaining({ ruleId: expect.any(String), logicalId: expect.any(String), path: expect.any(String), message: expect.any(String), remediation: expect.any(String) }));
   });
 
   test('--format sarif is SARIF 2.1.0 with rule metadata', () => {
@@ -106,6 +109,7 @@ test.describe('npm run check', () => {
     expect(driver.rules[0]).toEqual(expect.objectContaining({ id: expect.any(String), shortDescription: { text: expect.any(String) }, fullDescription: { text: expect.any(String) } }));
     const result = sarif.runs[0].results.find((r: { ruleId: string }) => r.ruleId === 'IAM-NO-WILDCARD-ACTION');
     expect(driver.rules[result.ruleIndex].id).toBe('IAM-NO-WILDCARD-ACTION');
+    expect(driver.rules[result.ruleIndex].help).toEqual({ text: RULES.find((r) => r.id === 'IAM-NO-WILDCARD-ACTION')!.remediation });
     expect(result.locations[0].logicalLocations[0].name).toBe('Policy');
     expect(result.locations[0].physicalLocation.region.startLine).toBeGreaterThan(0);
   });

@@ -17,5 +17,9 @@ test('rule ids are unique, well formed and documented', () => {
     expect(rule.id).toMatch(/^[A-Z0-9]+(?:-[A-Z0-9]+)*$/);
     expect(rule.title.trim().length, `${rule.id} title`).toBeGreaterThan(10);
     expect(rule.rationale.trim().length, `${rule.id} rationale`).toBeGreaterThan(40);
+    // One line saying what to change: shown under each finding, in SARIF help and in RULES.md.
+    expect(rule.remediation.trim().length, `${rule.id} remediation`).toBeGreaterThan(10);
+    expect(rule.remediation, `${rule.id} remediation is one line`).not.toMatch(/\n/);
+    expect(rule.resource || rule.template || rule.once, `${rule.id} predicate`).toBeTruthy();
   }
 });
