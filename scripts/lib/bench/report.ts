@@ -1,0 +1,130 @@
+// The benchmark's result: the JSON object (headline ratios, targets, raw figures; its field names are an
+// interface), the HTML page's summary and charts (pure), and writing both under reports/ (writeBenchReport).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BackupRun } from '../load/run.ts';
+import type { SeededSet } from '../load/documents.ts';
+import type { LoadStack } from '../load/stack.ts';
+import { REPORTS_DIR, type MachineInfo } from '../load/report.ts';
+import { renderReport, type ChartSpec } from './html.ts';
+import type { BenchFigures, BenchRuns, RoundRatios } from './figures.ts';
+
+/** A Lambda run in the JSON: its memory samples counted, not listed. */
+const strip = (r: BackupRun) => ({ ...r, memory: { ...r.memory, samples: r.memory.samples.length } });
+
+export function benchResult(input: {
+  runs: BenchRuns;
+  figures: BenchFigures;
+  generatedAt: string;
+  wallClockSeconds: number;
+  machine: MachineInfo & { loadAverageAtEnd: number[] };
+  localstack: { mode: string; endpoint: string };
+  stack: Pick<LoadStack, 'stackName' | 'environment' | 'copyConcurrency' | 'timeoutSeconds' | 'memorySizeMB'>;
+  docs: SeededSet | undefined;
+}) {
+  const { runs, figures, stack, docs } = input;
+  const { rates } = figures;
+  const raw = {
+    generatedAt: input.generatedAt,
+    wallClockSeconds: input.wallClockSeconds,
+    machine: input.machine,
+    localstack: { mode: input.localstack.mode, endpoint: input.localstack.endpoint },
+    stack: { stackName: stack.stackName, environment: stack.environment, templateCopyConcurrency: stack.copyConcurrency, timeoutSeconds: stack.timeoutSeconds, memorySizeMB: stack.memorySizeMB },
+    documents: docs ? { count: docs.spec.count, bytes: docs.bytes, minSize: docs.spec.minSize, maxSize: docs.spec.maxSize, seed: docs.spec.seed } : null,
+    rates: { ...rates, limit: rates.limit ?? null, lambda: rates.lambda ?? null, bestPeer: rates.bestPeer ?? null, limitWithBackupRequest: rates.limitWithBackupRequest ?? null },
+    headToHead: runs.headToHead,
+    limit: { best: figures.bestLimit ?? null, sweep: runs.limit, plainCopy: runs.limitExtras.plainCopy ?? null, backupCopy: runs.limitExtras.backupCopy ?? null },
+    lambda: { best: figures.bestLambda ? strip(figures.bestLambda) : null, templateConcurrency: figures.lambdaTemplate ? strip(figures.lambdaTemplate) : null, sweep: figures.lambdaSweep.map(strip) },
+    peers: { best: figures.bestPeer ?? null, bestAwsS3Sync: figures.bestAws ?? null, bestS5cmd: figures.bestS5 ?? null, runs: runs.peers },
+    check: runs.check ?? null,
+    memory: runs.memory.map(({ run, ...p }) => ({
+      ...p,
+      ...(run
+        ? { sampledPeakRssMB: run.memory.peakRssMB ?? null, reportMaxMemoryUsedMB: run.memory.reportMaxMemoryUsedMB ?? null, documentsPerSecond: run.documentsPerSecond, lambdaDurationMs: run.lambdaDurationMs ?? null, status: run.status ?? run.functionError ?? null, verified: run.verification?.verified ?? 0 }
+        : {}),
+    })),
+  };
+  return { ...figures.summary, targets: figures.targets, raw };
+}
+
+export type BenchResult = ReturnType<typeof benchResult>;
+
+const fmt = (v: number | null) => (v === null ? 'n/a' : String(v));
+
+/** "Lambda / limit median 0.69, 0.65 to 1.02 over 5 rounds", or "... n/a" without rounds. */
+export const spread = (label: string, r: RoundRatios) => (r ? `${label} median ${r.median}, ${r.min} to ${r.max} over ${r.rounds.length} rounds` : `${label} n/a`);
+
+/** The targets as the log line names them: met, MISSED or n/a. */
+export const targetsLine = (targets: BenchResult['targets']) => Object.entries(targets).map(([k, v]) => `${k}=${v === null ? 'n/a' : v ? 'met' : 'MISSED'}`).join(', ');
+
+/** Pure: the HTML page's summary table. */
+export function benchSummaryRows(result: BenchResult): [string, string][] {
+  const { rates, check, machine, localstack } = result.raw;
+  return [
+    ['rates', rates.method],
+    ['Lambda / limit', `${fmt(result.lambdaToLimit)} (target >= 0.9; ${rates.lambda ?? '?'} vs ${rates.limit ?? '?'} documents/s)`],
+    ['Lambda / best peer', `${fmt(result.lambdaToBestPeer)} (target >= 1; best peer ${rates.bestPeerTool ?? 'n/a'}, ${rates.bestPeer ?? '?'} documents/s)`],
+    ['per round', spread('Lambda / limit', result.perRound.lambdaToLimit) + '; ' + spread('Lambda / best peer', result.perRound.lambdaToBestPeer)],
+    ['memory 100k / 1k', `${fmt(result.memoryGrowth100kTo1k)}${result.memoryGrowth100kTo1kExtrapolated ? ' (100k EXTRAPOLATED)' : ''} (target <= 1.2)`],
+    ['check vs cfn-lint', `${fmt(result.checkSpeedupVsCfnLint)}x (target >= 3; medians ${check?.check.medianMs ?? '?'} ms vs ${check?.cfnLint.medianMs ?? '?'} ms)`],
+    ['100k documents', `${result.estimated100kSeconds ?? '?'} s estimated at the Lambda's rate (limit 900 s)`],
+    ['machine', `${machine.cpus} CPUs, load average ${machine.loadAverageAtStart.join(' ')} at start, ${machine.loadAverageAtEnd.join(' ')} at end; LocalStack ${localstack.mode}`],
+  ];
+}
+
+/** Pure: the bars of the throughput chart, every sweep point and head-to-head run in the order they ran. */
+export function throughputBars(runs: Pick<BenchRuns, 'limit' | 'lambda' | 'peers' | 'headToHead'>): { label: string; v: number; color: string }[] {
+  return [
+    ...runs.limit.map((r) => ({ label: `limit c=${r.concurrency}`, v: r.documentsPerSecond, color: '#6b7280' })),
+    ...runs.lambda.map((r) => ({ label: `Lambda c=${r.concurrency}${r.concurrencySource === 'template' ? ' (template)' : ''}`, v: r.documentsPerSecond, color: '#2563eb' })),
+    ...runs.peers.map((p) => ({ label: `${p.tool} ${p.setting}`, v: p.documentsPerSecond, color: p.tool === 's5cmd cp' ? '#16a34a' : '#f59e0b' })),
+    ...runs.headToHead.map((r) => ({ label: `round ${r.round}: ${r.contender}${r.complete ? '' : ' (incomplete)'}`, v: r.documentsPerSecond, color: '#111827' })),
+  ];
+}
+
+/** Pure: the HTML page's charts. */
+export function benchCharts(runs: BenchRuns, bestLambda: BackupRun | undefined): ChartSpec[] {
+  const bars = throughputBars(runs);
+  const { memory } = runs;
+  return [
+    {
+      title: 'Copy throughput (documents/s), every sweep point and head-to-head run',
+      config: {
+        type: 'bar',
+        data: { labels: bars.map((b) => b.label), datasets: [{ label: 'documents/s', data: bars.map((b) => b.v), backgroundColor: bars.map((b) => b.color) }] },
+        options: { maintainAspectRatio: false, indexAxis: 'y', plugins: { legend: { display: false } } },
+      },
+    },
+    ...(memory.length
+      ? [{
+          title: 'Handler peak memory (MiB) by document count',
+          config: {
+            type: 'bar',
+            data: { labels: memory.map((m) => `${m.documents}${m.extrapolated ? ' (extrapolated)' : ''}`), datasets: [{ label: 'peak MiB', data: memory.map((m) => m.peakMB), backgroundColor: memory.map((m) => (m.extrapolated ? '#fca5a5' : '#dc2626')) }] },
+            options: { maintainAspectRatio: false, scales: { y: { beginAtZero: true } } },
+          },
+        }]
+      : []),
+    ...(bestLambda?.series.length
+      ? [{
+          title: `Best Lambda run over time (c=${bestLambda.concurrency}): backups landed per second`,
+          config: {
+            type: 'line',
+            data: { labels: bestLambda.series.map((s) => s.second), datasets: [{ label: 'documents/s', data: bestLambda.series.map((s) => s.documents), borderColor: '#2563eb' }] },
+            options: { maintainAspectRatio: false },
+          },
+        }]
+      : []),
+  ];
+}
+
+/** Writes reports/bench-<time>.json and .html; returns their paths. */
+export function writeBenchReport(result: BenchResult, runs: BenchRuns, bestLambda: BackupRun | undefined): { json: string; html: string } {
+  mkdirSync(REPORTS_DIR, { recursive: true });
+  const name = `bench-${result.raw.generatedAt.replace(/[:.]/g, '-')}`;
+  const json = join(REPORTS_DIR, `${name}.json`);
+  const html = join(REPORTS_DIR, `${name}.html`);
+  writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(html, renderReport({ title: 'Document backup benchmark', summary: benchSummaryRows(result), charts: benchCharts(runs, bestLambda), raw: result }));
+  return { json, html };
+}
