@@ -7,13 +7,11 @@ import {
   CreateChangeSetCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
-  DescribeStackEventsCommand,
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   type Parameter,
   type Stack,
-  type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import {
   CreateBucketCommand,
@@ -28,6 +26,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { buildLambda } from '../build-lambda.ts';
 import { clientConfig, type AwsTarget } from './aws/clients.ts';
+import { describeStack, failedResources, IN_PROGRESS, stackOutputs, waitForStack, type FailedResource } from './aws/resources.ts';
 import { parseTemplate, TemplateLoadError, type Template } from './cfn/template.ts';
 import { parameterValueProblem } from './parameters.ts';
 
@@ -69,12 +68,7 @@ export interface DeployResult {
   artifactBucket: string;
 }
 
-export interface FailedResource {
-  logicalId: string;
-  type: string;
-  status: string;
-  reason: string;
-}
+export { describeStack, type FailedResource };
 
 /** A deployment that did not reach a complete state; `failures` name each failed resource and why. */
 export class DeployError extends Error {
@@ -335,16 +329,6 @@ async function objectExists(s3: S3Client, bucket: string, key: string): Promise<
   }
 }
 
-export async function describeStack(cfn: CloudFormationClient, stackName: string): Promise<Stack | undefined> {
-  try {
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-    return out.Stacks?.[0];
-  } catch (error) {
-    if (/does not exist/.test((error as Error).message)) return undefined;
-    throw error;
-  }
-}
-
 /** A stack output the caller cannot go on without; a stack lacking it is named, not passed on as undefined. */
 export function requireOutput(deployed: Pick<DeployResult, 'stackName' | 'outputs'>, key: string): string {
   const value = deployed.outputs[key];
@@ -352,39 +336,7 @@ export function requireOutput(deployed: Pick<DeployResult, 'stackName' | 'output
   return value;
 }
 
-function outputsOf(stack: Stack): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const o of stack.Outputs ?? []) if (o.OutputKey && o.OutputValue !== undefined) out[o.OutputKey] = o.OutputValue;
-  return out;
-}
-
 const TERMINAL_OK = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
-const IN_PROGRESS = /_IN_PROGRESS$/;
-
-async function failedResources(cfn: CloudFormationClient, stackName: string, since: Date): Promise<FailedResource[]> {
-  const events: StackEvent[] = [];
-  let token: string | undefined;
-  do {
-    const page = await cfn.send(new DescribeStackEventsCommand({ StackName: stackName, NextToken: token }));
-    events.push(...(page.StackEvents ?? []));
-    token = page.NextToken;
-  } while (token && events.length < 500);
-  const seen = new Set<string>();
-  const failures: FailedResource[] = [];
-  for (const e of events) {
-    if (!e.Timestamp || e.Timestamp < since) continue;
-    if (!e.ResourceStatus?.endsWith('_FAILED') || !e.LogicalResourceId || seen.has(e.LogicalResourceId)) continue;
-    if (e.LogicalResourceId === stackName) continue;
-    seen.add(e.LogicalResourceId);
-    failures.push({
-      logicalId: e.LogicalResourceId,
-      type: e.ResourceType ?? '',
-      status: e.ResourceStatus,
-      reason: e.ResourceStatusReason ?? 'no reason given',
-    });
-  }
-  return failures;
-}
 
 async function waitForChangeSet(cfn: CloudFormationClient, stackName: string, changeSetName: string) {
   for (;;) {
@@ -399,28 +351,20 @@ async function waitForChangeSet(cfn: CloudFormationClient, stackName: string, ch
   }
 }
 
-async function waitForStack(cfn: CloudFormationClient, stackName: string, since: Date, total: number, onProgress?: DeployOptions['onProgress']): Promise<Stack> {
-  const done = new Set<string>();
-  for (;;) {
-    const stack = await describeStack(cfn, stackName);
-    if (!stack?.StackStatus) throw new DeployError(`stack ${stackName} disappeared while deploying`);
-    if (onProgress) {
-      const page = await cfn.send(new DescribeStackEventsCommand({ StackName: stackName }));
-      for (const e of page.StackEvents ?? []) {
-        if (e.Timestamp && e.Timestamp >= since && e.LogicalResourceId !== stackName && /_COMPLETE$/.test(e.ResourceStatus ?? '')) {
-          done.add(e.LogicalResourceId ?? '');
-        }
-      }
-      onProgress({ phase: 'execute', message: stack.StackStatus, completed: Math.min(done.size, total), total });
-    }
-    if (!IN_PROGRESS.test(stack.StackStatus)) {
-      if (TERMINAL_OK.has(stack.StackStatus)) return stack;
-      const failures = await failedResources(cfn, stackName, since);
-      throw new DeployError(`stack ${stackName} ended in ${stack.StackStatus}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}`, failures);
-    }
-    await sleep(POLL_MS);
-  }
+/** Waits for the executed change set; a stack that does not end complete is a DeployError naming the failed resources. */
+async function waitForDeployment(cfn: CloudFormationClient, stackName: string, since: Date, total: number, onProgress?: DeployOptions['onProgress']): Promise<Stack> {
+  const stack = await waitForStack(cfn, stackName, {
+    since,
+    pollMs: POLL_MS,
+    ...(onProgress ? { onPoll: (status: string, completed: number) => onProgress({ phase: 'execute', message: status, completed: Math.min(completed, total), total }) } : {}),
+  });
+  if (!stack?.StackStatus) throw new DeployError(`stack ${stackName} disappeared while deploying`);
+  if (TERMINAL_OK.has(stack.StackStatus)) return stack;
+  const failures = await failedResources(cfn, stackName, since);
+  throw new DeployError(`stack ${stackName} ended in ${stack.StackStatus}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}`, failures);
 }
+
+const deleted = (status: string) => status === 'DELETE_COMPLETE' || status === 'DELETE_FAILED';
 
 export async function deployStack(options: DeployOptions): Promise<DeployResult> {
   const { target, onProgress } = options;
@@ -456,7 +400,7 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
     // A stack whose first create failed cannot be updated; CloudFormation requires deleting it first.
     if (existing?.StackStatus === 'ROLLBACK_COMPLETE' || existing?.StackStatus === 'REVIEW_IN_PROGRESS') {
       await cfn.send(new DeleteStackCommand({ StackName: stackName }));
-      while ((existing = await describeStack(cfn, stackName)) && existing.StackStatus !== 'DELETE_COMPLETE') await sleep(POLL_MS);
+      await waitForStack(cfn, stackName, { since: new Date(), settled: (status) => status === 'DELETE_COMPLETE', pollMs: POLL_MS });
       existing = undefined;
     }
     if (existing?.StackStatus && IN_PROGRESS.test(existing.StackStatus)) {
@@ -486,7 +430,7 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
       stack = (await describeStack(cfn, stackName))!;
     } else {
       await cfn.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
-      stack = await waitForStack(cfn, stackName, since, changes, onProgress);
+      stack = await waitForDeployment(cfn, stackName, since, changes, onProgress);
     }
     onProgress?.({ phase: 'done', message: stack.StackStatus ?? '' });
     return {
@@ -494,7 +438,7 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
       stackId: stack.StackId ?? '',
       status: stack.StackStatus ?? '',
       changed: !empty,
-      outputs: outputsOf(stack),
+      outputs: stackOutputs(stack),
       codeKey,
       artifactBucket,
     };
@@ -515,12 +459,8 @@ export async function deleteStack(target: AwsTarget, stackName: string): Promise
   try {
     if (!(await describeStack(cfn, stackName))) return;
     await cfn.send(new DeleteStackCommand({ StackName: stackName }));
-    for (;;) {
-      const stack = await describeStack(cfn, stackName);
-      if (!stack || stack.StackStatus === 'DELETE_COMPLETE') return;
-      if (stack.StackStatus === 'DELETE_FAILED') throw new DeployError(`deleting ${stackName} failed: ${stack.StackStatusReason ?? ''}`);
-      await sleep(POLL_MS);
-    }
+    const stack = await waitForStack(cfn, stackName, { since: new Date(), settled: deleted, pollMs: POLL_MS });
+    if (stack?.StackStatus === 'DELETE_FAILED') throw new DeployError(`deleting ${stackName} failed: ${stack.StackStatusReason ?? ''}`);
   } finally {
     cfn.destroy();
   }

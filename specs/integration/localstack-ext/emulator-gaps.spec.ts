@@ -6,17 +6,18 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { test, expect } from '../../fixtures.ts';
 import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
 import { createBucket, uniqueName } from '../../../scripts/lib/aws/resources.ts';
-import { createStack, uniqueStackName } from './helpers.ts';
+import { createStack, deleteStack } from './helpers.ts';
 
 test('a template with a resource type LocalStack lacks is refused, naming the type', async ({ target }) => {
   const cfn = new CloudFormationClient(clientConfig(target));
-  const stackName = uniqueStackName('unsupported');
+  const stackName = uniqueName('unsupported');
   try {
     const failure = await createStack(cfn, stackName, 'unsupported.yaml').then(() => '', (e: Error) => e.message);
     expect(failure, 'the stack did not complete').toMatch(/^stack \S+ is \w*(FAILED|ROLLBACK\w*), expected CREATE_COMPLETE/);
     expect(failure).toContain('AWS::Glue::Database');
     expect(failure).not.toContain('AWS::SQS::Queue'); // the supported type is not blamed
   } finally {
+    await deleteStack(cfn, stackName).catch(() => {});
     cfn.destroy();
   }
 });

@@ -7,18 +7,12 @@ import {
   CloudFormationClient,
   CreateStackCommand,
   DeleteStackCommand,
-  DescribeStackEventsCommand,
-  DescribeStacksCommand,
   UpdateStackCommand,
-  type Stack,
 } from '@aws-sdk/client-cloudformation';
 import { PROJECT_ROOT } from '../../../scripts/lib/localstack/launcher.ts';
+import { failedResources, stackOutputs, waitForStack } from '../../../scripts/lib/aws/resources.ts';
 
 export const TEMPLATES = path.join(PROJECT_ROOT, 'fixtures', 'templates', 'localstack');
-
-export function uniqueStackName(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-}
 
 type Parameters = Record<string, string>;
 
@@ -26,26 +20,14 @@ function toParameters(parameters: Parameters) {
   return Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
 }
 
-async function waitForStack(cfn: CloudFormationClient, stackName: string, goal: string): Promise<Record<string, string>> {
-  const deadline = Date.now() + 120_000;
-  let stack: Stack | undefined;
-  while (Date.now() < deadline) {
-    stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
-    const status = stack?.StackStatus ?? '';
-    if (status === goal) {
-      return Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
-    }
-    if (!status.endsWith('_IN_PROGRESS')) {
-      const events = (await cfn.send(new DescribeStackEventsCommand({ StackName: stackName }))).StackEvents ?? [];
-      const reasons = events
-        .filter((e) => e.ResourceStatus?.endsWith('FAILED'))
-        .map((e) => `${e.LogicalResourceId}: ${e.ResourceStatusReason}`);
-      const why = stack?.StackStatusReason ? `: ${stack.StackStatusReason}` : '';
-      throw new Error(`stack ${stackName} is ${status}, expected ${goal}${why}\n${reasons.join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`stack ${stackName} did not reach ${goal} in time (last: ${stack?.StackStatus})`);
+/** The stack's outputs once it settles in `goal`; any other end names the failed resources and why. */
+async function settledIn(cfn: CloudFormationClient, stackName: string, goal: string, since: Date): Promise<Record<string, string>> {
+  const stack = await waitForStack(cfn, stackName, { since, pollMs: 250, timeoutMs: 120_000 });
+  const status = stack?.StackStatus ?? 'gone';
+  if (stack && status === goal) return stackOutputs(stack);
+  const reasons = (await failedResources(cfn, stackName, since).catch(() => [])).map((f) => `${f.logicalId}: ${f.reason}`);
+  const why = stack?.StackStatusReason ? `: ${stack.StackStatusReason}` : '';
+  throw new Error(`stack ${stackName} is ${status}, expected ${goal}${why}\n${reasons.join('\n')}`);
 }
 
 /** Creates the stack from a fixture template and returns its outputs once CREATE_COMPLETE. */
@@ -55,6 +37,7 @@ export async function createStack(
   templateFile: string,
   parameters: Parameters = {},
 ): Promise<Record<string, string>> {
+  const since = new Date(Date.now() - 1000);
   await cfn.send(
     new CreateStackCommand({
       StackName: stackName,
@@ -63,7 +46,7 @@ export async function createStack(
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
     }),
   );
-  return waitForStack(cfn, stackName, 'CREATE_COMPLETE');
+  return settledIn(cfn, stackName, 'CREATE_COMPLETE', since);
 }
 
 /** Updates the stack with the same template and new parameter values. */
@@ -73,6 +56,7 @@ export async function updateStack(
   templateFile: string,
   parameters: Parameters,
 ): Promise<Record<string, string>> {
+  const since = new Date(Date.now() - 1000);
   await cfn.send(
     new UpdateStackCommand({
       StackName: stackName,
@@ -81,7 +65,7 @@ export async function updateStack(
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
     }),
   );
-  return waitForStack(cfn, stackName, 'UPDATE_COMPLETE');
+  return settledIn(cfn, stackName, 'UPDATE_COMPLETE', since);
 }
 
 export async function deleteStack(cfn: CloudFormationClient, stackName: string): Promise<void> {

@@ -14,14 +14,15 @@ import {
 } from '@aws-sdk/client-lambda';
 import { test, expect } from '../../fixtures.ts';
 import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
-import { uniqueStackName, zipFiles } from './helpers.ts';
+import { uniqueName } from '../../../scripts/lib/aws/resources.ts';
+import { zipFiles } from './helpers.ts';
 
 const KEY_A = 'arn:aws:kms:us-east-1:000000000000:key/11111111-1111-4111-8111-111111111111';
 const KEY_B = 'arn:aws:kms:us-east-1:000000000000:key/22222222-2222-4222-8222-222222222222';
 
 test('KMSKeyArn is stored by CreateFunction and UpdateFunctionConfiguration and returned by every read', async ({ target }) => {
   const lambda = new LambdaClient(clientConfig(target));
-  const FunctionName = uniqueStackName('lsx-kms');
+  const FunctionName = uniqueName('lsx-kms');
   const wait = { client: lambda, maxWaitTime: 60 };
   try {
     const created = await lambda.send(

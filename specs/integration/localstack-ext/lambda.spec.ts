@@ -9,8 +9,9 @@ import { InvokeCommand, LambdaClient, type InvocationType } from '@aws-sdk/clien
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { test, expect } from '../../fixtures.ts';
 import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
+import { uniqueName } from '../../../scripts/lib/aws/resources.ts';
 import { PROJECT_ROOT } from '../../../scripts/lib/localstack/launcher.ts';
-import { createStack, deleteStack, eventually, uniqueStackName, zipFiles } from './helpers.ts';
+import { createStack, deleteStack, eventually, zipFiles } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -65,7 +66,7 @@ test.beforeAll(async ({ target, s3 }) => {
   cfn = new CloudFormationClient(clientConfig(target));
   lambda = new LambdaClient(clientConfig(target));
   logs = new CloudWatchLogsClient(clientConfig(target));
-  stackName = uniqueStackName('lsx-lambda');
+  stackName = uniqueName('lsx-lambda');
   codeBucket = `${stackName}-code`;
   await s3.send(new CreateBucketCommand({ Bucket: codeBucket }));
   const zip = zipFiles({ 'echo.mjs': ECHO_MJS, 'lib/cjs.js': CJS_JS });

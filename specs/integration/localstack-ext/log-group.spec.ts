@@ -4,7 +4,8 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, ListTagsForResourceCommand, type LogGroup } from '@aws-sdk/client-cloudwatch-logs';
 import { test, expect } from '../../fixtures.ts';
 import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
-import { createStack, deleteStack, uniqueStackName, updateStack } from './helpers.ts';
+import { uniqueName } from '../../../scripts/lib/aws/resources.ts';
+import { createStack, deleteStack, updateStack } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -17,7 +18,7 @@ let logs: CloudWatchLogsClient;
 test.beforeAll(async ({ target }) => {
   cfn = new CloudFormationClient(clientConfig(target));
   logs = new CloudWatchLogsClient(clientConfig(target));
-  stackName = uniqueStackName('lsx-logs');
+  stackName = uniqueName('lsx-logs');
   outputs = await createStack(cfn, stackName, TEMPLATE, { RetentionInDays: '14', Purpose: 'first' });
 });
 

@@ -20,7 +20,8 @@ import {
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { test, expect } from '../../fixtures.ts';
 import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
-import { createStack, deleteStack, uniqueStackName, updateStack } from './helpers.ts';
+import { uniqueName } from '../../../scripts/lib/aws/resources.ts';
+import { createStack, deleteStack, updateStack } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -44,7 +45,7 @@ test.beforeAll(async ({ target }) => {
   events = new EventBridgeClient(config);
   kms = new KMSClient(config);
   sns = new SNSClient(config);
-  stackName = uniqueStackName('lsx-update');
+  stackName = uniqueName('lsx-update');
   first = await createStack(cfn, stackName, TEMPLATE, PARAMETERS);
 });
 

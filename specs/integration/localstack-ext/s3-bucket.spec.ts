@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { test, expect } from '../../fixtures.ts';
 import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
-import { createStack, deleteStack, uniqueStackName, updateStack } from './helpers.ts';
+import { uniqueName } from '../../../scripts/lib/aws/resources.ts';
+import { createStack, deleteStack, updateStack } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -23,7 +24,7 @@ let cfn: CloudFormationClient;
 
 test.beforeAll(async ({ target }) => {
   cfn = new CloudFormationClient(clientConfig(target));
-  stackName = uniqueStackName('lsx-bucket');
+  stackName = uniqueName('lsx-bucket');
   outputs = await createStack(cfn, stackName, TEMPLATE, { Environment: 'dev' });
 });
 

@@ -3,7 +3,7 @@
 // s3_list_versions patch (LOCALSTACK_EXT_DISABLE=s3_list_versions).
 import { CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { test, expect } from '../../fixtures.ts';
-import { uniqueName } from '../../lambda/helpers.ts';
+import { uniqueName } from '../../../scripts/lib/aws/resources.ts';
 
 async function bucketWith(s3: S3Client, keys: string[]): Promise<string> {
   const bucket = uniqueName('lsx-versions');

@@ -11,7 +11,8 @@ import { LambdaClient, ListTagsCommand } from '@aws-sdk/client-lambda';
 import { ListQueueTagsCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { test, expect } from '../../fixtures.ts';
 import { clientConfig, type AwsTarget } from '../../../scripts/lib/aws/clients.ts';
-import { createStack, deleteStack, uniqueStackName, updateStack } from './helpers.ts';
+import { uniqueName } from '../../../scripts/lib/aws/resources.ts';
+import { createStack, deleteStack, updateStack } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -49,7 +50,7 @@ const every = (value: string) => ({ role: value, key: value, queue: value, funct
 
 test.beforeAll(async ({ target }) => {
   cfn = new CloudFormationClient(clientConfig(target));
-  stackName = uniqueStackName('lsx-tags');
+  stackName = uniqueName('lsx-tags');
   outputs = await createStack(cfn, stackName, TEMPLATE, { Purpose: 'first' });
 });
 
