@@ -1,4 +1,5 @@
-// Parameter updates and deletion of a stack of its own (the shared `stack` fixture must stay unchanged).
+// Parameter updates and deletion of a stack of its own (the shared `stack` fixture must stay unchanged): the
+// ownStacks fixture deploys it and deletes it when the worker ends, should a test here fail before deleting it.
 import { GetBucketLifecycleConfigurationCommand, HeadBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -8,7 +9,7 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { test, expect } from '../fixtures.ts';
 import { clientConfig } from '../../scripts/lib/aws/clients.ts';
 import { physicalIdsOf } from '../../scripts/lib/aws/resources.ts';
-import { deployTestStack, type DeployedStack } from '../support/stack.ts';
+import type { DeployedStack } from '../support/stack.ts';
 import { deleteStack, deployStack, type EnvironmentName } from '../../scripts/lib/deploy.ts';
 
 // What each Environment value must yield, as an operator would read it back.
@@ -23,8 +24,8 @@ test.describe.configure({ mode: 'serial' });
 test.describe('stack lifecycle', () => {
   let own: DeployedStack;
 
-  test.beforeAll(async ({ target }) => {
-    own = await deployTestStack(target, { prefix: 'dbs-lc' });
+  test.beforeAll(async ({ ownStacks }) => {
+    own = await ownStacks.deploy({ prefix: 'dbs-lc' });
   });
 
   for (const [previous, environment] of [['dev', 'prod'], ['prod', 'staging']] as const) {

@@ -10,7 +10,8 @@ import { clientConfig, type AwsTarget } from '../../scripts/lib/aws/clients.ts';
 import { loadTemplate, MAX_TEMPLATE_BYTES, TemplateLoadError } from '../../scripts/lib/cfn/template.ts';
 import { scratchDir } from '../support/scratch.ts';
 import { expectOneLineError, ROOT, runAll, runCli, type CliRun } from '../support/cli.ts';
-import { configureFunction, expect, listVersions, test } from './helpers.ts';
+import { test, expect } from '../fixtures.ts';
+import { listVersions } from './helpers.ts';
 
 const CANONICAL = join(ROOT, 'template', 'backup-stack.yaml');
 const UNREACHABLE = 'http://127.0.0.1:9';
@@ -209,8 +210,8 @@ const EVENTS: [string, unknown, RegExp][] = [
 
 test.describe('bad events to the deployed function', () => {
   let versionsBefore = 0;
-  test.beforeAll(async ({ ownStack, target, s3 }) => {
-    await configureFunction(target, ownStack.outputs['BackupLambdaName']!, { variables: { AWS_ENDPOINT_URL: undefined } });
+  // The function is as deployed: tests that change it do so through the ownFunction fixture, which puts it back.
+  test.beforeAll(async ({ ownStack, s3 }) => {
     versionsBefore = (await listVersions(s3, ownStack.backupBucket, '')).length;
   });
 

@@ -6,8 +6,9 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { generateDocuments, seedDocuments, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
 import type { BackupResult } from '../../lambda/src/backup.ts';
 import { invokeBackup } from '../../scripts/lib/invoke.ts';
-import { readManifest, request, runCore, sandbox } from '../lambda/helpers.ts';
-import { configureFunction, enableVersioning, expect, lambdaLikeClients, listVersions, test, versionCounts } from './helpers.ts';
+import { readManifest, request, runCore } from '../lambda/helpers.ts';
+import { test, expect } from '../fixtures.ts';
+import { enableVersioning, listVersions, versionCounts } from './helpers.ts';
 
 /** Both manifests list every document once, copied or unchanged, each pointing at the one version there is. */
 async function expectBothComplete(s3: S3Client, bucket: string, runDate: string, results: Pick<BackupResult, 'manifestKey' | 'runId'>[], docs: GeneratedDocument[], versionsPerKey: (key: string) => number) {
@@ -36,18 +37,15 @@ async function expectBothComplete(s3: S3Client, bucket: string, runDate: string,
 }
 
 test.describe('concurrent runs for the same date', () => {
-  test('core: two runs at once back up every document once, both manifests complete', async ({ s3, cloudwatch, target, faults }) => {
-    const box = await sandbox(s3, target);
+  test('core: two runs at once back up every document once, both manifests complete', async ({ s3, cloudwatch, faultProxy: faults, backupSandbox: box, lambdaClients }) => {
     await enableVersioning(s3, box.backupBucket);
     const docs = [...generateDocuments({ count: 200, seed: 631, maxSize: 8 * 1024 })];
     await seedDocuments(s3, box.sourceBucket, docs, { concurrency: 32 });
     // A little latency on the copies keeps both runs in flight over the same documents.
     faults.setRules([{ match: { operation: 'CopyObject' }, fault: { kind: 'latency', ms: 20 } }]);
-    const a = lambdaLikeClients(faults.endpoint);
-    const b = lambdaLikeClients(faults.endpoint);
+    const a = lambdaClients(box.config());
+    const b = lambdaClients(box.config());
     const [first, second] = await Promise.all([runCore({ s3: a.s3, cloudwatch }, box.config()), runCore({ s3: b.s3, cloudwatch }, box.config())]);
-    a.destroy();
-    b.destroy();
     expect(first.status).toBe('complete');
     expect(second.status).toBe('complete');
     // Both runs really raced: each lost some documents to the other.
@@ -57,8 +55,7 @@ test.describe('concurrent runs for the same date', () => {
     expect(copied).toBe(200);
   });
 
-  test('core: with yesterday-run backups already there, changed documents get exactly one new version', async ({ s3, cloudwatch, target }) => {
-    const box = await sandbox(s3, target);
+  test('core: with yesterday-run backups already there, changed documents get exactly one new version', async ({ s3, cloudwatch, backupSandbox: box, lambdaClients }) => {
     await enableVersioning(s3, box.backupBucket);
     const docs = [...generateDocuments({ count: 80, seed: 632 })];
     await seedDocuments(s3, box.sourceBucket, docs);
@@ -66,18 +63,16 @@ test.describe('concurrent runs for the same date', () => {
     expect(earlier.counts.copied).toBe(80);
     const changed = new Set(docs.filter((_, i) => i % 4 === 0).map((d) => d.key));
     for (const key of changed) await s3.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: key, Body: `changed ${key}` }));
-    const a = lambdaLikeClients(target.endpoint!);
-    const b = lambdaLikeClients(target.endpoint!);
+    const a = lambdaClients(box.config());
+    const b = lambdaClients(box.config());
     const results = await Promise.all([runCore({ s3: a.s3, cloudwatch }, box.config()), runCore({ s3: b.s3, cloudwatch }, box.config())]);
-    a.destroy();
-    b.destroy();
     const copied = await expectBothComplete(s3, box.backupBucket, request().runDate, [...results], docs, (key) => (changed.has(key) ? 2 : 1));
     expect(copied).toBe(changed.size);
   });
 
-  test('deployed function: two invocations at once, every document once, both manifests complete', async ({ ownStack, target, s3 }) => {
-    const fn = ownStack.outputs['BackupLambdaName']!;
-    await configureFunction(target, fn, { variables: { AWS_ENDPOINT_URL: undefined } });
+  test('deployed function: two invocations at once, every document once, both manifests complete', async ({ ownStack, ownFunction, target, s3 }) => {
+    // ownFunction: whatever an earlier test changed on the function was put back after it.
+    const fn = ownFunction.name;
     const date = '2031-03-01';
     const prefix = 'concurrent/';
     const docs = [...generateDocuments({ count: 150, seed: 633, prefix, maxSize: 8 * 1024 })];

@@ -1,11 +1,10 @@
 // The fault proxy itself: transparent when idle, S3-shaped errors, real connection resets, latency,
 // filters and seed-determinism. The other reliability specs lean on every one of these.
 import http from 'node:http';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { clientConfig } from '../../scripts/lib/aws/clients.ts';
 import { startFaultProxy, type FaultRule } from '../support/fault-proxy.ts';
-import { uniqueName } from '../../scripts/lib/aws/resources.ts';
-import { test, expect } from './helpers.ts';
+import { test, expect } from '../fixtures.ts';
 
 const client = (endpoint: string) => new S3Client({ ...clientConfig({ endpoint, region: 'us-east-1' }), maxAttempts: 1 });
 
@@ -28,9 +27,7 @@ function rawS3(endpoint: string, method: string, path: string): Promise<{ status
 }
 
 test.describe('fault proxy', () => {
-  test('without rules it is transparent: bytes, headers and errors pass through, every request counted', async ({ faults, s3 }) => {
-    const bucket = uniqueName('faults-pass');
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  test('without rules it is transparent: bytes, headers and errors pass through, every request counted', async ({ faultProxy: faults, sandboxBucket: bucket, s3 }) => {
     const via = client(faults.endpoint);
     const body = Buffer.from('x'.repeat(100_000));
     await via.send(new PutObjectCommand({ Bucket: bucket, Key: 'dir/a b+c.txt', Body: body, ContentType: 'text/plain', Metadata: { owner: 'ops' } }));
@@ -44,7 +41,7 @@ test.describe('fault proxy', () => {
     via.destroy();
   });
 
-  test('503 SlowDown and 500 InternalError come with S3 XML error bodies the SDK understands', async ({ faults }) => {
+  test('503 SlowDown and 500 InternalError come with S3 XML error bodies the SDK understands', async ({ faultProxy: faults }) => {
     faults.setRules([
       { match: { operation: 'GetObject', key: 'slow' }, fault: { kind: 'slowdown' } },
       { match: { operation: 'GetObject', key: 'broken' }, fault: { kind: 'internal' } },
@@ -63,9 +60,7 @@ test.describe('fault proxy', () => {
     via.destroy();
   });
 
-  test('resets drop the connection: before S3 sees the request, or after S3 did the work', async ({ faults, s3 }) => {
-    const bucket = uniqueName('faults-reset');
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  test('resets drop the connection: before S3 sees the request, or after S3 did the work', async ({ faultProxy: faults, sandboxBucket: bucket, s3 }) => {
     faults.setRules([
       { match: { operation: 'PutObject', key: 'before' }, fault: { kind: 'reset' } },
       { match: { operation: 'PutObject', key: 'after' }, fault: { kind: 'reset', after: true } },
@@ -83,9 +78,7 @@ test.describe('fault proxy', () => {
     via.destroy();
   });
 
-  test('latency delays the matching requests only', async ({ faults, s3 }) => {
-    const bucket = uniqueName('faults-latency');
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  test('latency delays the matching requests only', async ({ faultProxy: faults, sandboxBucket: bucket, s3 }) => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'v' }));
     faults.setRules([{ match: { operation: 'GetObject' }, fault: { kind: 'latency', ms: 400 } }]);
     const via = client(faults.endpoint);
@@ -103,11 +96,15 @@ test.describe('fault proxy', () => {
     const rules: FaultRule[] = [{ match: { service: 's3', method: 'GET', key: (k) => k.startsWith('doc-') }, fault: { kind: 'internal' }, rate: 0.3 }];
     const keys = Array.from({ length: 60 }, (_, i) => `doc-${i}`);
     const injectedKeys = async (seed: number, order: string[]) => {
+      // Proxies of its own: each seed needs one.
       const faults = await startFaultProxy({ upstream: localstack.endpoint, seed, rules });
-      for (const key of order) await rawS3(faults.endpoint, 'GET', `/b/${key}`);
-      await rawS3(faults.endpoint, 'GET', '/b/other'); // filtered out by key
-      await rawS3(faults.endpoint, 'HEAD', '/b/doc-1'); // filtered out by method
-      await faults.close();
+      try {
+        for (const key of order) await rawS3(faults.endpoint, 'GET', `/b/${key}`);
+        await rawS3(faults.endpoint, 'GET', '/b/other'); // filtered out by key
+        await rawS3(faults.endpoint, 'HEAD', '/b/doc-1'); // filtered out by method
+      } finally {
+        await faults.close();
+      }
       return faults.stats.injections.map((i) => i.target).sort();
     };
     const first = await injectedKeys(7, keys);

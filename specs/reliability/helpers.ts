@@ -1,66 +1,10 @@
-// Shared setup for the reliability specs: a fault proxy per test in front of the worker's LocalStack,
-// SDK clients configured like the Lambda's own (adaptive retry, same attempt counts) but pointed at the
-// proxy, and a stack of this suite's own whose function may be reconfigured (the canonical `stack`
-// fixture must stay as deployed).
-import { randomBytes } from 'node:crypto';
-import { S3Client, ListObjectVersionsCommand, PutBucketVersioningCommand, type ObjectVersion } from '@aws-sdk/client-s3';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import {
-  GetFunctionConfigurationCommand,
-  LambdaClient,
-  UpdateFunctionConfigurationCommand,
-  waitUntilFunctionUpdatedV2,
-} from '@aws-sdk/client-lambda';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { test as base, expect } from '../fixtures.ts';
-import { clientConfig, type AwsTarget } from '../../scripts/lib/aws/clients.ts';
-import { deployTestStack, type DeployedStack } from '../support/stack.ts';
-import { startFaultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy.ts';
+// Shared helpers for the reliability specs: versions of a bucket, metric sums, and the transient-fault rules.
+// What a test needs of its own (a fault proxy, the Lambda's clients pointed at it, buckets, a stack whose
+// function it reconfigures) comes from the fixtures in specs/fixtures.ts, which remove or restore it afterwards.
+import { ListObjectVersionsCommand, PutBucketVersioningCommand, type ObjectVersion, type S3Client } from '@aws-sdk/client-s3';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { FaultRule } from '../support/fault-proxy.ts';
 import { sumBackupMetrics } from '../../scripts/lib/invoke.ts';
-
-export { expect };
-
-interface ReliabilityWorkerFixtures {
-  /** A stack of this suite's own (Environment=dev): specs reconfigure its function, never the canonical one. */
-  ownStack: DeployedStack;
-}
-
-interface ReliabilityTestFixtures {
-  /** A transparent fault proxy in front of LocalStack; rules are set by the test. Closed after the test. */
-  faults: FaultProxy;
-}
-
-export const test = base.extend<ReliabilityTestFixtures, ReliabilityWorkerFixtures>({
-  ownStack: [async ({ target }, use) => use(await deployTestStack(target, { prefix: 'rel' })), { scope: 'worker', timeout: 240_000 }],
-  faults: async ({ localstack }, use) => {
-    const proxy = await startFaultProxy({ upstream: localstack.endpoint, seed: 6 });
-    await use(proxy);
-    await proxy.close();
-  },
-});
-
-/**
- * S3 and CloudWatch clients as the Lambda builds them (lambda/src/adapter.ts createClients: adaptive
- * retry, 8 S3 attempts, 5 CloudWatch attempts, keep-alive sockets), but against `endpoint`.
- */
-export function lambdaLikeClients(endpoint: string, region = 'us-east-1') {
-  const base = clientConfig({ endpoint, region });
-  const s3 = new S3Client({
-    ...base,
-    retryMode: 'adaptive',
-    maxAttempts: 8,
-    requestHandler: new NodeHttpHandler({ httpAgent: { maxSockets: 64, keepAlive: true } }),
-  });
-  const cloudwatch = new CloudWatchClient({ ...base, retryMode: 'adaptive', maxAttempts: 5 });
-  return {
-    s3,
-    cloudwatch,
-    destroy() {
-      s3.destroy();
-      cloudwatch.destroy();
-    },
-  };
-}
 
 export async function enableVersioning(s3: S3Client, bucket: string): Promise<void> {
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
@@ -90,39 +34,6 @@ export function versionCounts(versions: ObjectVersion[]): Map<string, number> {
 /** Sums of each backup metric in one namespace (unique per test), through GetMetricData. */
 export const metricSums = (cloudwatch: CloudWatchClient, namespace: string, environment = 'dev') =>
   sumBackupMetrics(cloudwatch, { namespace, environment, start: new Date(Date.now() - 15 * 60_000), end: new Date(Date.now() + 5 * 60_000) });
-
-export const uniqueNamespace = () => `DocumentBackupReliability/${randomBytes(4).toString('hex')}`;
-
-/**
- * Merges `variables` into the function's environment (undefined removes one), optionally sets its
- * Timeout, and waits until the update is live. Only for ownStack's function.
- */
-export async function configureFunction(
-  target: AwsTarget,
-  functionName: string,
-  change: { variables?: Record<string, string | undefined>; timeoutSeconds?: number },
-): Promise<Record<string, string>> {
-  const lambda = new LambdaClient(clientConfig(target));
-  try {
-    const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
-    const variables: Record<string, string> = { ...(current.Environment?.Variables ?? {}) };
-    for (const [name, value] of Object.entries(change.variables ?? {})) {
-      if (value === undefined) delete variables[name];
-      else variables[name] = value;
-    }
-    await lambda.send(
-      new UpdateFunctionConfigurationCommand({
-        FunctionName: functionName,
-        Environment: { Variables: variables },
-        ...(change.timeoutSeconds ? { Timeout: change.timeoutSeconds } : {}),
-      }),
-    );
-    await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { FunctionName: functionName });
-    return variables;
-  } finally {
-    lambda.destroy();
-  }
-}
 
 /**
  * Rules for the 10 % transient-fault runs: server errors and dropped connections on S3, plus a few

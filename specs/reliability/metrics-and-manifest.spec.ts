@@ -7,21 +7,20 @@ import { createHandler } from '../../lambda/src/adapter.ts';
 import { BackupIncompleteError } from '../../lambda/src/errors.ts';
 import { invokeBackup } from '../../scripts/lib/invoke.ts';
 import { clientConfig } from '../../scripts/lib/aws/clients.ts';
-import { captureLogger, listKeys, readManifest, RUN_DATE, runCore, sandbox } from '../lambda/helpers.ts';
-import { configureFunction, expect, lambdaLikeClients, metricSums, test } from './helpers.ts';
+import { captureLogger, listKeys, readManifest, RUN_DATE, runCore } from '../lambda/helpers.ts';
+import { test, expect } from '../fixtures.ts';
+import { metricSums } from './helpers.ts';
 import type { FaultRule } from '../support/fault-proxy.ts';
 
 const cloudWatchDown: FaultRule[] = [{ name: 'cloudwatch down', match: { service: 'monitoring' }, fault: { kind: 'reset' } }];
 
 test.describe('CloudWatch unreachable', () => {
-  test('core: the backup completes, the publish failure is logged and reported as metricsPublished: false', async ({ s3, target, faults }) => {
-    const box = await sandbox(s3, target);
+  test('core: the backup completes, the publish failure is logged and reported as metricsPublished: false', async ({ s3, faultProxy: faults, backupSandbox: box, lambdaClients }) => {
     const docs = [...generateDocuments({ count: 25, seed: 621 })];
     await seedDocuments(s3, box.sourceBucket, docs);
     faults.setRules(cloudWatchDown);
-    const faulty = lambdaLikeClients(faults.endpoint);
+    const faulty = lambdaClients(box.config());
     const result = await runCore({ s3, cloudwatch: faulty.cloudwatch }, box.config());
-    faulty.destroy();
 
     expect(result).toMatchObject({ status: 'complete', counts: { listed: 25, copied: 25, failed: 0 }, metricsPublished: false });
     expect(result.metricsError).toMatch(/ECONNRESET|socket hang up|TimeoutError/);
@@ -37,21 +36,19 @@ test.describe('CloudWatch unreachable', () => {
     expect(entries).toHaveLength(25);
   });
 
-  test('handler: a metrics failure alone does not fail the invocation', async ({ s3, target, faults }) => {
-    const box = await sandbox(s3, target);
+  test('handler: a metrics failure alone does not fail the invocation', async ({ s3, faultProxy: faults, backupSandbox: box, lambdaClients }) => {
     await seedDocuments(s3, box.sourceBucket, generateDocuments({ count: 5, seed: 622 }));
     faults.setRules(cloudWatchDown);
-    const faulty = lambdaLikeClients(faults.endpoint);
+    const faulty = lambdaClients(box.config());
     const handler = createHandler({ config: box.config(), s3, cloudwatch: faulty.cloudwatch, logger: captureLogger() });
     const result = await handler({ date: RUN_DATE });
-    faulty.destroy();
     expect(result).toMatchObject({ status: 'complete', metricsPublished: false, counts: { copied: 5 } });
   });
 
-  test('deployed function: CloudWatch down, backup complete, metricsPublished false and the warning in its log group', async ({ ownStack, target, s3, faults, localstack }) => {
+  test('deployed function: CloudWatch down, backup complete, metricsPublished false and the warning in its log group', async ({ ownStack, ownFunction, target, s3, faultProxy: faults, localstack }) => {
     test.skip(localstack.mode === 'container', 'the function runs inside the LocalStack container and cannot reach a proxy on the host loopback');
-    const fn = ownStack.outputs['BackupLambdaName']!;
-    await configureFunction(target, fn, { variables: { AWS_ENDPOINT_URL: faults.endpoint } });
+    const fn = ownFunction.name;
+    await ownFunction.configure({ variables: { AWS_ENDPOINT_URL: faults.endpoint } });
     const prefix = 'cw-down/';
     await seedDocuments(s3, ownStack.sourceBucket, generateDocuments({ count: 10, seed: 623, prefix }));
     faults.setRules(cloudWatchDown);
@@ -74,14 +71,12 @@ test.describe('CloudWatch unreachable', () => {
 });
 
 test.describe('manifest write failures', () => {
-  test('a manifest PUT that keeps failing leaves no manifest, a failed result and BackupSucceeded 0', async ({ s3, cloudwatch, target, faults }) => {
-    const box = await sandbox(s3, target);
+  test('a manifest PUT that keeps failing leaves no manifest, a failed result and BackupSucceeded 0', async ({ s3, cloudwatch, faultProxy: faults, backupSandbox: box, lambdaClients }) => {
     await seedDocuments(s3, box.sourceBucket, generateDocuments({ count: 12, seed: 624 }));
     faults.setRules([{ name: 'manifest down', match: { operation: 'PutObject', key: (k) => k.startsWith('manifests/') }, fault: { kind: 'internal' } }]);
-    const faulty = lambdaLikeClients(faults.endpoint);
+    const faulty = lambdaClients(box.config());
     const handler = createHandler({ config: box.config(), s3: faulty.s3, cloudwatch, logger: captureLogger() });
     const err = await handler({ date: RUN_DATE }).catch((e: unknown) => e);
-    faulty.destroy();
 
     expect(err).toBeInstanceOf(BackupIncompleteError);
     expect((err as Error).message).toMatch(/^ManifestWriteError: writing manifest s3:\/\/.+ failed: .*; no manifest written$/);
@@ -94,13 +89,12 @@ test.describe('manifest write failures', () => {
     expect(await metricSums(cloudwatch, box.metricsNamespace)).toMatchObject({ BackupSucceeded: 0, DocumentsCopied: 12 });
   });
 
-  test('streamed entries (JSON Lines) that cannot be written: no summary manifest and no leftover upload', async ({ s3, cloudwatch, target, faults }) => {
-    const box = await sandbox(s3, target);
+  test('streamed entries (JSON Lines) that cannot be written: no summary manifest and no leftover upload', async ({ s3, cloudwatch, faultProxy: faults, backupSandbox: box, lambdaClients }) => {
     await seedDocuments(s3, box.sourceBucket, generateDocuments({ count: 15, seed: 625 }));
     faults.setRules([{ name: 'entries down', match: { service: 's3', key: (k) => k.endsWith('.entries.jsonl'), method: ['PUT', 'POST'] }, fault: { kind: 'error', status: 403, code: 'AccessDenied' } }]);
-    const faulty = lambdaLikeClients(faults.endpoint);
-    const result = await runCore({ s3: faulty.s3, cloudwatch }, box.config({ MANIFEST_INLINE_LIMIT: '0' }));
-    faulty.destroy();
+    const config = box.config({ MANIFEST_INLINE_LIMIT: '0' });
+    const faulty = lambdaClients(config);
+    const result = await runCore({ s3: faulty.s3, cloudwatch }, config);
 
     expect(faults.injected()).toBeGreaterThan(0);
     expect(result).toMatchObject({ status: 'failed', error: { code: 'ManifestWriteError' }, counts: { copied: 15 } });
@@ -110,13 +104,11 @@ test.describe('manifest write failures', () => {
     expect(uploads.Uploads ?? []).toEqual([]);
   });
 
-  test('a manifest that did land is the complete truth: a lost PUT answer is recognised, never rewritten', async ({ s3, cloudwatch, target, faults }) => {
-    const box = await sandbox(s3, target);
+  test('a manifest that did land is the complete truth: a lost PUT answer is recognised, never rewritten', async ({ s3, cloudwatch, faultProxy: faults, backupSandbox: box, lambdaClients }) => {
     await seedDocuments(s3, box.sourceBucket, generateDocuments({ count: 8, seed: 626 }));
     faults.setRules([{ name: 'manifest answer lost', match: { operation: 'PutObject', key: (k) => k.startsWith('manifests/') }, fault: { kind: 'reset', after: true }, limit: 1 }]);
-    const faulty = lambdaLikeClients(faults.endpoint);
+    const faulty = lambdaClients(box.config());
     const result = await runCore({ s3: faulty.s3, cloudwatch }, box.config());
-    faulty.destroy();
     expect(faults.stats.injected.reset).toBe(1);
     // Two PUTs reached S3: the one whose answer was lost, and the retry that If-None-Match turned away.
     expect(faults.stats.byOperation['s3:PutObject']?.requests).toBe(2);

@@ -5,8 +5,10 @@ import { generateDocuments, seedDocuments } from '../../fixtures/documents/gener
 import { createHandler, incompleteMessage } from '../../lambda/src/adapter.ts';
 import { BackupIncompleteError } from '../../lambda/src/errors.ts';
 import { invokeBackup } from '../../scripts/lib/invoke.ts';
-import { captureLogger, readManifest, RUN_DATE, runCore, sandbox } from '../lambda/helpers.ts';
-import { configureFunction, expect, lambdaLikeClients, metricSums, test, uniqueNamespace } from './helpers.ts';
+import { captureLogger, readManifest, RUN_DATE, runCore } from '../lambda/helpers.ts';
+import { uniqueName } from '../../scripts/lib/aws/resources.ts';
+import { test, expect } from '../fixtures.ts';
+import { metricSums } from './helpers.ts';
 import type { FaultRule } from '../support/fault-proxy.ts';
 
 const denyCopies = (keys: string[]): FaultRule[] => [
@@ -17,15 +19,14 @@ const denyCopies = (keys: string[]): FaultRule[] => [
 const pick = (keys: string[]) => keys.filter((_, i) => i % 17 === 5);
 
 test.describe('permanent faults on K documents', () => {
-  test('core: exactly K failed in the result, the manifest and the metrics; a re-run after the fault copies only those K', async ({ s3, cloudwatch, target, faults }) => {
-    const box = await sandbox(s3, target);
+  test('core: exactly K failed in the result, the manifest and the metrics; a re-run after the fault copies only those K', async ({ s3, cloudwatch, faultProxy: faults, backupSandbox: box, lambdaClients }) => {
     const docs = [...generateDocuments({ count: 120, seed: 611 })];
     await seedDocuments(s3, box.sourceBucket, docs);
     const denied = pick(docs.map((d) => d.key));
     const K = denied.length;
     expect(K).toBe(7);
     faults.setRules(denyCopies(denied));
-    const faulty = lambdaLikeClients(faults.endpoint);
+    const faulty = lambdaClients(box.config());
     const first = await runCore({ s3: faulty.s3, cloudwatch: faulty.cloudwatch }, box.config());
 
     expect(first).toMatchObject({ status: 'failed', counts: { listed: 120, copied: 120 - K, unchanged: 0, failed: K }, metricsPublished: true });
@@ -42,22 +43,19 @@ test.describe('permanent faults on K documents', () => {
 
     faults.setRules([]);
     const second = await runCore({ s3: faulty.s3, cloudwatch: faulty.cloudwatch }, box.config());
-    faulty.destroy();
     expect(second).toMatchObject({ status: 'complete', counts: { listed: 120, copied: K, unchanged: 120 - K, failed: 0 } });
     const rerun = await readManifest(s3, box.backupBucket, second.manifestKey!);
     expect(rerun.entries.filter((e) => e.status === 'copied').map((e) => e.key).sort()).toEqual([...denied].sort());
   });
 
-  test('handler: the invocation fails with BackupIncompleteError naming K of N, after the manifest and metrics', async ({ s3, cloudwatch, target, faults }) => {
-    const box = await sandbox(s3, target);
+  test('handler: the invocation fails with BackupIncompleteError naming K of N, after the manifest and metrics', async ({ s3, cloudwatch, faultProxy: faults, backupSandbox: box, lambdaClients }) => {
     const docs = [...generateDocuments({ count: 40, seed: 612 })];
     await seedDocuments(s3, box.sourceBucket, docs);
     const denied = pick(docs.map((d) => d.key));
     faults.setRules(denyCopies(denied));
-    const faulty = lambdaLikeClients(faults.endpoint);
+    const faulty = lambdaClients(box.config());
     const handler = createHandler({ config: box.config(), s3: faulty.s3, cloudwatch: faulty.cloudwatch, logger: captureLogger() });
     const err = await handler({ date: RUN_DATE }).catch((e: unknown) => e);
-    faulty.destroy();
     expect(err).toBeInstanceOf(BackupIncompleteError);
     const result = (err as BackupIncompleteError).result as Parameters<typeof incompleteMessage>[0];
     expect((err as Error).message).toBe(`${denied.length} of 40 documents failed; manifest s3://${box.backupBucket}/manifests/${RUN_DATE}/${result.runId}.json`);
@@ -65,11 +63,11 @@ test.describe('permanent faults on K documents', () => {
     expect(await metricSums(cloudwatch, box.metricsNamespace)).toMatchObject({ DocumentsFailed: denied.length, BackupSucceeded: 0 });
   });
 
-  test('deployed function through the faults (AWS_ENDPOINT_URL): K failed in the function error, manifest and metrics; the re-run copies K', async ({ ownStack, target, s3, cloudwatch, faults, localstack }) => {
+  test('deployed function through the faults (AWS_ENDPOINT_URL): K failed in the function error, manifest and metrics; the re-run copies K', async ({ ownStack, ownFunction, target, s3, cloudwatch, faultProxy: faults, localstack }) => {
     test.skip(localstack.mode === 'container', 'the function runs inside the LocalStack container and cannot reach a proxy on the host loopback');
-    const fn = ownStack.outputs['BackupLambdaName']!;
-    const namespace = uniqueNamespace();
-    await configureFunction(target, fn, { variables: { AWS_ENDPOINT_URL: faults.endpoint, METRICS_NAMESPACE: namespace } });
+    const fn = ownFunction.name;
+    const namespace = uniqueName('DocumentBackupReliability');
+    await ownFunction.configure({ variables: { AWS_ENDPOINT_URL: faults.endpoint, METRICS_NAMESPACE: namespace } });
     const date = '2031-01-01';
     const prefix = 'permanent/';
     const docs = [...generateDocuments({ count: 60, seed: 613, prefix })];

@@ -5,11 +5,10 @@
 // (specs/lambda/backup.spec.ts).
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { generateDocuments, seedDocuments } from '../../fixtures/documents/generate.ts';
-import { getBytes, listKeys, MiB, readManifest, RUN_DATE, runCore, sandbox, sha256 } from '../lambda/helpers.ts';
-import { expect, lambdaLikeClients, test } from './helpers.ts';
+import { getBytes, listKeys, MiB, readManifest, RUN_DATE, runCore, sha256 } from '../lambda/helpers.ts';
+import { test, expect } from '../fixtures.ts';
 
-test('documents rewritten or deleted mid-run are reported failed, never half-copied; the next run catches up', async ({ s3, cloudwatch, target, faults }) => {
-  const box = await sandbox(s3, target);
+test('documents rewritten or deleted mid-run are reported failed, never half-copied; the next run catches up', async ({ s3, cloudwatch, faultProxy: faults, backupSandbox: box, lambdaClients }) => {
   const docs = [...generateDocuments({ count: 30, seed: 651 })];
   await seedDocuments(s3, box.sourceBucket, docs);
   // One document above the multipart threshold: its copy restates headers from a HEAD of the source first.
@@ -27,7 +26,7 @@ test('documents rewritten or deleted mid-run are reported failed, never half-cop
     // Listed, then rewritten before the multipart copy reads its headers (HeadObject If-Match answers 412).
     { match: { bucket: box.sourceBucket, operation: 'HeadObject', key: big }, fault: { kind: 'hook', run: rewrite(big) }, limit: 1 },
   ]);
-  const faulty = lambdaLikeClients(faults.endpoint);
+  const faulty = lambdaClients(config);
   const first = await runCore({ s3: faulty.s3, cloudwatch }, config);
   expect(faults.stats.injected.hook).toBe(3);
   expect(first).toMatchObject({ status: 'failed', counts: { listed: 31, copied: 28, failed: 3 } });
@@ -45,7 +44,6 @@ test('documents rewritten or deleted mid-run are reported failed, never half-cop
 
   faults.setRules([]);
   const second = await runCore({ s3: faulty.s3, cloudwatch }, config);
-  faulty.destroy();
   expect(second).toMatchObject({ status: 'complete', counts: { listed: 30, copied: 2, unchanged: 28, failed: 0 } });
   for (const key of [rewrittenBeforeCopy, big]) {
     const copy = await getBytes(s3, box.backupBucket, `backups/${RUN_DATE}/${key}`);

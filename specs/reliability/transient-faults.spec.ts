@@ -4,8 +4,9 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { generateDocuments, seedDocuments, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
 import { BACKUP_TAGS } from '../../lambda/src/backup.ts';
-import { listKeys, readManifest, request, RUN_DATE, runCore, sandbox, tagsOf } from '../lambda/helpers.ts';
-import { enableVersioning, expect, lambdaLikeClients, listVersions, test, transientS3Faults, versionCounts } from './helpers.ts';
+import { listKeys, readManifest, request, RUN_DATE, runCore, tagsOf } from '../lambda/helpers.ts';
+import { test, expect } from '../fixtures.ts';
+import { enableVersioning, listVersions, transientS3Faults, versionCounts } from './helpers.ts';
 
 const targetKey = (key: string) => `backups/${RUN_DATE}/${key}`;
 
@@ -23,17 +24,15 @@ async function expectExactBackup(s3: S3Client, bucket: string, manifestKey: stri
 }
 
 test.describe('transient S3 faults', () => {
-  test('with 10 % of S3 requests failing (InternalError, resets, SlowDown), a 500-document run backs up all 500 exactly', async ({ s3, cloudwatch, target, faults }) => {
+  test('with 10 % of S3 requests failing (InternalError, resets, SlowDown), a 500-document run backs up all 500 exactly', async ({ s3, cloudwatch, faultProxy: faults, backupSandbox: box, lambdaClients }) => {
     test.setTimeout(180_000);
-    const box = await sandbox(s3, target);
     const docs = [...generateDocuments({ count: 500, seed: 606, maxSize: 16 * 1024 })];
     await seedDocuments(s3, box.sourceBucket, docs, { concurrency: 32 });
     faults.setRules(transientS3Faults(0.1));
-    const faulty = lambdaLikeClients(faults.endpoint);
+    const faulty = lambdaClients(box.config());
 
     // Metrics go straight to LocalStack here: this spec is about S3.
     const result = await runCore({ s3: faulty.s3, cloudwatch }, box.config());
-    faulty.destroy();
 
     expect(result, JSON.stringify(result.logs.filter((l) => l.level === 'error').slice(0, 3))).toMatchObject({
       status: 'complete',
@@ -58,8 +57,7 @@ test.describe('transient S3 faults', () => {
     await expectExactBackup(s3, box.backupBucket, result.manifestKey!, docs, 'copied');
   });
 
-  test('lost responses (the copy lands, the answer is dropped): no second version, the manifest still says copied', async ({ s3, cloudwatch, target, faults }) => {
-    const box = await sandbox(s3, target);
+  test('lost responses (the copy lands, the answer is dropped): no second version, the manifest still says copied', async ({ s3, cloudwatch, faultProxy: faults, backupSandbox: box, lambdaClients }) => {
     await enableVersioning(s3, box.backupBucket);
     const docs = [...generateDocuments({ count: 100, seed: 607, maxSize: 8 * 1024 })];
     await seedDocuments(s3, box.sourceBucket, docs);
@@ -67,9 +65,8 @@ test.describe('transient S3 faults', () => {
     // a retry that ends in 412 never refunds the 14 tokens it took from the client's 500-token retry quota,
     // and a drained quota stops all retries. See docs/reliability.md.)
     faults.setRules([{ match: { operation: 'CopyObject' }, fault: { kind: 'reset', after: true }, rate: 0.15 }]);
-    const faulty = lambdaLikeClients(faults.endpoint);
+    const faulty = lambdaClients(box.config());
     const result = await runCore({ s3: faulty.s3, cloudwatch }, box.config());
-    faulty.destroy();
 
     expect(faults.injected('reset')).toBeGreaterThan(5);
     expect(result, JSON.stringify(result.logs.filter((l) => l.level === 'error'))).toMatchObject({ status: 'complete', counts: { listed: 100, copied: 100, unchanged: 0, failed: 0 } });
@@ -89,8 +86,7 @@ test.describe('transient S3 faults', () => {
     }
   });
 
-  test('a flaky listing, slow copies and a dropped manifest response: the run still completes with one exact manifest', async ({ s3, cloudwatch, target, faults }) => {
-    const box = await sandbox(s3, target);
+  test('a flaky listing, slow copies and a dropped manifest response: the run still completes with one exact manifest', async ({ s3, cloudwatch, faultProxy: faults, backupSandbox: box, lambdaClients }) => {
     const docs = [...generateDocuments({ count: 40, seed: 608, prefix: 'in/' })];
     await seedDocuments(s3, box.sourceBucket, docs);
     faults.setRules([
@@ -100,9 +96,9 @@ test.describe('transient S3 faults', () => {
       // own manifest, which the writer recognises byte for byte.
       { name: 'manifest', match: { operation: 'PutObject', key: (k) => k.startsWith('manifests/') }, fault: { kind: 'reset', after: true }, limit: 1 },
     ]);
-    const faulty = lambdaLikeClients(faults.endpoint);
-    const result = await runCore({ s3: faulty.s3, cloudwatch }, box.config({ SOURCE_PREFIX: 'in/' }), request({ prefix: 'in/' }));
-    faulty.destroy();
+    const config = box.config({ SOURCE_PREFIX: 'in/' });
+    const faulty = lambdaClients(config);
+    const result = await runCore({ s3: faulty.s3, cloudwatch }, config, request({ prefix: 'in/' }));
     expect(faults.stats.injected).toMatchObject({ internal: 3, reset: 1 });
     expect(faults.stats.injected.latency).toBeGreaterThan(5);
     expect(result).toMatchObject({ status: 'complete', counts: { listed: 40, copied: 40, failed: 0 } });

@@ -5,7 +5,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { test, expect } from '../../fixtures.ts';
 import { clientConfig } from '../../../scripts/lib/aws/clients.ts';
-import { createBucket, uniqueName } from '../../../scripts/lib/aws/resources.ts';
+import { uniqueName } from '../../../scripts/lib/aws/resources.ts';
 import { createStack, deleteStack } from './helpers.ts';
 
 test('a template with a resource type LocalStack lacks is refused, naming the type', async ({ target }) => {
@@ -22,9 +22,7 @@ test('a template with a resource type LocalStack lacks is refused, naming the ty
   }
 });
 
-test('S3 refuses a put encrypted with a KMS key that does not exist', async ({ target, s3 }) => {
-  const bucket = uniqueName('kms-validation');
-  await createBucket(target, bucket);
+test('S3 refuses a put encrypted with a KMS key that does not exist', async ({ target, s3, sandboxBucket: bucket }) => {
   const put = s3.send(
     new PutObjectCommand({
       Bucket: bucket,

@@ -1,15 +1,11 @@
 // S3 ListObjectVersions in a bucket that has never been versioned: LocalStack 4.14 ignores MaxKeys there
 // and returns the whole bucket in one untruncated response. Fails without scripts/localstack-ext's
 // s3_list_versions patch (LOCALSTACK_EXT_DISABLE=s3_list_versions).
-import { CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { test, expect } from '../../fixtures.ts';
-import { uniqueName } from '../../../scripts/lib/aws/resources.ts';
 
-async function bucketWith(s3: S3Client, keys: string[]): Promise<string> {
-  const bucket = uniqueName('lsx-versions');
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+async function put(s3: S3Client, bucket: string, keys: string[]): Promise<void> {
   for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
-  return bucket;
 }
 
 /** Every page of the listing, following NextKeyMarker/NextVersionIdMarker as a client does. */
@@ -27,9 +23,9 @@ async function pages(s3: S3Client, bucket: string, maxKeys: number, prefix?: str
   }
 }
 
-test('a never-versioned bucket pages by MaxKeys: each key once, as its only (null, latest) version', async ({ s3 }) => {
+test('a never-versioned bucket pages by MaxKeys: each key once, as its only (null, latest) version', async ({ s3, sandboxBucket: bucket }) => {
   const keys = ['a/1', 'a/2', 'a/3', 'b/1', 'b/2', 'c'];
-  const bucket = await bucketWith(s3, keys);
+  await put(s3, bucket, keys);
   const listed = await pages(s3, bucket, 2);
   expect(listed.map((p) => p.Versions?.length)).toEqual([2, 2, 2]);
   expect(listed.map((p) => p.IsTruncated)).toEqual([true, true, false]);
@@ -41,8 +37,7 @@ test('a never-versioned bucket pages by MaxKeys: each key once, as its only (nul
   expect(underA.map((v) => v.Key)).toEqual(['a/1', 'a/2', 'a/3']);
 });
 
-test('a versioned bucket keeps LocalStack\'s own listing: noncurrent versions and real version ids', async ({ s3 }) => {
-  const bucket = await bucketWith(s3, []);
+test('a versioned bucket keeps LocalStack\'s own listing: noncurrent versions and real version ids', async ({ s3, sandboxBucket: bucket }) => {
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
   for (const body of ['one', 'two']) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'doc', Body: body }));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'other', Body: 'x' }));
