@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect } from '@playwright/test';
-import { freePort, portIsFree, processAlive, PROJECT_ROOT } from '../../scripts/lib/localstack/launcher.ts';
+import { freePort, portIsFree, processAlive, PROJECT_ROOT, waitForHealth } from '../../scripts/lib/localstack/launcher.ts';
 import { ownedInstances, type State } from '../../scripts/lib/localstack/state.ts';
 
 interface Fixtures {
@@ -193,15 +193,22 @@ test.describe('npm run localstack', () => {
   });
 });
 
-test('`npm start` interrupted once LocalStack runs leaves no process, port or directory behind', async ({ stateDir, launch }) => {
-  const start = launch('start', '--documents', '20', '--drill', '1', '--no-progress');
-  await until('LocalStack to be up', () => (/\[start\] LocalStack \(host\) at/.test(start.output().stderr) ? true : undefined), 120_000);
-  const [instance] = ownedInstances(stateDir);
-  expect(instance?.mode, 'npm start runs a LocalStack of its own').toBe('host');
-  await start.signal('SIGINT');
-  if (instance?.mode === 'host') await expectGone(instance);
-  expect(ownedInstances(stateDir)).toEqual([]);
-});
+// Ctrl-C once LocalStack runs, for each command that starts one: what it started is gone with it.
+const interrupted: Array<[string, string[]]> = [
+  ['start', ['--documents', '20', '--drill', '1', '--no-progress']],
+  ['load', ['--documents', '20', '--no-progress']],
+  ['test:local', ['specs/integration/loopback.spec.ts']],
+];
+for (const [script, args] of interrupted) {
+  test(`\`npm run ${script}\` interrupted once LocalStack runs leaves no process, port or directory behind`, async ({ stateDir, launch }) => {
+    const run = launch(script, ...args);
+    const instance = await until('its LocalStack', () => ownedInstances(stateDir).find((i) => i.mode === 'host'), 120_000);
+    await waitForHealth(instance.endpoint, { timeoutMs: 120_000 });
+    await run.signal('SIGINT');
+    if (instance.mode === 'host') await expectGone(instance);
+    expect(ownedInstances(stateDir)).toEqual([]);
+  });
+}
 
 test('`npm start` with a Docker engine that cannot pull names the mode and how to choose another', async ({ stateDir }) => {
   // A stand-in engine on loopback: it answers like Docker until the image has to be pulled, as on a machine

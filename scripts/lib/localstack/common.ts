@@ -56,6 +56,8 @@ export const LAMBDA_EXECUTOR = 'local-node';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const EXTENSION_DIR = path.join(PROJECT_ROOT, 'scripts', 'localstack-ext');
+/** Cleans up after a launcher that is gone (reaper.mjs): containers, or a host instance's group and data dir. */
+export const REAPER = path.join(PROJECT_ROOT, 'scripts', 'lib', 'localstack', 'reaper.mjs');
 
 /** Where host instances keep their logs and `localstack up` its record; LOCALSTACK_STATE_DIR moves it (specs do). */
 export function stateDir(): string {

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { DEFAULT_REGION } from '../aws/clients.ts';
-import { HEALTH_TIMEOUT_MS, LocalStackError, PROJECT_ROOT, freePort, stateDir, waitForHealth, type LocalStackHandle, type StartOptions } from './common.ts';
+import { HEALTH_TIMEOUT_MS, LocalStackError, REAPER, freePort, stateDir, waitForHealth, type LocalStackHandle, type StartOptions } from './common.ts';
 import { registerEmergencyStop } from './process.ts';
 
 export async function startContainer(opts: StartOptions, log: (msg: string) => void): Promise<LocalStackHandle> {
@@ -37,7 +37,7 @@ export async function startContainer(opts: StartOptions, log: (msg: string) => v
   if (!opts.persist) {
     // Whatever ends this process (Ctrl-C, a crash, SIGKILL), the reaper removes its containers after it,
     // also one whose start failed half-way.
-    spawn(process.execPath, [REAPER, String(process.pid), session, process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'], {
+    spawn(process.execPath, [REAPER, 'container', String(process.pid), session, process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'], {
       detached: true,
       stdio: 'ignore',
     }).unref();
@@ -98,7 +98,6 @@ export const CONTAINER_LABEL = 'document-backup-stack.state-dir';
 export const PERSIST_LABEL = 'document-backup-stack.persist';
 /** One value per start: the reaper and the clean-up after a failed start find its containers by it. */
 const SESSION_LABEL = 'document-backup-stack.session';
-const REAPER = path.join(PROJECT_ROOT, 'scripts', 'lib', 'localstack', 'reaper.mjs');
 
 /** Removes the containers labelled `label=value` (synchronous: it also runs from exit and signal handlers). */
 function removeContainers(labelFilter: string): void {

@@ -12,6 +12,7 @@ import {
   LocalStackError,
   OWNER_ENV,
   PROJECT_ROOT,
+  REAPER,
   freePort,
   portIsFree,
   stateDir,
@@ -135,6 +136,11 @@ export async function startHost(opts: StartOptions): Promise<LocalStackHandle> {
   // Registered before the first await, also for an instance meant to persist: until it is ready (and recorded
   // by the caller), an interrupt must not leave it behind.
   const unregister = registerEmergencyStop(cleanup);
+  // A launcher killed before its handlers run (or by a parent that handled Ctrl-C for it) leaves the rest to
+  // the reaper: it stops the group and removes the data dir. A persistent instance is `localstack down`'s.
+  if (!opts.persist) {
+    spawn(process.execPath, [REAPER, 'host', String(process.pid), String(pid), dataDir], { detached: true, stdio: 'ignore' }).unref();
+  }
   const endpoint = `http://127.0.0.1:${port}`;
   opts.onSpawn?.({ mode: 'host', pid, endpoint, logFile, dataDir });
   try {
