@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { stringify } from 'yaml';
 import { loadTemplate, parseTemplate, type Json, type JsonObject, type Template } from '../../scripts/lib/cfn/template.ts';
-import { runRules, active } from '../rules/runner.ts';
+import { runRules, active } from '../rules/engine.ts';
 import { RULES } from '../rules/index.ts';
 import { isObject } from '../rules/helpers.ts';
+
+// The real date, as `npm run check` uses it.
+const TODAY = new Date();
 
 const TEMPLATE = process.env['TEMPLATE'] ?? join(import.meta.dirname, '..', '..', 'template', 'backup-stack.yaml');
 
@@ -19,7 +22,7 @@ test.beforeAll(async () => {
 const clone = (): JsonObject => structuredClone(canonical.raw);
 const asJson = (raw: JsonObject) => parseTemplate(JSON.stringify(raw, null, 2), 'rewrite.json', 'json');
 const asYaml = (raw: JsonObject) => parseTemplate(stringify(raw), 'rewrite.yaml', 'yaml');
-const activeFindings = (t: Template) => active(runRules(t, RULES)).map((f) => `${f.ruleId} ${f.logicalId} ${f.path}: ${f.message}`);
+const activeFindings = (t: Template) => active(runRules(t, RULES, { today: TODAY })).map((f) => `${f.ruleId} ${f.logicalId} ${f.path}: ${f.message}`);
 
 function map(value: Json, fn: (node: JsonObject) => Json | undefined): Json {
   if (Array.isArray(value)) return value.map((v) => map(v, fn));
@@ -174,7 +177,7 @@ test.describe('planted violations are found on the changed resource', () => {
         mutate(raw);
         const template = parse(raw);
         expect(template.format).toBe(format);
-        const findings = active(runRules(template, RULES));
+        const findings = active(runRules(template, RULES, { today: TODAY }));
         const onTarget = findings.filter((f) => f.logicalId === target);
         expect(onTarget.length, `no active finding on ${target}; got: ${findings.map((f) => `${f.ruleId} ${f.logicalId}`).join(', ') || 'none'}`).toBeGreaterThan(0);
       });
