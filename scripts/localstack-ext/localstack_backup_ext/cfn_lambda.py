@@ -11,19 +11,19 @@ Why (LocalStack 4.14):
   configuration, which is what an update of the resource means.
 """
 
-from typing import Any
+from __future__ import annotations
 
-from localstack.services.cloudformation.resource_provider import (
-    OperationStatus,
-    ProgressEvent,
-    ResourceRequest,
-)
-from localstack.services.lambda_.resource_providers.aws_lambda_eventinvokeconfig import (
-    LambdaEventInvokeConfigProvider,
-)
-from localstack.services.lambda_.resource_providers.aws_lambda_function import LambdaFunctionProvider
+from typing import TYPE_CHECKING, Any
 
 from localstack_backup_ext.patching import LazyPatches
+
+if TYPE_CHECKING:
+    from localstack.services.cloudformation.resource_provider import ProgressEvent, ResourceRequest
+
+FUNCTION_PROVIDER = "localstack.services.lambda_.resource_providers.aws_lambda_function:LambdaFunctionProvider"
+INVOKE_CONFIG_PROVIDER = (
+    "localstack.services.lambda_.resource_providers.aws_lambda_eventinvokeconfig:LambdaEventInvokeConfigProvider"
+)
 
 Props = dict[str, Any]
 
@@ -35,7 +35,9 @@ def _set_concurrency(client, function_name: str, reserved: Any) -> None:
         client.put_function_concurrency(FunctionName=function_name, ReservedConcurrentExecutions=int(reserved))
 
 
-def _function_create(fn, self: LambdaFunctionProvider, request: ResourceRequest) -> ProgressEvent:
+def _function_create(fn, self, request: ResourceRequest) -> ProgressEvent:
+    from localstack.services.cloudformation.resource_provider import OperationStatus
+
     event = fn(self, request)
     model: Props = event.resource_model or {}
     # The provider polls until the function is Active; apply the reservation once, when it reports success.
@@ -44,7 +46,9 @@ def _function_create(fn, self: LambdaFunctionProvider, request: ResourceRequest)
     return event
 
 
-def _function_update(fn, self: LambdaFunctionProvider, request: ResourceRequest) -> ProgressEvent:
+def _function_update(fn, self, request: ResourceRequest) -> ProgressEvent:
+    from localstack.services.cloudformation.resource_provider import OperationStatus
+
     event = fn(self, request)
     desired = request.desired_state.get("ReservedConcurrentExecutions")
     previous = (request.previous_state or {}).get("ReservedConcurrentExecutions")
@@ -57,13 +61,20 @@ def _function_update(fn, self: LambdaFunctionProvider, request: ResourceRequest)
 _INT_PROPERTIES = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds")
 
 
-def _invoke_config_update(fn, self: LambdaEventInvokeConfigProvider, request: ResourceRequest) -> ProgressEvent:
-    desired: Props = request.desired_state
-    previous: Props = request.previous_state or {}
+def invoke_config_params(desired: Props) -> Props:
+    """PutFunctionEventInvokeConfig's parameters from the resource's properties (the whole configuration)."""
     params = {k: v for k, v in desired.items() if k != "Id" and v is not None}
     for key in _INT_PROPERTIES:
         if key in params:
             params[key] = int(params[key])
+    return params
+
+
+def _invoke_config_update(fn, self, request: ResourceRequest) -> ProgressEvent:
+    from localstack.services.cloudformation.resource_provider import OperationStatus, ProgressEvent
+
+    previous: Props = request.previous_state or {}
+    params = invoke_config_params(request.desired_state)
     request.aws_client_factory.lambda_.put_function_event_invoke_config(**params)
     return ProgressEvent(
         status=OperationStatus.SUCCESS,
@@ -73,9 +84,10 @@ def _invoke_config_update(fn, self: LambdaEventInvokeConfigProvider, request: Re
 
 
 PATCHES = LazyPatches(
+    "cfn_lambda",
     [
-        (LambdaFunctionProvider, "create", _function_create),
-        (LambdaFunctionProvider, "update", _function_update),
-        (LambdaEventInvokeConfigProvider, "update", _invoke_config_update),
+        (FUNCTION_PROVIDER, "create", _function_create),
+        (FUNCTION_PROVIDER, "update", _function_update),
+        (INVOKE_CONFIG_PROVIDER, "update", _invoke_config_update),
     ]
 )

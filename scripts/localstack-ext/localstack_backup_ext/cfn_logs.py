@@ -10,17 +10,16 @@ where DescribeLogGroups reads it from), and TagResource drops tags for a group t
 (the provider's tag store entry is created first).
 """
 
-from typing import Any
+from __future__ import annotations
 
-from botocore.exceptions import ClientError
-from localstack.services.cloudformation.resource_provider import (
-    OperationStatus,
-    ProgressEvent,
-    ResourceRequest,
-)
-from localstack.services.logs.resource_providers.aws_logs_loggroup import LogsLogGroupProvider
-from localstack.utils.aws import arns
-from localstack.utils.patch import Patch, Patches
+from typing import TYPE_CHECKING, Any
+
+from localstack_backup_ext.patching import LazyPatches
+
+if TYPE_CHECKING:
+    from localstack.services.cloudformation.resource_provider import ProgressEvent, ResourceRequest
+
+LOG_GROUP_PROVIDER = "localstack.services.logs.resource_providers.aws_logs_loggroup:LogsLogGroupProvider"
 
 Props = dict[str, Any]
 
@@ -29,7 +28,15 @@ def _tags(props: Props) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in props.get("Tags") or []}
 
 
+def tag_changes(desired: Props, previous: Props | None) -> tuple[list[str], dict[str, str]]:
+    """(keys to untag, tags to put) for an update; nothing to put when the tags are unchanged."""
+    new, old = _tags(desired), _tags(previous or {})
+    return [k for k in old if k not in new], (new if new != old else {})
+
+
 def _set_kms_key(logs, request: ResourceRequest, name: str, key_id: str | None) -> None:
+    from botocore.exceptions import ClientError
+
     try:
         if key_id:
             logs.associate_kms_key(logGroupName=name, kmsKeyId=key_id)
@@ -46,6 +53,7 @@ def _set_kms_key(logs, request: ResourceRequest, name: str, key_id: str | None) 
 
 def _ensure_tag_entry(request: ResourceRequest, name: str) -> str:
     from localstack.services.logs.models import logs_stores
+    from localstack.utils.aws import arns
 
     arn = arns.log_group_arn(name, account_id=request.account_id, region_name=request.region_name)
     logs_stores[request.account_id][request.region_name].TAGS.setdefault(arn, {})
@@ -59,7 +67,9 @@ def _retention(logs, name: str, days: Any) -> None:
         logs.delete_retention_policy(logGroupName=name)
 
 
-def _create(fn, self: LogsLogGroupProvider, request: ResourceRequest) -> ProgressEvent:
+def _create(fn, self, request: ResourceRequest) -> ProgressEvent:
+    from localstack.services.cloudformation.resource_provider import OperationStatus
+
     model: Props = request.desired_state
     logs = request.aws_client_factory.logs
     event = fn(self, request)
@@ -76,7 +86,9 @@ def _create(fn, self: LogsLogGroupProvider, request: ResourceRequest) -> Progres
     return event
 
 
-def _update(fn, self: LogsLogGroupProvider, request: ResourceRequest) -> ProgressEvent:
+def _update(fn, self, request: ResourceRequest) -> ProgressEvent:
+    from localstack.services.cloudformation.resource_provider import OperationStatus, ProgressEvent
+
     desired: Props = request.desired_state
     previous: Props = request.previous_state or {}
     desired.setdefault("LogGroupName", previous.get("LogGroupName"))
@@ -86,13 +98,13 @@ def _update(fn, self: LogsLogGroupProvider, request: ResourceRequest) -> Progres
         _retention(logs, name, desired.get("RetentionInDays"))
     if desired.get("KmsKeyId") != previous.get("KmsKeyId"):
         _set_kms_key(logs, request, name, desired.get("KmsKeyId"))
-    new_tags, old_tags = _tags(desired), _tags(previous)
-    if new_tags != old_tags:
+    removed, current = tag_changes(desired, previous)
+    if removed or current:
         arn = _ensure_tag_entry(request, name)
-        if removed := [k for k in old_tags if k not in new_tags]:
+        if removed:
             logs.untag_resource(resourceArn=arn, tagKeys=removed)
-        if new_tags:
-            logs.tag_resource(resourceArn=arn, tags=new_tags)
+        if current:
+            logs.tag_resource(resourceArn=arn, tags=current)
     desired["Arn"] = previous.get("Arn") or logs.describe_log_groups(logGroupNamePrefix=name)[
         "logGroups"
     ][0]["arn"]
@@ -101,9 +113,10 @@ def _update(fn, self: LogsLogGroupProvider, request: ResourceRequest) -> Progres
     )
 
 
-PATCHES = Patches(
+PATCHES = LazyPatches(
+    "cfn_logs",
     [
-        Patch.function(LogsLogGroupProvider.create, _create),
-        Patch.function(LogsLogGroupProvider.update, _update),
+        (LOG_GROUP_PROVIDER, "create", _create),
+        (LOG_GROUP_PROVIDER, "update", _update),
     ]
 )

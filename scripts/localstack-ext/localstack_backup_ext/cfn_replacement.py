@@ -23,35 +23,46 @@ function, rule, alias... (and stack deletion would then leave them behind), and 
 physical id as deleted. The cleanup now only records its events, under the old physical id, as AWS does.
 """
 
+from __future__ import annotations
+
 import re
-
-from localstack.services.cloudformation.engine.v2.change_set_model import (
-    ChangeSetEntity,
-    ChangeSetModel,
-    ChangeType,
-    NodeArray,
-    NodeObject,
-    NodeResource,
-    TerminalValue,
-    is_nothing,
-)
-
-from localstack.services.cloudformation.engine.v2.change_set_model_executor import ChangeSetModelExecutor
+from typing import TYPE_CHECKING
 
 from localstack_backup_ext.patching import LazyPatches
+
+if TYPE_CHECKING:
+    from localstack.services.cloudformation.engine.v2.change_set_model import (
+        ChangeSetEntity,
+        ChangeSetModel,
+        ChangeType,
+        NodeResource,
+    )
+    from localstack.services.cloudformation.engine.v2.change_set_model_executor import ChangeSetModelExecutor
+
+CHANGE_SET_MODEL = "localstack.services.cloudformation.engine.v2.change_set_model:ChangeSetModel"
+CHANGE_SET_EXECUTOR = "localstack.services.cloudformation.engine.v2.change_set_model_executor:ChangeSetModelExecutor"
 
 # ${Name} and ${Name.Attribute}; ${!Literal} is an escaped literal.
 _SUB_VARIABLE = re.compile(r"\$\{(?!!)([^}]+)\}")
 
 
+def sub_variables(template: str) -> list[str]:
+    """The ``${...}`` variables of a Fn::Sub string, without the escaped ``${!Literal}`` ones."""
+    return [match.group(1) for match in _SUB_VARIABLE.finditer(template)]
+
+
 def _resource_change(node: NodeResource) -> ChangeType:
     """How a Ref/GetAtt of this resource changes: only replacement (or creation/removal) changes it."""
+    from localstack.services.cloudformation.engine.v2.change_set_model import ChangeType
+
     if node.change_type in (ChangeType.CREATED, ChangeType.REMOVED):
         return node.change_type
     return ChangeType.MODIFIED if node.requires_replacement else ChangeType.UNCHANGED
 
 
 def _is_resource(model: ChangeSetModel, logical_id: str) -> bool:
+    from localstack.services.cloudformation.engine.v2.change_set_model import is_nothing
+
     if logical_id.startswith("AWS::"):
         return False
     if not is_nothing(model._retrieve_parameter_if_exists(parameter_name=logical_id)):
@@ -60,6 +71,8 @@ def _is_resource(model: ChangeSetModel, logical_id: str) -> bool:
 
 
 def _variable_change(model: ChangeSetModel, variable: str) -> ChangeType:
+    from localstack.services.cloudformation.engine.v2.change_set_model import ChangeType, is_nothing
+
     name, _, attribute = variable.strip().partition(".")
     if name.startswith("AWS::"):
         return ChangeType.UNCHANGED  # pseudo parameters do not change between updates of one stack
@@ -71,6 +84,8 @@ def _variable_change(model: ChangeSetModel, variable: str) -> ChangeType:
 
 
 def _fn_sub(fn, self: ChangeSetModel, arguments: ChangeSetEntity) -> ChangeType:
+    from localstack.services.cloudformation.engine.v2.change_set_model import ChangeType, NodeArray, NodeObject, TerminalValue
+
     change_type = fn(self, arguments)
     if change_type != ChangeType.UNCHANGED:
         return change_type
@@ -85,8 +100,7 @@ def _fn_sub(fn, self: ChangeSetModel, arguments: ChangeSetEntity) -> ChangeType:
         return change_type
     if not isinstance(template, str):
         return change_type
-    for match in _SUB_VARIABLE.finditer(template):
-        variable = match.group(1)
+    for variable in sub_variables(template):
         if variable.strip().partition(".")[0] in bound:
             continue
         if _variable_change(self, variable) != ChangeType.UNCHANGED:
@@ -95,6 +109,8 @@ def _fn_sub(fn, self: ChangeSetModel, arguments: ChangeSetEntity) -> ChangeType:
 
 
 def _ref(fn, self: ChangeSetModel, arguments: ChangeSetEntity) -> ChangeType:
+    from localstack.services.cloudformation.engine.v2.change_set_model import ChangeType, TerminalValue
+
     change_type = fn(self, arguments)
     if change_type != ChangeType.MODIFIED or arguments.change_type != ChangeType.UNCHANGED:
         return change_type
@@ -106,6 +122,8 @@ def _ref(fn, self: ChangeSetModel, arguments: ChangeSetEntity) -> ChangeType:
 
 
 def _get_att(fn, self: ChangeSetModel, arguments: ChangeSetEntity) -> ChangeType:
+    from localstack.services.cloudformation.engine.v2.change_set_model import ChangeType, NodeArray, TerminalValue
+
     change_type = fn(self, arguments)
     if change_type != ChangeType.UNCHANGED or not isinstance(arguments, NodeArray):
         return change_type
@@ -158,10 +176,11 @@ def _defer_action(fn, self: ChangeSetModelExecutor, name: str, action) -> None:
 
 
 PATCHES = LazyPatches(
+    "cfn_replacement",
     [
-        (ChangeSetModel, "_resolve_intrinsic_function_fn_sub", _fn_sub),
-        (ChangeSetModel, "_resolve_intrinsic_function_ref", _ref),
-        (ChangeSetModel, "_resolve_intrinsic_function_fn_get_att", _get_att),
-        (ChangeSetModelExecutor, "_defer_action", _defer_action),
+        (CHANGE_SET_MODEL, "_resolve_intrinsic_function_fn_sub", _fn_sub),
+        (CHANGE_SET_MODEL, "_resolve_intrinsic_function_ref", _ref),
+        (CHANGE_SET_MODEL, "_resolve_intrinsic_function_fn_get_att", _get_att),
+        (CHANGE_SET_EXECUTOR, "_defer_action", _defer_action),
     ]
 )

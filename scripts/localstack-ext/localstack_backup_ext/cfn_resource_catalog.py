@@ -9,17 +9,18 @@ runtime really has: the CloudFormation resource providers it can load.
 
 from functools import cache
 
-from localstack.utils.catalog.catalog import AwsCatalogRuntimePlugin
-from localstack.utils.catalog.common import (
-    CloudFormationResourcesSupportAtRuntime,
-    CloudFormationResourcesSupportInLatest,
-)
-
 from localstack_backup_ext.patching import LazyPatches
+
+CATALOG = "localstack.utils.catalog.catalog:AwsCatalogRuntimePlugin"
 
 
 def runtime_status(resource_name: str, available: frozenset[str]):
     """AVAILABLE for a type with a resource provider in this runtime, else not supported."""
+    from localstack.utils.catalog.common import (
+        CloudFormationResourcesSupportAtRuntime,
+        CloudFormationResourcesSupportInLatest,
+    )
+
     if resource_name in available:
         return CloudFormationResourcesSupportAtRuntime.AVAILABLE
     return CloudFormationResourcesSupportInLatest.NOT_SUPPORTED
@@ -27,6 +28,8 @@ def runtime_status(resource_name: str, available: frozenset[str]):
 
 @cache
 def _available() -> frozenset[str]:
+    from localstack.utils.catalog.catalog import AwsCatalogRuntimePlugin
+
     return frozenset(AwsCatalogRuntimePlugin._get_cfn_resources_available_at_runtime())
 
 
@@ -35,5 +38,5 @@ def _get_cloudformation_resource_status(fn, self, resource_name, service_name, i
 
 
 PATCHES = LazyPatches(
-    [(AwsCatalogRuntimePlugin, "get_cloudformation_resource_status", _get_cloudformation_resource_status)]
+    "cfn_resource_catalog", [(CATALOG, "get_cloudformation_resource_status", _get_cloudformation_resource_status)]
 )

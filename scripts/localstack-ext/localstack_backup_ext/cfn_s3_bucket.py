@@ -10,19 +10,20 @@ property shapes to the API shapes (they differ for lifecycle and logging).
 It also creates buckets private when AccessControl is absent, as AWS does (4.14 defaults to PublicRead).
 """
 
-from collections.abc import Callable
-from typing import Any
+from __future__ import annotations
 
-from botocore.exceptions import ClientError
-from localstack.services.cloudformation.resource_provider import (
-    OperationStatus,
-    ProgressEvent,
-    ResourceRequest,
-)
-from localstack.services.s3.resource_providers.aws_s3_bucket import S3BucketProvider
-from localstack.utils.patch import Patch, Patches
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from localstack_backup_ext.patching import LazyPatches
+
+if TYPE_CHECKING:
+    from localstack.services.cloudformation.resource_provider import ProgressEvent, ResourceRequest
+    from localstack.services.s3.resource_providers.aws_s3_bucket import S3BucketProvider
 
 Props = dict[str, Any]
+
+BUCKET_PROVIDER = "localstack.services.s3.resource_providers.aws_s3_bucket:S3BucketProvider"
 
 
 def _int(value: Any) -> int:
@@ -143,6 +144,8 @@ def public_access_block_to_api(cfn: Props) -> Props:
 
 def _ignore_missing(call: Callable[[], Any]) -> None:
     """Deleting a configuration that is already absent is not an error for CloudFormation."""
+    from botocore.exceptions import ClientError
+
     try:
         call()
     except ClientError as e:
@@ -226,6 +229,8 @@ def _apply_update_of_builtin_properties(
 
 
 def _create(fn, self: S3BucketProvider, request: ResourceRequest) -> ProgressEvent:
+    from localstack.services.cloudformation.resource_provider import OperationStatus
+
     model = request.desired_state
     default_acl = "AccessControl" not in model
     if default_acl:
@@ -241,6 +246,8 @@ def _create(fn, self: S3BucketProvider, request: ResourceRequest) -> ProgressEve
 
 
 def _update(fn, self: S3BucketProvider, request: ResourceRequest) -> ProgressEvent:
+    from localstack.services.cloudformation.resource_provider import OperationStatus, ProgressEvent
+
     desired: Props = request.desired_state
     previous: Props = request.previous_state or {}
     # A generated name lives only in the previous model; a changed name is a replacement, not an update.
@@ -255,9 +262,10 @@ def _update(fn, self: S3BucketProvider, request: ResourceRequest) -> ProgressEve
     )
 
 
-PATCHES = Patches(
+PATCHES = LazyPatches(
+    "cfn_s3_bucket",
     [
-        Patch.function(S3BucketProvider.create, _create),
-        Patch.function(S3BucketProvider.update, _update),
+        (BUCKET_PROVIDER, "create", _create),
+        (BUCKET_PROVIDER, "update", _update),
     ]
 )

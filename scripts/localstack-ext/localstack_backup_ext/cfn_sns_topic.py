@@ -7,21 +7,21 @@ policies point to. On AWS the generated name is kept and only a changed TopicNam
 Its in-place update also applies only DisplayName and tags, so a changed KmsMasterKeyId was ignored.
 """
 
-from typing import Any
+from __future__ import annotations
 
-from localstack.services.cloudformation.resource_provider import (
-    OperationStatus,
-    ProgressEvent,
-    ResourceRequest,
-)
-from localstack.services.sns.resource_providers.aws_sns_topic import SNSTopicProvider
+from typing import TYPE_CHECKING, Any
 
 from localstack_backup_ext.patching import LazyPatches
+
+if TYPE_CHECKING:
+    from localstack.services.cloudformation.resource_provider import ProgressEvent, ResourceRequest
 
 Props = dict[str, Any]
 
 
-def _topic_update(fn, self: SNSTopicProvider, request: ResourceRequest) -> ProgressEvent:
+def _topic_update(fn, self, request: ResourceRequest) -> ProgressEvent:
+    from localstack.services.cloudformation.resource_provider import OperationStatus
+
     desired: Props = request.desired_state
     previous: Props = request.previous_state or {}
     if not desired.get("TopicName") and previous.get("TopicName"):
@@ -35,4 +35,6 @@ def _topic_update(fn, self: SNSTopicProvider, request: ResourceRequest) -> Progr
     return event
 
 
-PATCHES = LazyPatches([(SNSTopicProvider, "update", _topic_update)])
+PATCHES = LazyPatches(
+    "cfn_sns_topic", [("localstack.services.sns.resource_providers.aws_sns_topic:SNSTopicProvider", "update", _topic_update)]
+)

@@ -12,32 +12,28 @@ Why, per type (checked against the 4.14 providers and by specs/integration/local
 * AWS::SQS::Queue, AWS::SNS::Topic, AWS::S3::Bucket (see cfn_s3_bucket): handled by 4.14 itself.
 """
 
-from typing import Any
+from __future__ import annotations
 
-from localstack.services.cloudformation.resource_provider import (
-    OperationStatus,
-    ProgressEvent,
-    ResourceRequest,
-)
-from localstack.services.cloudwatch.resource_providers.aws_cloudwatch_alarm import (
-    CloudWatchAlarmProvider,
-)
-from localstack.services.events.resource_providers.aws_events_rule import (
-    EventsRuleProvider,
-    extract_rule_name,
-)
-from localstack.services.iam.resource_providers.aws_iam_role import IAMRoleProvider
-from localstack.services.kms.resource_providers.aws_kms_key import KMSKeyProvider
-from localstack.services.lambda_.resource_providers.aws_lambda_function import (
-    LambdaFunctionProvider,
-)
-from localstack.utils.patch import Patch, Patches
+from typing import TYPE_CHECKING, Any
+
+from localstack_backup_ext.patching import LazyPatches, original
+
+if TYPE_CHECKING:
+    from localstack.services.cloudformation.resource_provider import ProgressEvent, ResourceRequest
 
 Props = dict[str, Any]
 
-# The unpatched creates: update re-runs them as upserts, then reconciles tags against the previous model.
-_RULE_UPSERT = EventsRuleProvider.create
-_ALARM_UPSERT = CloudWatchAlarmProvider.create
+RULE_PROVIDER = "localstack.services.events.resource_providers.aws_events_rule:EventsRuleProvider"
+ALARM_PROVIDER = "localstack.services.cloudwatch.resource_providers.aws_cloudwatch_alarm:CloudWatchAlarmProvider"
+FUNCTION_PROVIDER = "localstack.services.lambda_.resource_providers.aws_lambda_function:LambdaFunctionProvider"
+ROLE_PROVIDER = "localstack.services.iam.resource_providers.aws_iam_role:IAMRoleProvider"
+KEY_PROVIDER = "localstack.services.kms.resource_providers.aws_kms_key:KMSKeyProvider"
+
+
+def _success(event: ProgressEvent) -> bool:
+    from localstack.services.cloudformation.resource_provider import OperationStatus
+
+    return event.status == OperationStatus.SUCCESS
 
 
 def _tags(props: Props) -> dict[str, str]:
@@ -58,10 +54,10 @@ def _removed_and_current(desired: Props, previous: Props | None) -> tuple[list[s
     return [k for k in old if k not in new], (new if new != old else {})
 
 
-def _function_update(fn, self: LambdaFunctionProvider, request: ResourceRequest) -> ProgressEvent:
+def _function_update(fn, self, request: ResourceRequest) -> ProgressEvent:
     event = fn(self, request)
     arn = (event.resource_model or {}).get("Arn") or (request.previous_state or {}).get("Arn")
-    if event.status == OperationStatus.SUCCESS and arn:
+    if _success(event) and arn:
         client = request.aws_client_factory.lambda_
         removed, current = _removed_and_current(request.desired_state, request.previous_state)
         if removed:
@@ -71,10 +67,10 @@ def _function_update(fn, self: LambdaFunctionProvider, request: ResourceRequest)
     return event
 
 
-def _role_update(fn, self: IAMRoleProvider, request: ResourceRequest) -> ProgressEvent:
+def _role_update(fn, self, request: ResourceRequest) -> ProgressEvent:
     event = fn(self, request)
     role_name = (event.resource_model or {}).get("RoleName")
-    if event.status == OperationStatus.SUCCESS and role_name:
+    if _success(event) and role_name:
         iam = request.aws_client_factory.iam
         removed, current = _removed_and_current(request.desired_state, request.previous_state)
         if removed:
@@ -85,7 +81,9 @@ def _role_update(fn, self: IAMRoleProvider, request: ResourceRequest) -> Progres
     return event
 
 
-def _key_update(fn, self: KMSKeyProvider, request: ResourceRequest) -> ProgressEvent:
+def _key_update(fn, self, request: ResourceRequest) -> ProgressEvent:
+    from localstack.services.cloudformation.resource_provider import OperationStatus, ProgressEvent
+
     desired: Props = request.desired_state
     previous: Props = request.previous_state or {}
     kms = request.aws_client_factory.kms
@@ -99,18 +97,22 @@ def _key_update(fn, self: KMSKeyProvider, request: ResourceRequest) -> ProgressE
     return ProgressEvent(status=OperationStatus.SUCCESS, resource_model=model, custom_context=request.custom_context)
 
 
-def _rule_create(fn, self: EventsRuleProvider, request: ResourceRequest) -> ProgressEvent:
+def _rule_create(fn, self, request: ResourceRequest) -> ProgressEvent:
     event = fn(self, request)
-    if event.status == OperationStatus.SUCCESS:
+    if _success(event):
         _sync_tags(request.aws_client_factory.events, event.resource_model["Arn"], event.resource_model, None)
     return event
 
 
-def _rule_update(fn, self: EventsRuleProvider, request: ResourceRequest) -> ProgressEvent:
+def _rule_update(fn, self, request: ResourceRequest) -> ProgressEvent:
+    from localstack.services.events.resource_providers.aws_events_rule import extract_rule_name
+
     desired: Props = request.desired_state
     previous: Props = request.previous_state or {}
     desired.setdefault("Name", extract_rule_name(previous["Id"]))
-    event = _RULE_UPSERT(self, request)
+    # LocalStack's own create is an upsert (PutRule/PutTargets); tags are reconciled below against the
+    # previous model, which the create wrapper (previous = none) could not do.
+    event = original(RULE_PROVIDER, "create")(self, request)
     events = request.aws_client_factory.events
     model = event.resource_model
     kept = {t["Id"] for t in desired.get("Targets") or []}
@@ -122,31 +124,32 @@ def _rule_update(fn, self: EventsRuleProvider, request: ResourceRequest) -> Prog
     return event
 
 
-def _alarm_create(fn, self: CloudWatchAlarmProvider, request: ResourceRequest) -> ProgressEvent:
+def _alarm_create(fn, self, request: ResourceRequest) -> ProgressEvent:
     event = fn(self, request)
-    if event.status == OperationStatus.SUCCESS:
+    if _success(event):
         _sync_tags(request.aws_client_factory.cloudwatch, event.resource_model["Arn"], event.resource_model, None)
     return event
 
 
-def _alarm_update(fn, self: CloudWatchAlarmProvider, request: ResourceRequest) -> ProgressEvent:
+def _alarm_update(fn, self, request: ResourceRequest) -> ProgressEvent:
     desired: Props = request.desired_state
     previous: Props = request.previous_state or {}
     desired.setdefault("AlarmName", previous.get("AlarmName"))
-    event = _ALARM_UPSERT(self, request)
-    if event.status == OperationStatus.SUCCESS:
+    event = original(ALARM_PROVIDER, "create")(self, request)  # PutMetricAlarm is an upsert
+    if _success(event):
         _sync_tags(request.aws_client_factory.cloudwatch, event.resource_model["Arn"], desired, previous)
     return event
 
 
-PATCHES = Patches(
+PATCHES = LazyPatches(
+    "cfn_tags",
     [
-        Patch.function(EventsRuleProvider.create, _rule_create),
-        Patch.function(EventsRuleProvider.update, _rule_update),
-        Patch.function(CloudWatchAlarmProvider.create, _alarm_create),
-        Patch.function(CloudWatchAlarmProvider.update, _alarm_update),
-        Patch.function(LambdaFunctionProvider.update, _function_update),
-        Patch.function(IAMRoleProvider.update, _role_update),
-        Patch.function(KMSKeyProvider.update, _key_update),
+        (RULE_PROVIDER, "create", _rule_create),
+        (RULE_PROVIDER, "update", _rule_update),
+        (ALARM_PROVIDER, "create", _alarm_create),
+        (ALARM_PROVIDER, "update", _alarm_update),
+        (FUNCTION_PROVIDER, "update", _function_update),
+        (ROLE_PROVIDER, "update", _role_update),
+        (KEY_PROVIDER, "update", _key_update),
     ]
 )

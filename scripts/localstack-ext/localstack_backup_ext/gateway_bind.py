@@ -6,24 +6,24 @@ Lambda executor that runs code on the host, that would let anyone who reaches th
 The patch builds the same endpoints with the interface given.
 """
 
-from rolo.serving.twisted import TwistedGateway
-from twisted.internet import endpoints, reactor, ssl
-
-from localstack import config
-from localstack.aws.serving.twisted import TLSMultiplexerFactory
-from localstack.runtime.server.twisted import TwistedRuntimeServer
-
 from localstack_backup_ext.patching import LazyPatches
 
 
 def listen_endpoint(host: str, port: int):
     """The Twisted endpoint for one GATEWAY_LISTEN entry, bound to its own address."""
+    from localstack import config
+    from twisted.internet import endpoints, reactor
+
     if config.is_ipv6_address(host):
         return endpoints.TCP6ServerEndpoint(reactor, port, interface=host)
     return endpoints.TCP4ServerEndpoint(reactor, port, interface=host)
 
 
-def _register(fn, self: TwistedRuntimeServer, gateway, listen, ssl_creds=None) -> None:
+def _register(fn, self, gateway, listen, ssl_creds=None) -> None:
+    from localstack.aws.serving.twisted import TLSMultiplexerFactory
+    from rolo.serving.twisted import TwistedGateway
+    from twisted.internet import ssl
+
     site = TwistedGateway(gateway)
     protocol_factory = site
     if ssl_creds:
@@ -35,4 +35,4 @@ def _register(fn, self: TwistedRuntimeServer, gateway, listen, ssl_creds=None) -
         listen_endpoint(host_and_port.host, host_and_port.port).listen(protocol_factory)
 
 
-PATCHES = LazyPatches([(TwistedRuntimeServer, "register", _register)])
+PATCHES = LazyPatches("gateway_bind", [("localstack.runtime.server.twisted:TwistedRuntimeServer", "register", _register)])

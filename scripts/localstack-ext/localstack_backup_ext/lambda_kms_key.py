@@ -12,25 +12,27 @@ API calls it makes (its client is wrapped for that one request and function).
 Nothing is encrypted with the key (LocalStack does not encrypt environment variables).
 """
 
-from contextlib import contextmanager
-from typing import Any
+from __future__ import annotations
 
-import localstack.services.cloudformation.provider_utils as util
-from localstack.services.cloudformation.resource_provider import ProgressEvent, ResourceRequest
-from localstack.services.lambda_ import api_utils
-from localstack.services.lambda_.invocation.lambda_service import lambda_stores
-from localstack.services.lambda_.provider import LambdaProvider
-from localstack.services.lambda_.resource_providers.aws_lambda_function import (
-    REPEATED_INVOCATION,
-    LambdaFunctionProvider,
-)
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from localstack_backup_ext.patching import LazyPatches
+
+if TYPE_CHECKING:
+    from localstack.services.cloudformation.resource_provider import ProgressEvent, ResourceRequest
+    from localstack.services.lambda_.provider import LambdaProvider
+
+API_UTILS = "localstack.services.lambda_.api_utils"
+LAMBDA_PROVIDER = "localstack.services.lambda_.provider:LambdaProvider"
+FUNCTION_PROVIDER = "localstack.services.lambda_.resource_providers.aws_lambda_function:LambdaFunctionProvider"
 
 _ATTRIBUTE = "backup_ext_kms_key_arns"  # {qualifier: key ARN} on localstack's Function model
 
 
 def _keys_of(account: str, region: str, function_name: str) -> dict[str, str] | None:
+    from localstack.services.lambda_.invocation.lambda_service import lambda_stores
+
     function = lambda_stores[account][region].functions.get(function_name)
     if function is None:
         return None
@@ -70,6 +72,8 @@ def _create_function(fn, self: LambdaProvider, context, request):
     if keys is not None:
         keys.clear()
         if key_arn:
+            from localstack.services.lambda_.invocation.lambda_service import lambda_stores
+
             function = lambda_stores[account][region].functions[name]
             keys.update({qualifier: key_arn for qualifier in function.versions})  # $LATEST and Publish=True
     return _render(result, key_arn)
@@ -145,7 +149,10 @@ def _extra_parameters(request: ResourceRequest, operation: str, function_name: s
         request.aws_client_factory = factory
 
 
-def _cfn_create(fn, self: LambdaFunctionProvider, request: ResourceRequest) -> ProgressEvent:
+def _cfn_create(fn, self, request: ResourceRequest) -> ProgressEvent:
+    import localstack.services.cloudformation.provider_utils as util
+    from localstack.services.lambda_.resource_providers.aws_lambda_function import REPEATED_INVOCATION
+
     model = request.desired_state
     key_arn = model.get("KmsKeyArn")
     if not key_arn or request.custom_context.get(REPEATED_INVOCATION):
@@ -157,7 +164,7 @@ def _cfn_create(fn, self: LambdaFunctionProvider, request: ResourceRequest) -> P
         return fn(self, request)
 
 
-def _cfn_update(fn, self: LambdaFunctionProvider, request: ResourceRequest) -> ProgressEvent:
+def _cfn_update(fn, self, request: ResourceRequest) -> ProgressEvent:
     desired, previous = request.desired_state, request.previous_state or {}
     key_arn = desired.get("KmsKeyArn") or ""
     if key_arn == (previous.get("KmsKeyArn") or ""):
@@ -167,12 +174,13 @@ def _cfn_update(fn, self: LambdaFunctionProvider, request: ResourceRequest) -> P
 
 
 PATCHES = LazyPatches(
+    "lambda_kms_key",
     [
-        (api_utils, "map_config_out", _map_config_out),
-        (LambdaProvider, "create_function", _create_function),
-        (LambdaProvider, "update_function_configuration", _update_function_configuration),
-        (LambdaProvider, "_create_version_model", _create_version_model),
-        (LambdaFunctionProvider, "create", _cfn_create),
-        (LambdaFunctionProvider, "update", _cfn_update),
+        (API_UTILS, "map_config_out", _map_config_out),
+        (LAMBDA_PROVIDER, "create_function", _create_function),
+        (LAMBDA_PROVIDER, "update_function_configuration", _update_function_configuration),
+        (LAMBDA_PROVIDER, "_create_version_model", _create_version_model),
+        (FUNCTION_PROVIDER, "create", _cfn_create),
+        (FUNCTION_PROVIDER, "update", _cfn_update),
     ]
 )

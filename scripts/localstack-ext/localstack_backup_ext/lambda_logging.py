@@ -5,13 +5,15 @@ AWS_LAMBDA_LOG_GROUP_NAME) for ``/aws/lambda/<function name>``. A stack that cre
 (with retention and a KMS key) and points the function at it would find that group empty.
 """
 
-from localstack.services.lambda_.invocation.execution_environment import ExecutionEnvironment
-from localstack.utils.patch import Patch, Patches
+from localstack_backup_ext.patching import LazyPatches
 
 
-def _get_log_group_name(fn, self: ExecutionEnvironment) -> str:
+def _get_log_group_name(fn, self) -> str:
     logging_config = self.function_version.config.logging_config or {}
     return logging_config.get("LogGroup") or fn(self)
 
 
-PATCHES = Patches([Patch.function(ExecutionEnvironment.get_log_group_name, _get_log_group_name)])
+PATCHES = LazyPatches(
+    "lambda_logging",
+    [("localstack.services.lambda_.invocation.execution_environment:ExecutionEnvironment", "get_log_group_name", _get_log_group_name)],
+)

@@ -1,5 +1,6 @@
 """Entry points LocalStack discovers through plux; kept import-light so discovery stays cheap."""
 
+import importlib
 import logging
 import os
 import signal
@@ -9,20 +10,50 @@ import time
 from localstack.runtime import hooks
 from localstack.services.lambda_.invocation.plugins import RuntimeExecutorPlugin
 
-LOG = logging.getLogger(__name__)
+from localstack_backup_ext.registry import DISABLEABLE, EXECUTOR_NAME, PATCH_NAMES, disabled_names
 
-EXECUTOR_NAME = "local-node"
+LOG = logging.getLogger(__name__)
 
 
 class NodeProcessExecutorPlugin(RuntimeExecutorPlugin):
-    """Community LocalStack ships only the Docker executor; this one needs no container engine."""
+    """Community LocalStack ships only the Docker executor; this one needs no container engine.
+
+    LOCALSTACK_EXT_DISABLE=local-node gives LocalStack's own Docker executor instead (stock 4.14), to show
+    what fails without this one.
+    """
 
     name = EXECUTOR_NAME
 
     def load(self, *args, **kwargs):
+        if EXECUTOR_NAME in disabled_names(os.environ.get("LOCALSTACK_EXT_DISABLE")):
+            from localstack.services.lambda_.invocation.docker_runtime_executor import DockerRuntimeExecutor
+
+            LOG.warning("localstack-backup-ext: %s disabled, Lambda runs on LocalStack's Docker executor", EXECUTOR_NAME)
+            return DockerRuntimeExecutor
         from localstack_backup_ext.node_executor import NodeProcessExecutor
 
         return NodeProcessExecutor
+
+
+def apply_enabled(disable: str | None) -> list[str]:
+    """Import and apply every patch module not named in ``disable`` (LOCALSTACK_EXT_DISABLE's syntax).
+
+    The order is registry.PATCH_NAMES, but any other gives the same result: each module imports nothing
+    from LocalStack until applied, and wrappers of one function chain in registry order (patching.Chain).
+    """
+    disabled = disabled_names(disable)
+    if unknown := sorted(disabled - set(DISABLEABLE)):
+        LOG.warning(
+            "localstack-backup-ext: LOCALSTACK_EXT_DISABLE names unknown patches %s (known: %s)",
+            ", ".join(unknown),
+            ", ".join(DISABLEABLE),
+        )
+    applied = []
+    for name in PATCH_NAMES:
+        if name not in disabled:
+            importlib.import_module(f"localstack_backup_ext.{name}").PATCHES.apply()
+            applied.append(name)
+    return applied
 
 
 # Before every other start hook: EAGER_SERVICE_LOADING builds each service's dispatch table from the
@@ -31,47 +62,10 @@ class NodeProcessExecutorPlugin(RuntimeExecutorPlugin):
 def apply_patches() -> None:
     """Apply the CloudFormation/Lambda parity patches before any request is served.
 
-    LOCALSTACK_EXT_DISABLE=cfn_s3_bucket,cfn_logs,... leaves named patches out, to show that a spec
-    fails without its patch (and to compare against stock 4.14 when debugging).
+    LOCALSTACK_EXT_DISABLE=cfn_s3_bucket,cfn_logs,... leaves named patches out (registry.DISABLEABLE), to
+    show that a spec fails without its patch (and to compare against stock 4.14 when debugging).
     """
-    from localstack_backup_ext import (
-        cfn_lambda,
-        cfn_logs,
-        cfn_replacement,
-        cfn_resource_catalog,
-        cfn_s3_bucket,
-        cfn_sns_topic,
-        cfn_tags,
-        gateway_bind,
-        lambda_kms_key,
-        lambda_logging,
-        s3_list_versions,
-        s3_storage,
-    )
-
-    disabled = {n.strip() for n in os.environ.get("LOCALSTACK_EXT_DISABLE", "").split(",") if n.strip()}
-    applied = []
-    # Order matters where two patches wrap the same function (LambdaFunctionProvider.update: cfn_tags,
-    # then lambda_kms_key and cfn_lambda, which build their patches when applied and so chain).
-    modules = (
-        gateway_bind,
-        s3_storage,
-        cfn_resource_catalog,
-        cfn_s3_bucket,
-        cfn_logs,
-        cfn_tags,
-        lambda_logging,
-        cfn_replacement,
-        lambda_kms_key,
-        cfn_lambda,
-        cfn_sns_topic,
-        s3_list_versions,
-    )
-    for module in modules:
-        name = module.__name__.rsplit(".", 1)[-1]
-        if name not in disabled:
-            module.PATCHES.apply()
-            applied.append(name)
+    applied = apply_enabled(os.environ.get("LOCALSTACK_EXT_DISABLE"))
     LOG.info("localstack-backup-ext: patches applied: %s", ", ".join(applied) or "none")
 
 

@@ -12,48 +12,54 @@ each object is rendered as its only, latest version. Buckets with versioning ena
 requests with a delimiter or an encoding type, keep 4.14's own code.
 """
 
-from localstack.aws.api.s3 import ListObjectVersionsOutput, ObjectVersion
-from localstack.services.s3.provider import S3Provider
+from __future__ import annotations
+
+from typing import Any
 
 from localstack_backup_ext.patching import LazyPatches
 
+S3_PROVIDER = "localstack.services.s3.provider:S3Provider"
 
-def _list_object_versions(fn, self: S3Provider, context, bucket, **kwargs) -> ListObjectVersionsOutput:
-    _, s3_bucket = self._get_cross_account_bucket(context, bucket)
-    simple = not kwargs.get("delimiter") and not kwargs.get("encoding_type") and kwargs.get("version_id_marker") in (None, "", "null")
-    if s3_bucket.versioning_status is not None or not simple:
-        return fn(self, context, bucket, **kwargs)
-    max_keys = kwargs.get("max_keys")
-    listed = self.list_objects_v2(
-        context,
-        bucket,
-        max_keys=max_keys,
-        prefix=kwargs.get("prefix"),
-        start_after=kwargs.get("key_marker") or None,
-        fetch_owner=True,
+
+def answers_from_key_listing(versioning_status: str | None, kwargs: dict[str, Any]) -> bool:
+    """Whether the patch answers: a never-versioned bucket, and no delimiter, encoding or real version marker."""
+    simple = (
+        not kwargs.get("delimiter")
+        and not kwargs.get("encoding_type")
+        and kwargs.get("version_id_marker") in (None, "", "null")
     )
+    return versioning_status is None and simple
+
+
+def versions_page(bucket: str, listed: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A ListObjectVersions response from one ListObjectsV2 page: each object as its only version, "null"."""
+    max_keys = kwargs.get("max_keys")
     versions = []
     for obj in listed.get("Contents", []):
-        version = ObjectVersion(
-            Key=obj["Key"],
-            ETag=obj["ETag"],
-            Size=obj["Size"],
-            VersionId="null",
-            IsLatest=True,
-            LastModified=obj["LastModified"],
-            StorageClass=obj.get("StorageClass", "STANDARD"),
-        )
+        version = {
+            "Key": obj["Key"],
+            "ETag": obj["ETag"],
+            "Size": obj["Size"],
+            "VersionId": "null",
+            "IsLatest": True,
+            "LastModified": obj["LastModified"],
+            "StorageClass": obj.get("StorageClass", "STANDARD"),
+        }
         for field in ("Owner", "ChecksumAlgorithm", "ChecksumType"):
             if field in obj:
                 version[field] = obj[field]
         versions.append(version)
-    response = ListObjectVersionsOutput(
-        IsTruncated=bool(listed.get("IsTruncated")),
-        Name=bucket,
-        MaxKeys=max_keys if max_keys is not None else 1000,
-        Versions=versions,
-    )
-    for field, value in (("Prefix", kwargs.get("prefix")), ("KeyMarker", kwargs.get("key_marker")), ("VersionIdMarker", kwargs.get("version_id_marker"))):
+    response: dict[str, Any] = {
+        "IsTruncated": bool(listed.get("IsTruncated")),
+        "Name": bucket,
+        "MaxKeys": max_keys if max_keys is not None else 1000,
+        "Versions": versions,
+    }
+    for field, value in (
+        ("Prefix", kwargs.get("prefix")),
+        ("KeyMarker", kwargs.get("key_marker")),
+        ("VersionIdMarker", kwargs.get("version_id_marker")),
+    ):
         if value is not None:
             response[field] = value
     if response["IsTruncated"] and versions:
@@ -62,4 +68,19 @@ def _list_object_versions(fn, self: S3Provider, context, bucket, **kwargs) -> Li
     return response
 
 
-PATCHES = LazyPatches([(S3Provider, "list_object_versions", _list_object_versions)])
+def _list_object_versions(fn, self, context, bucket, **kwargs):
+    _, s3_bucket = self._get_cross_account_bucket(context, bucket)
+    if not answers_from_key_listing(s3_bucket.versioning_status, kwargs):
+        return fn(self, context, bucket, **kwargs)
+    listed = self.list_objects_v2(
+        context,
+        bucket,
+        max_keys=kwargs.get("max_keys"),
+        prefix=kwargs.get("prefix"),
+        start_after=kwargs.get("key_marker") or None,
+        fetch_owner=True,
+    )
+    return versions_page(bucket, listed, kwargs)
+
+
+PATCHES = LazyPatches("s3_list_versions", [(S3_PROVIDER, "list_object_versions", _list_object_versions)])

@@ -8,25 +8,14 @@ host, /tmp/localstack in a container), it is cleared at start and removed with t
 
 import os
 
-from localstack import config
-from localstack.services.s3 import provider
+from localstack_backup_ext.patching import ValuePatch
 
 
 def storage_dir() -> str:
+    from localstack import config
+
     return os.path.join(config.dirs.tmp, "s3-storage")
 
 
-class _StorageDir:
-    """Read by S3Provider.__init__ when the provider is built, which is after the start hooks."""
-
-    def __init__(self) -> None:
-        self._original = provider.DEFAULT_S3_TMP_DIR
-
-    def apply(self) -> None:
-        provider.DEFAULT_S3_TMP_DIR = storage_dir()
-
-    def undo(self) -> None:
-        provider.DEFAULT_S3_TMP_DIR = self._original
-
-
-PATCHES = _StorageDir()
+# Read by S3Provider.__init__ when the provider is built, which is after the start hooks.
+PATCHES = ValuePatch("localstack.services.s3.provider", "DEFAULT_S3_TMP_DIR", storage_dir)
