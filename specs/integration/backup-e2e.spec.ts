@@ -2,12 +2,12 @@
 // the Lambda API with a scheduled event, then every copy, the manifest and the metrics checked.
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import pLimit from 'p-limit';
 import { test, expect } from '../fixtures.ts';
 import { generateDocuments, seedDocuments } from '../../fixtures/documents/generate.ts';
 import { invokeBackup, readBackupMetrics, readJsonObject, scheduledEvent } from '../../scripts/lib/invoke.ts';
 import { ManifestSchema, type Manifest } from '../../lambda/src/manifest.ts';
 import { clientConfig } from '../../scripts/lib/aws/clients.ts';
+import { mapWithConcurrency } from '../../lambda/src/concurrency.ts';
 
 const COUNT = 500;
 const SEED = 500;
@@ -47,19 +47,14 @@ test.describe('500-document backup through the deployed stack', () => {
     const keys = await listAll(s3, stack.backupBucket, `backups/${runDate}/`);
     expect(keys.sort()).toEqual(documents.map((d) => `backups/${runDate}/${d.key}`).sort());
 
-    const limit = pLimit(16);
-    await Promise.all(
-      documents.map((doc) =>
-        limit(async () => {
-          const Key = `backups/${runDate}/${doc.key}`;
-          const object = await s3.send(new GetObjectCommand({ Bucket: stack.backupBucket, Key }));
-          const body = Buffer.from(await object.Body!.transformToByteArray());
-          expect(createHash('sha256').update(body).digest('base64'), Key).toBe(doc.sha256);
-          expect(object.ServerSideEncryption, Key).toBe('aws:kms');
-          expect(object.SSEKMSKeyId, Key).toBe(stack.outputs['KMSKeyArn']);
-        }),
-      ),
-    );
+    await mapWithConcurrency(documents, 16, async (doc) => {
+      const Key = `backups/${runDate}/${doc.key}`;
+      const object = await s3.send(new GetObjectCommand({ Bucket: stack.backupBucket, Key }));
+      const body = Buffer.from(await object.Body!.transformToByteArray());
+      expect(createHash('sha256').update(body).digest('base64'), Key).toBe(doc.sha256);
+      expect(object.ServerSideEncryption, Key).toBe('aws:kms');
+      expect(object.SSEKMSKeyId, Key).toBe(stack.outputs['KMSKeyArn']);
+    });
 
     const metrics = await readBackupMetrics(target, 'dev', started, new Date(Date.now() + 60_000));
     expect(metrics).toMatchObject({
