@@ -62,7 +62,7 @@ export interface BackupSandbox {
   config(overrides?: Record<string, string | undefined>): BackupConfig;
 }
 
-/** The Lambda's own clients (lambda/src/adapter.ts createClients: its retry modes, attempts and sockets), talking to the fault proxy. */
+/** The Lambda's own clients (lambda/src/adapter.ts createClients: its retry modes, attempts and sockets), talking to the fault proxy through the factory's base. */
 export type LambdaClients = (config: Pick<BackupConfig, 'copyConcurrency' | 'multipartPartConcurrency'>) => ReturnType<typeof createClients>;
 
 /** `ownStack`'s function: changes go through `configure` and are undone after the test. */
@@ -85,10 +85,6 @@ interface TestFixtures {
   lambdaClients: LambdaClients;
   ownFunction: OwnFunction;
 }
-
-// What the SDK reads from the environment to find an endpoint, a region and credentials: the Lambda's clients
-// get theirs this way (AWS_ENDPOINT_URL is how the deployed function is pointed at LocalStack or the proxy too).
-const SDK_ENVIRONMENT = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_CLOUDWATCH', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   localstackMode: [undefined, { scope: 'worker', option: true }],
@@ -202,24 +198,17 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     }
   },
   lambdaClients: async ({ faultProxy, target }, use) => {
-    // The factory is called exactly as handler.ts calls it, with the environment the SDK then reads lazily (at
-    // a client's first request): so the environment points at the proxy for the whole test and is put back after.
-    const saved = Object.fromEntries(SDK_ENVIRONMENT.map((name) => [name, process.env[name]]));
-    for (const name of SDK_ENVIRONMENT) delete process.env[name];
-    Object.assign(process.env, { AWS_ENDPOINT_URL: faultProxy.endpoint, AWS_REGION: target.region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+    // The factory as handler.ts calls it, with the proxy as the base under its own retry and socket settings
+    // (so those are what the specs exercise) and an empty environment: process.env is left alone.
     const made: { destroy(): void }[] = [];
     try {
       await use((config) => {
-        const clients = createClients(config, process.env);
+        const clients = createClients(config, {}, clientConfig({ endpoint: faultProxy.endpoint, region: target.region }));
         made.push(clients.s3, clients.cloudwatch);
         return clients;
       });
     } finally {
       for (const client of made) client.destroy();
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
     }
   },
   ownFunction: async ({ ownStack, target }, use) => {

@@ -17,23 +17,43 @@ export function createLogger(config: Pick<BackupConfig, 'logLevel' | 'environmen
 }
 
 /**
+ * Where the clients talk and as whom, for callers that do not go through the environment (specs pointing the
+ * Lambda's clients at LocalStack or a fault proxy). The handler passes none: the SDK then reads endpoint, region
+ * and credentials from process.env at a client's first request, as in the deployed function.
+ */
+export interface ClientBase {
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Path-style S3 addressing (LocalStack); ignored by CloudWatch. */
+  forcePathStyle?: boolean;
+}
+
+/**
  * SDK clients for the Lambda. "adaptive" retry = standard retry (exponential backoff with full jitter
  * on throttling, 5xx and transient network errors) plus a client-side rate limiter that slows the whole
  * client down once S3 starts throttling, which matters with many copies in flight.
+ * `base` goes under the function's own retry and socket settings, never over them.
  */
-export function createClients(config: Pick<BackupConfig, 'copyConcurrency' | 'multipartPartConcurrency'>, env: Record<string, string | undefined>) {
+export function createClients(
+  config: Pick<BackupConfig, 'copyConcurrency' | 'multipartPartConcurrency'>,
+  env: Record<string, string | undefined>,
+  base: ClientBase = {},
+) {
+  const { forcePathStyle, ...common } = base;
   // The SDK reads AWS_ENDPOINT_URL(_S3) itself; LocalStack additionally needs path-style addressing.
   const customEndpoint = Boolean(env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);
   // Enough sockets for every document in the window to run a multipart copy's parts at once; the SDK
   // default of 50 would queue requests behind each other silently.
   const maxSockets = Math.max(50, config.copyConcurrency * Math.min(config.multipartPartConcurrency, 4));
   const s3 = new S3Client({
+    ...common,
     retryMode: 'adaptive',
     maxAttempts: 8,
-    forcePathStyle: customEndpoint,
+    forcePathStyle: customEndpoint || (forcePathStyle ?? false),
     requestHandler: new NodeHttpHandler({ httpAgent: { maxSockets, keepAlive: true }, httpsAgent: { maxSockets, keepAlive: true } }),
   });
-  const cloudwatch = new CloudWatchClient({ retryMode: 'adaptive', maxAttempts: 5 });
+  const cloudwatch = new CloudWatchClient({ ...common, retryMode: 'adaptive', maxAttempts: 5 });
   return { s3, cloudwatch };
 }
 
