@@ -20,15 +20,13 @@ import {
   readManifest,
   request,
   runCore,
-  sandbox,
   sha256,
   tagsOf,
   unreachableCloudWatch,
 } from './helpers.ts';
 
 test.describe('backup core', () => {
-  test('empty source: complete run, empty manifest, metrics published', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('empty source: complete run, empty manifest, metrics published', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const result = await runCore({ s3, cloudwatch }, box.config());
     expect(result).toMatchObject({
       status: 'complete',
@@ -51,8 +49,7 @@ test.describe('backup core', () => {
     expect(await listKeys(s3, box.backupBucket)).toEqual([result.manifestKey]);
   });
 
-  test('one document: SSE-KMS copy with carried-over headers and backup metadata', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('one document: SSE-KMS copy with carried-over headers and backup metadata', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const body = Buffer.from('quarterly report\n');
     await s3.send(
       new PutObjectCommand({
@@ -105,9 +102,8 @@ test.describe('backup core', () => {
     expect(summary).toHaveLength(1);
   });
 
-  test('500 nested documents: exact manifest, then a re-run copies nothing', async ({ s3, cloudwatch, target: t }) => {
+  test('500 nested documents: exact manifest, then a re-run copies nothing', async ({ s3, cloudwatch, backupSandbox: box }) => {
     test.setTimeout(240_000);
-    const box = await sandbox(s3, t);
     const docs = docsOf({ count: 500, seed: 42, maxSize: 32 * 1024, prefix: 'docs/' });
     expect(new Set(docs.map((d) => d.key.split('/').length)).size).toBeGreaterThanOrEqual(3);
     await seedDocuments(s3, box.sourceBucket, docs, { concurrency: 32 });
@@ -127,8 +123,7 @@ test.describe('backup core', () => {
     expect((await tagsOf(s3, box.backupBucket, target(docs[0]!.key)))[BACKUP_TAGS.runId]).toBe(first.runId);
   });
 
-  test('a changed document is copied again, the rest stay unchanged', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('a changed document is copied again, the rest stay unchanged', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const docs = docsOf({ count: 20, seed: 3 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const first = await runCore({ s3, cloudwatch }, box.config());
@@ -143,8 +138,7 @@ test.describe('backup core', () => {
     expect(entries.find((e) => e.key === changed.key)).toMatchObject({ status: 'copied', checksum: { value: sha256(newBody) } });
   });
 
-  test('dry run lists and decides but writes nothing', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('dry run lists and decides but writes nothing', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const docs = docsOf({ count: 15, seed: 11 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const dry = await runCore({ s3, cloudwatch }, box.config(), request({ dryRun: true }));
@@ -160,8 +154,7 @@ test.describe('backup core', () => {
     expect((await listKeys(s3, box.backupBucket, 'manifests/')).length).toBe(1);
   });
 
-  test('a manual prefix narrows the run', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('a manual prefix narrows the run', async ({ s3, cloudwatch, backupSandbox: box }) => {
     await seedDocuments(s3, box.sourceBucket, docsOf({ count: 10, seed: 5, prefix: 'a/' }));
     await seedDocuments(s3, box.sourceBucket, docsOf({ count: 4, seed: 6, prefix: 'b/' }));
     const result = await runCore({ s3, cloudwatch }, box.config(), request({ prefix: 'b/' }));
@@ -169,8 +162,7 @@ test.describe('backup core', () => {
     expect((await listKeys(s3, box.backupBucket, 'backups/')).every((k) => k.startsWith(`backups/${RUN_DATE}/b/`))).toBe(true);
   });
 
-  test('stopping for time: partial manifest, then the next run resumes', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('stopping for time: partial manifest, then the next run resumes', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const docs = docsOf({ count: 30, seed: 13 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const config = box.config({ COPY_CONCURRENCY: '2', TIME_SAFETY_MARGIN_MS: '30000' });
@@ -189,8 +181,7 @@ test.describe('backup core', () => {
     await expectSameBytes(s3, box.backupBucket, docs);
   });
 
-  test('past MANIFEST_INLINE_LIMIT the entries stream to JSON Lines', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('past MANIFEST_INLINE_LIMIT the entries stream to JSON Lines', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const docs = docsOf({ count: 60, seed: 17, maxSize: 2048 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const result = await runCore({ s3, cloudwatch }, box.config({ MANIFEST_INLINE_LIMIT: '10' }));
@@ -202,8 +193,7 @@ test.describe('backup core', () => {
     expect(head.ServerSideEncryption).toBe('aws:kms');
   });
 
-  test('the manifest is written conditionally: an existing one is never replaced', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('the manifest is written conditionally: an existing one is never replaced', async ({ s3, cloudwatch, backupSandbox: box }) => {
     await seedDocuments(s3, box.sourceBucket, docsOf({ count: 3, seed: 19 }));
     const runId = 'fixed-run-id';
     const existing = `manifests/${RUN_DATE}/${runId}.json`;
@@ -214,8 +204,7 @@ test.describe('backup core', () => {
     expect((await getBytes(s3, box.backupBucket, existing)).toString()).toBe('{"someone":"else"}');
   });
 
-  test('a missing source bucket fails the run with a manifest saying why', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('a missing source bucket fails the run with a manifest saying why', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const config = { ...box.config(), sourceBucket: `${box.sourceBucket}-missing` };
     const result = await runCore({ s3, cloudwatch }, config);
     expect(result).toMatchObject({ status: 'failed', counts: { listed: 0, failed: 0 }, error: { code: 'NoSuchBucket' } });
@@ -229,8 +218,7 @@ test.describe('metrics', () => {
   const metricSums = (cloudwatch: CloudWatchClient, namespace: string, since: Date) =>
     sumBackupMetrics(cloudwatch, { namespace, environment: 'dev', start: new Date(since.getTime() - 5 * 60_000), end: new Date(Date.now() + 5 * 60_000), units: true });
 
-  test('one batch with every metric, visible through ListMetrics and GetMetricData', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('one batch with every metric, visible through ListMetrics and GetMetricData', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const docs = docsOf({ count: 7, seed: 23 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const started = new Date();
@@ -250,8 +238,7 @@ test.describe('metrics', () => {
     });
   });
 
-  test('BackupSucceeded is 0 when a document failed', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('BackupSucceeded is 0 when a document failed', async ({ s3, cloudwatch, backupSandbox: box }) => {
     await s3.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: `x/${'y'.repeat(1020)}`, Body: 'unbackupable' }));
     const started = new Date();
     const result = await runCore({ s3, cloudwatch }, box.config());
@@ -260,8 +247,7 @@ test.describe('metrics', () => {
     expect(sums).toMatchObject({ DocumentsFailed: 1, BackupSucceeded: 0 });
   });
 
-  test('a metrics failure is reported, not fatal', async ({ s3, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('a metrics failure is reported, not fatal', async ({ s3, backupSandbox: box }) => {
     await seedDocuments(s3, box.sourceBucket, docsOf({ count: 2, seed: 29 }));
     const cloudwatch = unreachableCloudWatch();
     try {

@@ -27,7 +27,6 @@ import {
   listKeys,
   readManifest,
   runCore,
-  sandbox,
   sha256,
   tagsOf,
 } from './helpers.ts';
@@ -61,8 +60,7 @@ function clientChangingSourceBeforeCopy(t: AwsTarget, sourceBucket: string, vani
 }
 
 test.describe('document copies', () => {
-  test('awkward keys: unicode, spaces, plus, percent and friends round-trip', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('awkward keys: unicode, spaces, plus, percent and friends round-trip', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const docs = docsOf({ count: AWKWARD_KEYS.length + 3, seed: 7, awkwardKeys: true });
     expect(docs.slice(0, AWKWARD_KEYS.length).map((d) => d.key)).toEqual([...AWKWARD_KEYS]);
     await seedDocuments(s3, box.sourceBucket, docs);
@@ -80,8 +78,7 @@ test.describe('document copies', () => {
     expect(encodeCopySource('b', 'k', 'null')).toBe('b/k');
   });
 
-  test('long keys: a 1005-byte key fits the 1024-byte backup key; a 1024-byte key fails loudly', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('long keys: a 1005-byte key fits the 1024-byte backup key; a 1024-byte key fails loudly', async ({ s3, cloudwatch, backupSandbox: box }) => {
     // Multi-byte characters make byte length and character length differ.
     const fits = `long/${'é'.repeat(500)}`; // 5 + 1000 bytes
     const tooLong = `long/${'x'.repeat(1019)}`; // 1024 bytes: legal in the source, not under backups/<date>/
@@ -103,8 +100,7 @@ test.describe('document copies', () => {
     expect(failedLines[0]).toMatchObject({ level: 'error', key: tooLong });
   });
 
-  test('zero-byte and multi-MB documents copy in one request', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('zero-byte and multi-MB documents copy in one request', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const docs: GeneratedDocument[] = [
       { key: 'empty.txt', body: Buffer.alloc(0), sha256: sha256(Buffer.alloc(0)), contentType: 'text/plain' },
       { key: 'folder/', body: Buffer.alloc(0), sha256: sha256(Buffer.alloc(0)), contentType: 'application/x-directory' },
@@ -121,9 +117,8 @@ test.describe('document copies', () => {
     await expectSameBytes(s3, box.backupBucket, docs);
   });
 
-  test('multipart copy above the threshold: composite checksum, metadata, no leftover uploads', async ({ s3, cloudwatch, target: t }) => {
+  test('multipart copy above the threshold: composite checksum, metadata, no leftover uploads', async ({ s3, cloudwatch, backupSandbox: box }) => {
     test.setTimeout(180_000);
-    const box = await sandbox(s3, t);
     const partSize = 5 * MiB;
     const big = documentBody(99, 12 * MiB + 7); // three parts, the last one short
     const atThreshold = documentBody(98, 5 * MiB); // not above the threshold: single CopyObject
@@ -165,8 +160,7 @@ test.describe('document copies', () => {
     expect(Math.ceil(fiveTiB / choosePartSize(fiveTiB, 64 * MiB))).toBeLessThanOrEqual(10_000);
   });
 
-  test('documents that vanish or change mid-run are recorded as failed, the rest go on', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('documents that vanish or change mid-run are recorded as failed, the rest go on', async ({ s3, cloudwatch, target: t, backupSandbox: box }) => {
     const docs = docsOf({ count: 12, seed: 9 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const [vanishing, changing] = [docs[2]!.key, docs[7]!.key];
@@ -186,8 +180,7 @@ test.describe('document copies', () => {
     }
   });
 
-  test('a versioned source: documents rewritten or deleted mid-run are backed up as listed, version recorded', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('a versioned source: documents rewritten or deleted mid-run are backed up as listed, version recorded', async ({ s3, cloudwatch, target: t, backupSandbox: box }) => {
     await s3.send(new PutBucketVersioningCommand({ Bucket: box.sourceBucket, VersioningConfiguration: { Status: 'Enabled' } }));
     const docs = docsOf({ count: 6, seed: 19 });
     await seedDocuments(s3, box.sourceBucket, docs);
@@ -220,8 +213,7 @@ test.describe('document copies', () => {
     }
   });
 
-  test('the copy window: exactly COPY_CONCURRENCY copies in flight at the most, and each document copied once', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('the copy window: exactly COPY_CONCURRENCY copies in flight at the most, and each document copied once', async ({ s3, cloudwatch, target: t, backupSandbox: box }) => {
     const docs = docsOf({ count: 40, seed: 23, maxSize: 2048 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const counting = new S3Client(clientConfig(t));
@@ -254,8 +246,7 @@ test.describe('document copies', () => {
     }
   });
 
-  test('the listing starts at once with a short page: it does not wait for the target check, and later pages are full', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('the listing starts at once with a short page: it does not wait for the target check, and later pages are full', async ({ s3, cloudwatch, target: t, backupSandbox: box }) => {
     const docs = docsOf({ count: LIST_PAGE_KEYS.first + 30, seed: 29, maxSize: 512 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const watching = new S3Client(clientConfig(t));

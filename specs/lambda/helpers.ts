@@ -1,8 +1,8 @@
-// Shared setup for the Lambda core specs: every test gets its own buckets and KMS key in LocalStack, and
-// its config goes through the real environment parser.
-import { randomBytes, createHash } from 'node:crypto';
+// Shared helpers for the Lambda core specs: running the core with a captured log, reading backups and manifests
+// back. Buckets, the KMS key and the config (read through the real environment parser) come from the
+// backupSandbox fixture in specs/fixtures.ts, which removes them after each test.
+import { createHash } from 'node:crypto';
 import {
-  CreateBucketCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   ListObjectsV2Command,
@@ -10,10 +10,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { expect } from '@playwright/test';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { clientConfig, type AwsTarget } from '../../scripts/lib/aws/clients.ts';
 import { generateDocuments, type GeneratedDocument } from '../../fixtures/documents/generate.ts';
-import { loadConfig, type BackupConfig } from '../../lambda/src/config.ts';
+import type { BackupConfig } from '../../lambda/src/config.ts';
 import { runBackup, type BackupDeps, type BackupLogger, type BackupResult } from '../../lambda/src/backup.ts';
 import type { BackupRequest } from '../../lambda/src/events.ts';
 import type { Manifest, ManifestEntry } from '../../lambda/src/manifest.ts';
@@ -21,8 +19,6 @@ import { ManifestReader } from '../../lambda/src/manifest-reader.ts';
 
 export const MiB = 1024 * 1024;
 export const RUN_DATE = '2026-11-27';
-
-export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -37,45 +33,6 @@ export function captureLogger(): BackupLogger & { lines: LogLine[] } {
     lines.push(Object.assign({ level, message }, ...extra));
   };
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-export async function createKmsKey(target: AwsTarget): Promise<string> {
-  const kms = new KMSClient(clientConfig(target));
-  try {
-    const out = await kms.send(new CreateKeyCommand({ Description: 'document-backup spec key' }));
-    return out.KeyMetadata!.Arn!;
-  } finally {
-    kms.destroy();
-  }
-}
-
-export interface Sandbox {
-  sourceBucket: string;
-  backupBucket: string;
-  kmsKeyArn: string;
-  /** Unique per test so metric queries only see this test's data points. */
-  metricsNamespace: string;
-  env(overrides?: Record<string, string | undefined>): Record<string, string | undefined>;
-  config(overrides?: Record<string, string | undefined>): BackupConfig;
-}
-
-export async function sandbox(s3: S3Client, target: AwsTarget): Promise<Sandbox> {
-  const sourceBucket = uniqueName('src');
-  const backupBucket = uniqueName('bak');
-  await s3.send(new CreateBucketCommand({ Bucket: sourceBucket }));
-  await s3.send(new CreateBucketCommand({ Bucket: backupBucket }));
-  const kmsKeyArn = await createKmsKey(target);
-  const metricsNamespace = `DocumentBackupSpec/${randomBytes(4).toString('hex')}`;
-  const env = (overrides: Record<string, string | undefined> = {}) => ({
-    BACKUP_BUCKET: backupBucket,
-    SOURCE_BUCKET: sourceBucket,
-    SOURCE_PREFIX: '',
-    KMS_KEY_ARN: kmsKeyArn,
-    ENVIRONMENT: 'dev',
-    METRICS_NAMESPACE: metricsNamespace,
-    ...overrides,
-  });
-  return { sourceBucket, backupBucket, kmsKeyArn, metricsNamespace, env, config: (o) => loadConfig(env(o)) };
 }
 
 export function request(overrides: Partial<BackupRequest> = {}): BackupRequest {

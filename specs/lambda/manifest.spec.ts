@@ -5,7 +5,7 @@ import { HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-s
 import { clientConfig } from '../../scripts/lib/aws/clients.ts';
 import { test, expect } from '../fixtures.ts';
 import { ENTRIES_PART_BYTES, ManifestWriter, type ManifestEntry, type ManifestSummary } from '../../lambda/src/manifest.ts';
-import { RUN_DATE, listKeys, readManifest, sandbox } from './helpers.ts';
+import { RUN_DATE, listKeys, readManifest } from './helpers.ts';
 
 /** ~1.1 KiB per JSON line: a failed entry with a long error message. */
 const entry = (i: number): ManifestEntry => ({
@@ -46,8 +46,7 @@ async function addAll(writer: ManifestWriter, count: number, window = 64): Promi
 }
 
 test.describe('manifest writer', () => {
-  test('entries beyond one part go out as a multipart object of 5 MiB parts, every line intact', async ({ s3, target }) => {
-    const box = await sandbox(s3, target);
+  test('entries beyond one part go out as a multipart object of 5 MiB parts, every line intact', async ({ s3, backupSandbox: box }) => {
     const count = 12_000; // ~13 MiB of JSON Lines: two full parts and a last one
     const writer = new ManifestWriter(s3, { bucket: box.backupBucket, runDate: RUN_DATE, runId: 'multipart-run', kmsKeyArn: box.kmsKeyArn, inlineLimit: 100 });
     await addAll(writer, count);
@@ -69,8 +68,7 @@ test.describe('manifest writer', () => {
     expect(uploads.Uploads ?? []).toEqual([]);
   });
 
-  test('a part that cannot be written: adds keep resolving, finish fails, no summary and no leftover upload', async ({ s3, target }) => {
-    const box = await sandbox(s3, target);
+  test('a part that cannot be written: adds keep resolving, finish fails, no summary and no leftover upload', async ({ s3, target, backupSandbox: box }) => {
     // The second part is refused (after the SDK's own retries, say); everything else reaches S3.
     const refusing = new S3Client(clientConfig(target));
     refusing.middlewareStack.add(
