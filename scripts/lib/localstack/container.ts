@@ -33,7 +33,6 @@ export async function startContainer(opts: StartOptions, log: (msg: string) => v
   const port = opts.port ?? (await freePort());
   const session = `${SESSION_LABEL}=${randomUUID()}`;
   const remove = () => removeContainers(session);
-  let unregister = () => {};
   if (!opts.persist) {
     // Whatever ends this process (Ctrl-C, a crash, SIGKILL), the reaper removes its containers after it,
     // also one whose start failed half-way.
@@ -41,8 +40,9 @@ export async function startContainer(opts: StartOptions, log: (msg: string) => v
       detached: true,
       stdio: 'ignore',
     }).unref();
-    unregister = registerEmergencyStop(remove);
   }
+  // Also for a container meant to persist: until it is ready (and recorded), an interrupt must not leave it.
+  const unregister = registerEmergencyStop(remove);
   let container;
   try {
     container = await new LoopbackContainer(image)
@@ -76,6 +76,7 @@ export async function startContainer(opts: StartOptions, log: (msg: string) => v
     await container.stop({ remove: true });
     throw err;
   }
+  if (opts.persist) unregister(); // from here on it is `localstack down`'s
   let stopped = false;
   return {
     endpoint,
