@@ -4,10 +4,10 @@
 // recorded in .localstack/state.json as soon as it exists; `status` and `down` also find one whose record is
 // missing (a launcher killed mid-start) and clean up after one that died (kill -9).
 // Exit codes: 0 done, 1 `status` found none running, 2 could not do what was asked, 130 interrupted.
-import { Command, CommanderError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { describe, forgetState, recordState, reconcile, stopInstance, type Reconciled } from './lib/localstack/state.ts';
 import { LocalStackError, startLocalStack, waitForHealth, type LocalStackMode } from './lib/localstack/launcher.ts';
-import { failAndExit } from './lib/cli.ts';
+import { cliProgram, failAndExit, internalError } from './lib/cli.ts';
 
 const DEFAULT_PORT = 4566;
 
@@ -92,54 +92,38 @@ async function image(): Promise<number> {
   return 0;
 }
 
+/** A loopback port, 1-65535. */
+function portArg(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new InvalidArgumentError(`--port ${value} is not a port number`);
+  return port;
+}
+
 async function main(argv: string[]): Promise<number> {
   let action: (() => Promise<number>) | undefined;
-  const program = new Command()
-    .name('localstack')
-    .description('Run the project LocalStack (host mode) in the background.')
-    .exitOverride()
-    .configureOutput({ writeErr: () => {}, outputError: () => {} });
+  const program = cliProgram('npm run localstack --', 'Run the project LocalStack in the background (host mode, or the project image in a container).');
   program
     .command('up')
     .description('start LocalStack in the background and print its endpoint')
-    .option('-p, --port <port>', 'loopback port', String(DEFAULT_PORT))
+    .option('-p, --port <port>', 'loopback port', portArg, DEFAULT_PORT)
     .addOption(new Option('--mode <mode>', 'host: the project venv; container: the project image (needs Docker)').choices(['host', 'container']).default('host'))
-    .action((opts: { port: string; mode: LocalStackMode }, command: Command) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) failAndExit(`--port ${opts.port} is not a port number`, 2);
-      action = () => up(port, command.getOptionValueSource('port') === 'cli', opts.mode);
+    .action((opts: { port: number; mode: LocalStackMode }, command: Command) => {
+      action = () => up(opts.port, command.getOptionValueSource('port') === 'cli', opts.mode);
     });
-  program.command('image').description('build the project LocalStack image (a cache hit when nothing changed)').action(() => {
-    action = image;
-  });
   program.command('status').description('print the running LocalStack (exit 1 when none)').action(() => {
     action = status;
   });
   program.command('down').description('stop the running LocalStack and everything it started').action(() => {
     action = down;
   });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      // 'commander.help' without --help: no command was given (commander's help went to the muted stderr).
-      if (error.code === 'commander.help') failAndExit('no command given: use up, status, down or image (see --help)', 2);
-      failAndExit(`${error.message.replace(/^error:\s*/, '').split('\n')[0]} (see --help)`, 2);
-    }
-    throw error;
-  }
-  if (!action) {
-    process.stdout.write(program.helpInformation());
-    return 2;
-  }
-  return action();
+  program.command('image').description('build the project LocalStack image (a cache hit when nothing changed)').action(() => {
+    action = image;
+  });
+  program.parse(argv, { from: 'user' });
+  return action ? action() : 2;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof LocalStackError) failAndExit(error.message, 2);
-    throw error;
-  },
+  (error: unknown) => (error instanceof LocalStackError ? failAndExit(error.message, 2) : internalError(error)),
 );

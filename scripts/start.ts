@@ -1,29 +1,24 @@
 // The main job (`npm start`): embedded LocalStack up, stack deployed, fixture documents seeded, the backup
 // invoked through the Lambda API, a report printed, LocalStack down (unless --keep).
-import { Command } from 'commander';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LocalStackError, startLocalStack, type LocalStackHandle } from './lib/localstack/launcher.ts';
 import { clientConfig, DEFAULT_REGION, type AwsTarget } from './lib/aws/clients.ts';
 import { createBucket, uniqueName } from './lib/aws/resources.ts';
 import { deployStack, DeployError, requireOutput } from './lib/deploy.ts';
 import { invokeBackup, readBackupMetrics, scheduledEvent } from './lib/invoke.ts';
-import { failAndExit, progressReporter, wholeNumberArg, usageErrorsExit2 } from './lib/cli.ts';
+import { cliProgram, failAndExit, progressReporter, wholeNumberArg } from './lib/cli.ts';
 import { generateDocuments, seedDocuments } from '../fixtures/documents/generate.ts';
 import { restoreDrill } from './lib/restore.ts';
 import { recordState } from './lib/localstack/state.ts';
 
 const positiveInt = wholeNumberArg(1);
 
-const program = new Command()
-  .name('npm start --')
-  .description('Deploy the stack into an embedded LocalStack, back up fixture documents and print the report.')
+const program = cliProgram('npm start --', 'Deploy the stack into an embedded LocalStack, back up fixture documents and print the report.')
   .option('--documents <n>', 'how many fixture documents to back up', positiveInt, 500)
   .option('--seed <n>', 'seed of the deterministic document generator', positiveInt, 1)
   .option('--drill <n>', 'how many of the backed-up documents the closing restore drill restores and checks', positiveInt, 25)
   .option('--keep', 'leave LocalStack and the stack running and print how to reach them', false)
-  .option('--no-progress', 'no progress bars')
-  .showHelpAfterError('(run with --help for usage)');
-usageErrorsExit2(program);
+  .option('--no-progress', 'no progress bars');
 program.parse();
 const opts = program.opts<{ documents: number; seed: number; drill: number; keep: boolean; progress: boolean }>();
 

@@ -163,7 +163,8 @@ export function usageErrorsExit2<T extends Command>(program: T): T {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) process.exit(0);
       if (err.code === 'commander.help') {
         const commands = program.commands.map((c) => c.name());
-        failAndExit(`no command given${commands.length ? `: use ${commands.join(' or ')}` : ''} (see --help)`, 2);
+        const list = commands.length > 2 ? `${commands.slice(0, -1).join(', ')} or ${commands.at(-1)}` : commands.join(' or ');
+        failAndExit(`no command given${commands.length ? `: use ${list}` : ''} (see --help)`, 2);
       }
       process.exit(2);
     });
