@@ -5,11 +5,11 @@
 //   npx tsx scripts/rules-runtimes.ts [path/to/site-packages/cfnlint]
 // The output format is stable: runtimes sorted by id, each with deprecated, createBlocked, updateBlocked
 // (ISO dates or null) and successor (a runtime id or null).
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cfnlintFromArgs } from './lib/cfnlint-data.ts';
 
-const cfnlint = process.argv[2] ?? join('.venv', 'lib', readdirSync(join('.venv', 'lib')).find((d) => d.startsWith('python'))!, 'site-packages', 'cfnlint');
-const version = /__version__\s*=\s*"([^"]+)"/.exec(readFileSync(join(cfnlint, 'version.py'), 'utf8'))?.[1] ?? 'unknown';
+const { dir: cfnlint, version } = cfnlintFromArgs('rules-runtimes', "Regenerate specs/rules/lambda/runtimes.json from cfn-lint's Lambda runtime lifecycle table.");
 const source = JSON.parse(readFileSync(join(cfnlint, 'data', 'AdditionalSpecs', 'LmbdRuntimeLifecycle.json'), 'utf8')) as Record<
   string,
   { deprecated?: string | null; 'create-block'?: string | null; 'update-block'?: string | null; successor?: string | null }

@@ -1,12 +1,12 @@
 // Dev-time generator (not used at runtime): reads cfn-lint's bundled provider schemas from the project's venv
 // and writes taggable-types.json, the table TAGS-REQUIRED uses to decide which resource types take tags.
 //   npx tsx scripts/rules-taggable-types.ts [path/to/site-packages/cfnlint]
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cfnlintFromArgs } from './lib/cfnlint-data.ts';
 
-const cfnlint = process.argv[2] ?? join('.venv', 'lib', readdirSync(join('.venv', 'lib')).find((d) => d.startsWith('python'))!, 'site-packages', 'cfnlint');
+const { dir: cfnlint, version } = cfnlintFromArgs('rules-taggable-types', "Regenerate specs/rules/tagging/taggable-types.json from cfn-lint's resource schemas.");
 const schemas = join(cfnlint, 'data', 'schemas');
-const version = /__version__\s*=\s*"([^"]+)"/.exec(readFileSync(join(cfnlint, 'version.py'), 'utf8'))?.[1] ?? 'unknown';
 const index = JSON.parse(readFileSync(join(schemas, 'providers', 'us-east-1.json'), 'utf8')) as Record<string, string>;
 
 type Schema = { tagging?: { taggable?: boolean; tagProperty?: string }; properties?: Record<string, Record<string, unknown>>; definitions?: Record<string, Record<string, unknown>> };
