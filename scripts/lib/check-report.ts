@@ -1,9 +1,17 @@
 // Renders the findings of `npm run check` as text, JSON, SARIF 2.1.0 or JUnit XML. Pure functions over
 // the findings and the rules that ran, so the specs can call them directly.
-import type { Finding, Rule } from '../../specs/rules/types.ts';
+import type { Finding, Rule, Severity } from '../../specs/rules/types.ts';
+import type { BaselineEntry } from './check-baseline.ts';
 
 export const FORMATS = ['text', 'json', 'sarif', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
+
+/** `--fail-on`: the lowest severity that fails the check (exit 1). Lower ones are reported and pass. */
+export const FAIL_ON = ['error', 'warning'] as const satisfies readonly Severity[];
+export type FailOn = (typeof FAIL_ON)[number];
+
+/** SARIF `security-severity` per severity (GitHub code scanning: 7.0-8.9 high, 4.0-6.9 medium). */
+export const SECURITY_SEVERITY: Record<Severity, string> = { error: '7.5', warning: '5.0' };
 
 export interface CheckReport {
   template: string;
@@ -13,16 +21,49 @@ export interface CheckReport {
   /** Logical id -> 1-based line where it is declared, when known. */
   lines?: Record<string, number>;
   elapsedMs?: number;
+  /** The lowest severity that fails the check; default error. */
+  failOn?: FailOn;
+  /** With `--baseline`: the file as the user named it, the findings it already has, and its entries for this template that no longer occur. */
+  baseline?: { file: string; matched: ReadonlySet<Finding>; gone: readonly BaselineEntry[] };
+  /** With `--write-baseline`: the file as the user named it and how many entries were written. */
+  baselineWritten?: { file: string; count: number };
 }
 
-export function summary(report: CheckReport): { active: number; errors: number; warnings: number; suppressed: number; rules: number } {
-  const active = report.findings.filter((f) => !f.suppressed);
+/** Severities at or above the threshold. */
+function fails(severity: Severity, failOn: FailOn = 'error'): boolean {
+  return failOn === 'warning' || severity === 'error';
+}
+
+/** A finding that counts: neither suppressed in the template nor already in the baseline. */
+export function isActive(report: CheckReport, f: Finding): boolean {
+  return !f.suppressed && !report.baseline?.matched.has(f);
+}
+
+/** The active findings that fail the check at its --fail-on threshold: exit 1 when there is any. */
+export function failing(report: CheckReport): Finding[] {
+  return report.findings.filter((f) => isActive(report, f) && fails(f.severity, report.failOn));
+}
+
+export function summary(report: CheckReport): {
+  active: number;
+  errors: number;
+  warnings: number;
+  suppressed: number;
+  rules: number;
+  failing: number;
+  baseline: number;
+  gone: number;
+} {
+  const active = report.findings.filter((f) => isActive(report, f));
   return {
     active: active.length,
     errors: active.filter((f) => f.severity === 'error').length,
     warnings: active.filter((f) => f.severity === 'warning').length,
-    suppressed: report.findings.length - active.length,
+    suppressed: report.findings.filter((f) => f.suppressed).length,
     rules: report.rules.length,
+    failing: failing(report).length,
+    baseline: report.baseline?.matched.size ?? 0,
+    gone: report.baseline?.gone.length ?? 0,
   };
 }
 
@@ -32,9 +73,14 @@ function plural(n: number, word: string): string {
 
 export function summaryLine(report: CheckReport): string {
   const s = summary(report);
-  const verdict = s.active === 0 ? 'clean' : `${plural(s.active, 'finding')} (${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')})`;
+  const counts = `${plural(s.active, report.baseline ? 'new finding' : 'finding')} (${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')})`;
+  const verdict = s.active === 0 ? 'clean' : s.failing === 0 ? `${counts}, none at --fail-on ${report.failOn ?? 'error'}` : counts;
+  const baseline = report.baseline
+    ? `; ${plural(s.baseline, 'baseline finding')} suppressed${s.gone > 0 ? `; ${s.gone} baseline ${s.gone === 1 ? 'entry' : 'entries'} gone` : ''}`
+    : '';
+  const written = report.baselineWritten ? `; ${plural(report.baselineWritten.count, 'finding')} written to baseline ${report.baselineWritten.file}` : '';
   const time = report.elapsedMs === undefined ? '' : ` in ${report.elapsedMs.toFixed(0)} ms`;
-  return `${report.template}: ${verdict}; ${s.suppressed} suppressed; ${plural(s.rules, 'rule')} checked${time}`;
+  return `${report.template}: ${verdict}; ${s.suppressed} suppressed${baseline}${written}; ${plural(s.rules, 'rule')} checked${time}`;
 }
 
 /** Longer logical ids are shortened in the text report: first SHOWN_ID_CHARS characters, then the length. */
@@ -65,8 +111,9 @@ function withRemediation(f: Finding, remediation: Map<string, string>): Finding 
 
 export function renderText(report: CheckReport): string {
   const out: string[] = [];
-  const active = report.findings.filter((f) => !f.suppressed);
+  const active = report.findings.filter((f) => isActive(report, f));
   const suppressed = report.findings.filter((f) => f.suppressed);
+  const gone = report.baseline?.gone ?? [];
   // A message may name a long id too (its own or another resource's).
   const longIds = [...new Set(report.findings.map((f) => f.logicalId.replace(/^(Parameters|Outputs|Mappings|Conditions)\./, '')))]
     .filter((id) => id.length > MAX_SHOWN_ID)
@@ -80,7 +127,13 @@ export function renderText(report: CheckReport): string {
   }
   if (suppressed.length > 0) {
     if (active.length > 0) out.push('');
-    for (const f of suppressed) out.push(`SUPPRESSED ${f.ruleId}  ${shortId(f.logicalId)}  ${shortened(f.path) || '-'}  (${f.suppressed!.reason})`);
+    for (const f of suppressed) out.push(`SUPPRESSED ${f.severity.toUpperCase().padEnd(7)} ${f.ruleId}  ${shortId(f.logicalId)}  ${shortened(f.path) || '-'}  (${f.suppressed!.reason})`);
+  }
+  if (gone.length > 0) {
+    if (out.length > 0) out.push('');
+    for (const e of gone) {
+      out.push(`GONE    ${e.severity.toUpperCase().padEnd(7)} ${e.ruleId}  ${shortId(e.logicalId)}  ${e.path || '-'}  (in baseline ${report.baseline!.file}, no longer found)`);
+    }
   }
   if (out.length > 0) out.push('');
   out.push(summaryLine(report));
@@ -93,9 +146,20 @@ export function renderJson(report: CheckReport): string {
   return `${JSON.stringify(
     {
       template: report.template,
-      summary: { findings: s.active, errors: s.errors, warnings: s.warnings, suppressed: s.suppressed, rules: s.rules },
-      findings: report.findings.filter((f) => !f.suppressed).map((f) => withRemediation(f, remediation)),
+      failOn: report.failOn ?? 'error',
+      summary: { findings: s.active, errors: s.errors, warnings: s.warnings, failing: s.failing, suppressed: s.suppressed, rules: s.rules },
+      findings: report.findings.filter((f) => isActive(report, f)).map((f) => withRemediation(f, remediation)),
       suppressed: report.findings.filter((f) => f.suppressed).map((f) => ({ ...withRemediation(f, remediation), reason: f.suppressed!.reason })),
+      ...(report.baseline
+        ? {
+            baseline: {
+              file: report.baseline.file,
+              suppressed: report.findings.filter((f) => report.baseline!.matched.has(f)).map((f) => withRemediation(f, remediation)),
+              gone: report.baseline.gone,
+            },
+          }
+        : {}),
+      ...(report.baselineWritten ? { baselineWritten: report.baselineWritten } : {}),
     },
     null,
     2,
@@ -111,7 +175,7 @@ export function renderSarif(report: CheckReport): string {
     fullDescription: { text: r.rationale },
     help: { text: r.remediation },
     defaultConfiguration: { level: r.severity === 'error' ? 'error' : 'warning' },
-    properties: { pack: r.pack, resourceTypes: r.resourceTypes, tags: [r.pack] },
+    properties: { pack: r.pack, resourceTypes: r.resourceTypes, tags: [r.pack], severity: r.severity, 'security-severity': SECURITY_SEVERITY[r.severity] },
   }));
   const results = report.findings.map((f) => {
     const line = report.lines?.[f.logicalId];
@@ -127,7 +191,13 @@ export function renderSarif(report: CheckReport): string {
         },
       ],
       partialFingerprints: { logicalPath: `${f.ruleId}/${f.logicalId}/${f.path}` },
-      ...(f.suppressed ? { suppressions: [{ kind: 'inSource', justification: f.suppressed.reason }] } : {}),
+      properties: { severity: f.severity, 'security-severity': SECURITY_SEVERITY[f.severity] },
+      ...(report.baseline ? { baselineState: report.baseline.matched.has(f) ? 'unchanged' : 'new' } : {}),
+      ...(f.suppressed
+        ? { suppressions: [{ kind: 'inSource', justification: f.suppressed.reason }] }
+        : report.baseline?.matched.has(f)
+          ? { suppressions: [{ kind: 'external', justification: `in baseline ${report.baseline.file}` }] }
+          : {}),
     };
   });
   const sarif = {
@@ -138,6 +208,10 @@ export function renderSarif(report: CheckReport): string {
         tool: { driver: { name: 'document-backup-stack-check', informationUri: 'https://github.com/document-backup-stack', semanticVersion: '0.1.0', rules } },
         artifacts: [{ location: { uri: report.template } }],
         results,
+        properties: {
+          failOn: report.failOn ?? 'error',
+          ...(report.baseline ? { baseline: { file: report.baseline.file, gone: report.baseline.gone } } : {}),
+        },
       },
     ],
   };
@@ -148,7 +222,11 @@ function xml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
-/** JUnit XML with one testcase per rule that ran: failed when it has active findings. */
+/**
+ * JUnit XML with one testcase per rule that ran: failed when it has active findings at or above --fail-on
+ * (the failure's type is the rule's severity); active findings below it and baseline findings are listed in
+ * the testcase's system-out with their severity, so the suite fails exactly when the command exits 1.
+ */
 export function renderJunit(report: CheckReport): string {
   const byRule = new Map<string, Finding[]>();
   for (const f of report.findings) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
@@ -157,23 +235,29 @@ export function renderJunit(report: CheckReport): string {
   const ruleErrors = report.findings.filter((f) => !report.rules.some((r) => r.id === f.ruleId));
   for (const rule of report.rules) {
     const all = byRule.get(rule.id) ?? [];
-    const active = all.filter((f) => !f.suppressed);
+    const active = all.filter((f) => isActive(report, f));
+    const failed = active.filter((f) => fails(f.severity, report.failOn));
+    const passed = active.filter((f) => !fails(f.severity, report.failOn));
     const suppressed = all.filter((f) => f.suppressed);
+    const inBaseline = all.filter((f) => report.baseline?.matched.has(f));
     const body: string[] = [];
-    if (active.length > 0) {
+    if (failed.length > 0) {
       failures++;
-      const lines = active.map((f) => `${f.logicalId} ${f.path}: ${f.message}`).join('\n');
-      body.push(`      <failure message="${xml(`${active.length} finding(s)`)}" type="${rule.severity}">${xml(lines)}</failure>`);
+      const lines = failed.map((f) => `${f.severity.toUpperCase()} ${f.logicalId} ${f.path}: ${f.message}`).join('\n');
+      body.push(`      <failure message="${xml(`${failed.length} ${rule.severity} finding(s)`)}" type="${rule.severity}">${xml(lines)}</failure>`);
     }
-    if (suppressed.length > 0) {
-      body.push(`      <system-out>${xml(suppressed.map((f) => `suppressed ${f.logicalId} ${f.path}: ${f.suppressed!.reason}`).join('\n'))}</system-out>`);
-    }
+    const out = [
+      ...passed.map((f) => `${f.severity.toUpperCase()} ${f.logicalId} ${f.path}: ${f.message} (below --fail-on ${report.failOn ?? 'error'})`),
+      ...inBaseline.map((f) => `baseline ${f.severity.toUpperCase()} ${f.logicalId} ${f.path}: ${f.message}`),
+      ...suppressed.map((f) => `suppressed ${f.severity.toUpperCase()} ${f.logicalId} ${f.path}: ${f.suppressed!.reason}`),
+    ];
+    if (out.length > 0) body.push(`      <system-out>${xml(out.join('\n'))}</system-out>`);
     const open = `    <testcase classname="${xml(`compliance.${rule.pack}`)}" name="${xml(`${rule.id}: ${rule.title}`)}" time="0"`;
     cases.push(body.length === 0 ? `${open}/>` : `${open}>\n${body.join('\n')}\n    </testcase>`);
   }
   for (const f of ruleErrors) {
     failures++;
-    cases.push(`    <testcase classname="compliance.harness" name="${xml(f.ruleId)}" time="0">\n      <error message="${xml(f.message)}"/>\n    </testcase>`);
+    cases.push(`    <testcase classname="compliance.harness" name="${xml(f.ruleId)}" time="0">\n      <error message="${xml(f.message)}" type="${f.severity}"/>\n    </testcase>`);
   }
   const tests = cases.length;
   return [

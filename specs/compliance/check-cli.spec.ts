@@ -52,6 +52,9 @@ test.describe('npm run check', () => {
     ['an unknown YAML tag', () => [file('tag.yaml', 'Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Bogus x\n')], /unknown YAML tag/],
     ['an unknown --format', () => [CANONICAL, '--format', 'xml'], /'xml' is invalid/],
     ['an unknown --pack', () => [CANONICAL, '--pack', 'nonsense'], /'nonsense' is invalid/],
+    ['an unknown --fail-on', () => [CANONICAL, '--fail-on', 'info'], /'info' is invalid/],
+    ['a --baseline that is not JSON', () => [CANONICAL, '--baseline', file('corrupt-baseline.json', 'not json')], /--baseline .*corrupt-baseline\.json: not valid JSON/],
+    ['a --baseline that is not a baseline', () => [CANONICAL, '--baseline', file('other.json', '{"findings": []}')], /not a check baseline/],
   ];
   for (const [name, args, message] of unusable) {
     test(`exits 2 with one line for ${name}`, () => {
@@ -97,6 +100,23 @@ test.describe('npm run check', () => {
     const report = JSON.parse(bad.stdout);
     expect(report.findings.length).toBeGreaterThan(0);
     expect(report.findings[0]).toEqual(expect.objectContaining({ ruleId: expect.any(String), logicalId: expect.any(String), path: expect.any(String), message: expect.any(String), remediation: expect.any(String) }));
+  });
+
+  test('--help names the gate options: --fail-on, --baseline, --write-baseline', () => {
+    const run = check('--help');
+    expect(run.code).toBe(0);
+    expect(run.stdout.replace(/\s+/g, ' ')).toMatch(/--fail-on <severity> .*\(choices: "error", "warning", default: "error"\)/);
+    expect(run.stdout).toContain('--baseline <file>');
+    expect(run.stdout).toContain('--write-baseline <file>');
+  });
+
+  test('a bad fixture fails at --fail-on error and every JSON finding names its severity', () => {
+    const run = check(BAD, '--format', 'json', '--fail-on', 'error');
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.failOn).toBe('error');
+    for (const f of report.findings) expect(['error', 'warning']).toContain(f.severity);
+    expect(report.findings.find((f: { ruleId: string }) => f.ruleId === 'IAM-NO-WILDCARD-ACTION').severity).toBe('error');
   });
 
   test('--format sarif is SARIF 2.1.0 with rule metadata', () => {
