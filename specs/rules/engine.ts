@@ -1,11 +1,15 @@
 // The rule kernel: resolves a template once, runs each rule's predicate over the resources of its types in
 // every scenario view, merges the findings across scenarios one way, applies Metadata suppressions, and turns a
-// rule that throws into a RULE-ERROR finding (never a crash).
+// rule that throws into a RULE-ERROR finding (never a crash). When the scenario budget leaves a parameter value
+// or a pair of values unevaluated (scripts/lib/cfn/scenarios.ts), it adds a SCENARIO-BUDGET error that names
+// them and that no Metadata can suppress: the gate never passes what it did not fully evaluate.
 import type { Json, Template } from '../../scripts/lib/cfn/template.ts';
-import { views, type ResolvedResource, type TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
+import { scenarioPlan, view, type ResolvedResource, type TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
 import type { Finding, Found, Pack, Rule, RuleContext, RuleFinding, ViewContext } from './types.ts';
 
 export const RULE_ERROR_ID = 'RULE-ERROR';
+/** Emitted by the engine, not a rule: the scenarios did not cover every value and pair of values; never suppressed. */
+export const SCENARIO_BUDGET_ID = 'SCENARIO-BUDGET';
 
 /** Declares a rule; the engine needs at least one predicate. */
 export function defineRule(rule: Rule): Rule {
@@ -23,7 +27,18 @@ export interface RunOptions {
 }
 
 export function contextFor(template: Template, today: Date): RuleContext {
-  return { template, views: views(template), today };
+  return { template, views: scenarioPlan(template).scenarios.map((s) => view(template, s)), today };
+}
+
+/** The SCENARIO-BUDGET findings for a template: one per kind of case the budget left out. */
+export function budgetFindings(template: Template): Finding[] {
+  return scenarioPlan(template).notEvaluated.map((what) => ({
+    ruleId: SCENARIO_BUDGET_ID,
+    severity: 'error' as const,
+    logicalId: 'Template',
+    path: 'Parameters',
+    message: `not evaluated, so this template cannot pass: ${what}`,
+  }));
 }
 
 /**
@@ -135,7 +150,8 @@ export function runRules(template: Template, rules: readonly Rule[], options: Ru
     (rule) => (!options.packs || options.packs.includes(rule.pack)) && (!options.only || options.only.includes(rule.id)),
   );
   const seen = new Set<string>();
-  const findings: Finding[] = [];
+  // Added whatever rules or packs are selected, and never matched against a suppression.
+  const findings: Finding[] = budgetFindings(template);
   for (const rule of selected) {
     let raw: RuleFinding[];
     try {

@@ -2,19 +2,16 @@
 // `!GetAtt Bucket.Arn`, `!Sub 'arn:${AWS::Partition}:s3:::${Bucket}'` and an equivalent `Fn::Join`
 // all resolve to the same string. What cannot be known before deployment becomes a token:
 //   {{AWS::Region}}  {{Ref:LogicalId}}  {{GetAtt:LogicalId.Attr}}  {{Param:Name}}  {{Import:...}}  {{Unresolved}}
-// Parameters with AllowedValues (and those conditions test) are expanded into scenarios, so a
+// Parameters with AllowedValues (and those conditions or FindInMap keys test) are expanded into scenarios
+// (scenarios.ts: every value, every pair of values, and a budget that is reported, never silent), so a
 // violation that only one Environment value produces is still found.
 import type { Json, JsonObject, Resource, Template } from './template.ts';
+import { scenarioPlan, scenarios, type Scenario } from './scenarios.ts';
+
+export { scenarioPlan, scenarios, type Scenario };
 
 export const NO_VALUE = Symbol('AWS::NoValue');
 type Resolving = Json | typeof NO_VALUE;
-
-export interface Scenario {
-  /** Concrete parameter values; a parameter not listed stays a {{Param:Name}} token. */
-  parameters: Record<string, string>;
-  /** Short label such as `Environment=prod`, for finding messages. */
-  label: string;
-}
 
 export interface ResolvedResource extends Resource {
   /** Properties with every intrinsic resolved under the view's scenario. */
@@ -37,8 +34,6 @@ const PSEUDO = new Set([
   'AWS::AccountId', 'AWS::Region', 'AWS::Partition', 'AWS::URLSuffix', 'AWS::StackName', 'AWS::StackId',
   'AWS::NotificationARNs',
 ]);
-
-const MAX_SCENARIOS = 48;
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -296,32 +291,6 @@ export class Resolver {
   private finish(value: Resolving, alias: boolean): Resolving {
     return alias && typeof value === 'string' ? this.aliasNames(value) : value;
   }
-}
-
-/** Parameters that shape the template: those with AllowedValues, and those a Condition compares. */
-export function scenarios(template: Template): Scenario[] {
-  const conditionText = JSON.stringify(template.conditions);
-  const axes: Array<[string, string[]]> = [];
-  for (const [name, param] of Object.entries(template.parameters)) {
-    const allowed = param['AllowedValues'];
-    if (Array.isArray(allowed) && allowed.length > 0) {
-      axes.push([name, allowed.map((v) => String(v))]);
-    } else if (conditionText.includes(`"Ref":"${name}"`)) {
-      const fallback = param['Default'] === undefined ? '' : String(param['Default']);
-      // A condition on a free parameter usually asks "was it given?": try the default and a sample value.
-      axes.push([name, [fallback, fallback === '' ? 'sample-value' : '']]);
-    }
-  }
-  let combos: Array<Record<string, string>> = [{}];
-  for (const [name, values] of axes) {
-    const next: Array<Record<string, string>> = [];
-    for (const combo of combos) for (const v of values) next.push({ ...combo, [name]: v });
-    combos = next.slice(0, MAX_SCENARIOS);
-  }
-  return combos.map((parameters) => ({
-    parameters,
-    label: Object.entries(parameters).map(([k, v]) => `${k}=${v === '' ? "''" : v}`).join(', '),
-  }));
 }
 
 export function view(template: Template, scenario: Scenario): TemplateView {

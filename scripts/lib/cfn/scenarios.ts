@@ -1,0 +1,252 @@
+// The parameter scenarios a template is judged under. No case is dropped silently (issue #15):
+//   axes     every parameter with AllowedValues (each value); a free parameter a Condition compares (its
+//            Default and a sample value); a free parameter used as a FindInMap key (the map's keys there).
+//            Any other free parameter stays a {{Param:Name}} token, which stands for every value it may take.
+//   rows     the full product of the axes when it has at most EXHAUSTIVE_LIMIT rows (small templates, the
+//            canonical one: 3 x 2); otherwise a deterministic greedy pairwise covering array: every value of
+//            every axis at least once and every pair of values of any two axes in at least one scenario.
+//   budget   at most MAX_SCENARIOS scenarios, MAX_AXES axes and MAX_PAIRS value pairs. What a budget leaves
+//            out is listed in `notEvaluated`; the engine turns it into the unsuppressible SCENARIO-BUDGET error.
+import type { Json, JsonObject, Template } from './template.ts';
+
+export interface Scenario {
+  /** Concrete parameter values; a parameter not listed stays a {{Param:Name}} token. */
+  parameters: Record<string, string>;
+  /** Short label such as `Environment=prod`, for finding messages. */
+  label: string;
+}
+
+export interface Axis {
+  parameter: string;
+  values: string[];
+}
+
+export interface ScenarioPlan {
+  axes: Axis[];
+  scenarios: Scenario[];
+  /** 'exhaustive' (every combination) or 'pairwise' (every value, every pair of values). */
+  strategy: 'exhaustive' | 'pairwise';
+  /** What a budget left out, one entry per kind; empty when every value and every pair was evaluated. */
+  notEvaluated: string[];
+}
+
+export const EXHAUSTIVE_LIMIT = 64;
+export const MAX_SCENARIOS = 256;
+export const MAX_AXES = 64;
+export const MAX_PAIRS = 50_000;
+
+/** How many left-out pairs or values a message names before it says "and N more". */
+const NAMED = 12;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const show = (v: string) => (v === '' ? "''" : v);
+
+export function labelOf(parameters: Record<string, string>): string {
+  return Object.entries(parameters).map(([k, v]) => `${k}=${show(v)}`).join(', ');
+}
+
+/** Free parameters used as a FindInMap key, with the keys the map has at that level. */
+function findInMapKeys(template: Template): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const refName = (v: Json | undefined) => (isObject(v) && typeof v['Ref'] === 'string' ? v['Ref'] : undefined);
+  const visit = (value: Json): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (!isObject(value)) return;
+    const arg = value['Fn::FindInMap'];
+    if (Array.isArray(arg) && typeof arg[0] === 'string') {
+      const map = template.mappings[arg[0]];
+      const top = refName(arg[1]);
+      if (map && top) out.set(top, [...new Set([...(out.get(top) ?? []), ...Object.keys(map)])]);
+      const second = refName(arg[2]);
+      if (map && second) {
+        const keys = Object.values(map).flatMap((v) => (isObject(v) ? Object.keys(v) : []));
+        out.set(second, [...new Set([...(out.get(second) ?? []), ...keys])]);
+      }
+    }
+    Object.values(value).forEach(visit);
+  };
+  visit({ c: template.conditions, r: template.resources as unknown as JsonObject, o: template.outputs } as JsonObject);
+  return out;
+}
+
+/** The scenario axes, in declaration order. */
+export function scenarioAxes(template: Template): Axis[] {
+  const conditionText = JSON.stringify(template.conditions);
+  const mapKeys = findInMapKeys(template);
+  const axes: Axis[] = [];
+  for (const [name, param] of Object.entries(template.parameters)) {
+    const allowed = param['AllowedValues'];
+    const fallback = param['Default'] === undefined ? '' : String(param['Default']);
+    if (Array.isArray(allowed) && allowed.length > 0) {
+      axes.push({ parameter: name, values: [...new Set(allowed.map((v) => String(v)))] });
+    } else if (conditionText.includes(`"Ref":"${name}"`)) {
+      // A condition on a free parameter usually asks "was it given?": try the default and a sample value.
+      const values = [fallback, fallback === '' ? 'sample-value' : ''];
+      for (const key of mapKeys.get(name) ?? []) if (!values.includes(key)) values.push(key);
+      axes.push({ parameter: name, values });
+    } else if (mapKeys.has(name)) {
+      const keys = mapKeys.get(name)!;
+      axes.push({ parameter: name, values: param['Default'] === undefined ? keys : [...new Set([fallback, ...keys])] });
+    }
+  }
+  return axes;
+}
+
+/**
+ * A deterministic greedy pairwise covering array over axes of the given sizes (value indexes per row).
+ * Stops at `maxRows`; `uncovered` lists the pairs [axisA, valueA, axisB, valueB] no row covers.
+ */
+export function pairwise(sizes: readonly number[], maxRows = Infinity): { rows: number[][]; uncovered: Array<[number, number, number, number]> } {
+  const n = sizes.length;
+  if (n === 0) return { rows: [[]], uncovered: [] };
+  if (n === 1) {
+    const rows = Array.from({ length: Math.min(sizes[0]!, maxRows) }, (_, v) => [v]);
+    return { rows, uncovered: [] };
+  }
+  // covered[i][j][a * sizes[j] + b] for i < j.
+  const covered: Uint8Array[][] = sizes.map((_, i) => sizes.map((sj, j) => (j > i ? new Uint8Array(sizes[i]! * sj) : new Uint8Array(0))));
+  let left = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) left += sizes[i]! * sizes[j]!;
+  const isCovered = (i: number, a: number, j: number, b: number) =>
+    i < j ? covered[i]![j]![a * sizes[j]! + b] === 1 : covered[j]![i]![b * sizes[i]! + a] === 1;
+  const used = sizes.map((s) => new Uint32Array(s));
+  const rows: number[][] = [];
+  while (left > 0 && rows.length < maxRows) {
+    // Seed: the first uncovered pair with the most values no row has used yet (every value comes first).
+    let seed: [number, number, number, number] | undefined;
+    let seedScore = -1;
+    for (let i = 0; i < n && seedScore < 2; i++) {
+      for (let j = i + 1; j < n && seedScore < 2; j++) {
+        const cells = covered[i]![j]!;
+        for (let c = 0; c < cells.length; c++) {
+          if (cells[c]) continue;
+          const a = Math.floor(c / sizes[j]!);
+          const b = c % sizes[j]!;
+          const score = (used[i]![a] === 0 ? 1 : 0) + (used[j]![b] === 0 ? 1 : 0);
+          if (score > seedScore) {
+            seed = [i, a, j, b];
+            seedScore = score;
+            if (score === 2) break;
+          }
+        }
+      }
+    }
+    const [si, sa, sj, sb] = seed!;
+    const row = new Array<number>(n).fill(-1);
+    row[si] = sa;
+    row[sj] = sb;
+    for (let k = 0; k < n; k++) {
+      if (row[k] !== -1) continue;
+      let best = 0;
+      let bestGain = -1;
+      for (let v = 0; v < sizes[k]!; v++) {
+        let gain = 0;
+        for (let f = 0; f < n; f++) if (row[f] !== -1 && !isCovered(f, row[f]!, k, v)) gain++;
+        if (gain > bestGain || (gain === bestGain && used[k]![v]! < used[k]![best]!)) {
+          best = v;
+          bestGain = gain;
+        }
+      }
+      row[k] = best;
+    }
+    for (let i = 0; i < n; i++) {
+      used[i]![row[i]!]! += 1;
+      for (let j = i + 1; j < n; j++) {
+        const c = row[i]! * sizes[j]! + row[j]!;
+        if (!covered[i]![j]![c]) {
+          covered[i]![j]![c] = 1;
+          left--;
+        }
+      }
+    }
+    rows.push(row);
+  }
+  const uncovered: Array<[number, number, number, number]> = [];
+  if (left > 0) {
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const cells = covered[i]![j]!;
+        for (let c = 0; c < cells.length; c++) if (!cells[c]) uncovered.push([i, Math.floor(c / sizes[j]!), j, c % sizes[j]!]);
+      }
+    }
+  }
+  return { rows, uncovered };
+}
+
+function product(axes: readonly Axis[]): Array<Record<string, string>> {
+  let combos: Array<Record<string, string>> = [{}];
+  for (const { parameter, values } of axes) {
+    const next: Array<Record<string, string>> = [];
+    for (const combo of combos) for (const v of values) next.push({ ...combo, [parameter]: v });
+    combos = next;
+  }
+  return combos;
+}
+
+function more(list: string[]): string {
+  return list.length > NAMED ? `${list.slice(0, NAMED).join('; ')}; and ${list.length - NAMED} more` : list.join('; ');
+}
+
+const plans = new WeakMap<Template, ScenarioPlan>();
+
+/** The scenarios for a template and what, if anything, a budget left out (cached per template object). */
+export function scenarioPlan(template: Template): ScenarioPlan {
+  const cached = plans.get(template);
+  if (cached) return cached;
+  const all = scenarioAxes(template);
+  const notEvaluated: string[] = [];
+  const sizeOf = (axes: readonly Axis[]) => axes.reduce((p, a) => p * a.values.length, 1);
+  let plan: ScenarioPlan;
+  if (sizeOf(all) <= EXHAUSTIVE_LIMIT) {
+    plan = { axes: all, scenarios: product(all).map((p) => ({ parameters: p, label: labelOf(p) })), strategy: 'exhaustive', notEvaluated };
+  } else {
+    // Axes beyond the axis and pair budgets are held at their first value (the Default where there is one).
+    let varied = all.slice(0, MAX_AXES);
+    const pairsOf = (axes: readonly Axis[]) => {
+      let total = 0;
+      for (let i = 0; i < axes.length; i++) for (let j = i + 1; j < axes.length; j++) total += axes[i]!.values.length * axes[j]!.values.length;
+      return total;
+    };
+    while (varied.length > 2 && pairsOf(varied) > MAX_PAIRS) varied = varied.slice(0, -1);
+    const held = all.slice(varied.length).map((axis) => {
+      const def = template.parameters[axis.parameter]?.['Default'];
+      const value = def !== undefined && axis.values.includes(String(def)) ? String(def) : axis.values[0]!;
+      return { parameter: axis.parameter, value, others: axis.values.filter((v) => v !== value) };
+    });
+    if (held.length > 0) {
+      notEvaluated.push(
+        `${held.length} parameter(s) beyond the budget of ${MAX_AXES} axes / ${MAX_PAIRS} value pairs held at one value: ` +
+          more(held.map((h) => `${h.parameter}=${show(h.value)} (not ${h.others.map(show).join(', ')})`)),
+      );
+    }
+    const { rows, uncovered } = pairwise(varied.map((a) => a.values.length), MAX_SCENARIOS);
+    const scenarios = rows.map((row) => {
+      const parameters: Record<string, string> = {};
+      for (const axis of all) {
+        const i = varied.indexOf(axis);
+        parameters[axis.parameter] = i >= 0 ? axis.values[row[i]!]! : held.find((h) => h.parameter === axis.parameter)!.value;
+      }
+      return { parameters, label: labelOf(parameters) };
+    });
+    const seen = varied.map((axis) => new Set(scenarios.map((s) => s.parameters[axis.parameter])));
+    const missingValues = varied.flatMap((axis, i) => axis.values.filter((v) => !seen[i]!.has(v)).map((v) => `${axis.parameter}=${show(v)}`));
+    if (missingValues.length > 0) {
+      notEvaluated.push(`${missingValues.length} value(s) in no scenario (budget of ${MAX_SCENARIOS} scenarios): ${more(missingValues)}`);
+    }
+    if (uncovered.length > 0) {
+      const names = uncovered.map(([i, a, j, b]) => `${varied[i]!.parameter}=${show(varied[i]!.values[a]!)} with ${varied[j]!.parameter}=${show(varied[j]!.values[b]!)}`);
+      notEvaluated.push(`${uncovered.length} value pair(s) in no scenario (budget of ${MAX_SCENARIOS} scenarios): ${more(names)}`);
+    }
+    plan = { axes: all, scenarios, strategy: 'pairwise', notEvaluated };
+  }
+  plans.set(template, plan);
+  return plan;
+}
+
+/** The scenarios alone (see scenarioPlan for what a budget left out). */
+export function scenarios(template: Template): Scenario[] {
+  return scenarioPlan(template).scenarios;
+}
