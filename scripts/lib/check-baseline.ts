@@ -5,6 +5,11 @@
 // to the templates works in every checkout. Pure functions except readBaseline/writeBaseline.
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Finding, Severity } from '../../specs/rules/types.ts';
+import { RULE_ERROR_ID, SCENARIO_BUDGET_ID } from '../../specs/rules/engine.ts';
+
+/** Findings that say the check could not look (a rule that failed, scenarios the budget left out): never accepted. */
+const NEVER_BASELINED = new Set([RULE_ERROR_ID, SCENARIO_BUDGET_ID]);
+const acceptable = (f: Finding) => !f.suppressed && !NEVER_BASELINED.has(f.ruleId);
 
 export const BASELINE_VERSION = 1;
 
@@ -47,7 +52,7 @@ function compare(a: BaselineEntry, b: BaselineEntry): number {
 export function baselineOf(template: string, findings: readonly Finding[]): Baseline {
   const entries = new Map<string, BaselineEntry>();
   for (const f of findings) {
-    if (f.suppressed) continue;
+    if (!acceptable(f)) continue;
     const entry: BaselineEntry = { template: baselineTemplate(template), logicalId: f.logicalId, ruleId: f.ruleId, path: f.path, severity: f.severity, message: f.message };
     const key = baselineKey(entry);
     if (!entries.has(key)) entries.set(key, entry);
@@ -123,7 +128,7 @@ export function compareWithBaseline(template: string, findings: readonly Finding
   const seen = new Set<string>();
   const matched = new Set<Finding>();
   for (const f of findings) {
-    if (f.suppressed) continue;
+    if (!acceptable(f)) continue;
     const key = baselineKey({ template: name, logicalId: f.logicalId, ruleId: f.ruleId, path: f.path });
     seen.add(key);
     if (known.has(key)) matched.add(f);

@@ -259,3 +259,14 @@ test.describe('npm run check --baseline', () => {
     oneErrorLine(check(['mine.yaml', '--write-baseline', 'no/such/dir/b.json'], cwd), /--write-baseline no\/such\/dir\/b\.json: cannot write the baseline \(ENOENT\)/);
   });
 });
+
+test('a baseline never accepts what the check could not evaluate: SCENARIO-BUDGET still fails the run', () => {
+  const cwd = workdir();
+  copyFileSync(join(ROOT, 'fixtures/templates/scenarios/too-many-axes.yaml'), join(cwd, 'axes.yaml'));
+  check(['axes.yaml', '--write-baseline', 'baseline.json'], cwd);
+  const baseline = JSON.parse(readFileSync(join(cwd, 'baseline.json'), 'utf8')) as { findings: { ruleId: string }[] };
+  expect(baseline.findings.map((f) => f.ruleId)).not.toContain('SCENARIO-BUDGET');
+  const run = check(['axes.yaml', '--baseline', 'baseline.json'], cwd);
+  expect(run.code).toBe(1);
+  expect(run.stdout).toMatch(/^ERROR\s+SCENARIO-BUDGET /m);
+});
