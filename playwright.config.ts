@@ -46,6 +46,8 @@ export default defineConfig<object, LocalStackOptions>({
       testDir: 'specs',
       testMatch: /specs\/integration\/((stack-resources|stack-lifecycle|backup-e2e|restore|loopback)\.spec\.ts|localstack-ext\/.*\.spec\.ts)$/,
       timeout: 300_000,
+      // The proof that each extension patch is needed runs its own host-mode children: once, in `integration`.
+      testIgnore: /patches-proven\.spec\.ts$/,
       use: { localstackMode: 'container' },
     },
   ],
