@@ -13,7 +13,7 @@
 // PATCHES_PROVEN_CONTROL=1 runs the same selections with every part enabled and expects them to pass: the
 // check that a selection fails *because of* its part, to run once whenever PROOFS changes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { scratchDir } from '../../support/scratch.ts';
@@ -185,8 +185,15 @@ test.describe(CONTROL ? 'with every part, the proving tests pass' : 'without its
     };
     for (let i = 0; i < PARALLEL; i++) next();
   };
+  // Without s3_storage, stock 4.14 writes object files into the machine-wide /tmp/localstack-s3-storage and
+  // never removes them: what the children add there is removed again, the directory too if they made it.
+  const shared = '/tmp/localstack-s3-storage';
+  const sharedBefore = existsSync(shared) ? new Set(readdirSync(shared)) : undefined;
   test.afterAll(() => {
     for (const child of children) child.kill('SIGTERM'); // only when this worker stops early
+    if (!existsSync(shared)) return;
+    if (!sharedBefore) rmSync(shared, { recursive: true, force: true });
+    else for (const entry of readdirSync(shared)) if (!sharedBefore.has(entry)) rmSync(join(shared, entry), { recursive: true, force: true });
   });
 
   cases.forEach((c, index) => {
