@@ -1,9 +1,13 @@
 // npm run matrix -- <template> [--format markdown|json] [--partition aws|aws-cn|aws-us-gov] [--param Name=Value ...]
 //
 // Evaluates the template's identity, bucket, key, queue, topic, trust and function policies with a real
-// IAM policy evaluator for a sample deployment and prints the permission matrix. Exit codes:
-//   0  every row matches the least-privilege contract (scripts/lib/matrix/contract.ts)
-//   1  some row differs: each (action, resource) that became allowed or stopped being allowed is named
+// IAM policy evaluator for a sample deployment in every parameter scenario the check uses (scenarioPlan in
+// scripts/lib/cfn/scenarios.ts; each --param fixes its parameter) and prints the permission matrix. Exit codes:
+//   0  every row matches the least-privilege contract (scripts/lib/matrix/contract.ts) in every scenario,
+//      every attached policy was read and every scenario was evaluated
+//   1  some row differs in some scenario: each (action, resource) that became allowed or stopped being allowed
+//      is named, with the scenario(s) when not all; or the matrix could not evaluate everything (an attached
+//      managed policy it has no document for, a scenario a budget left out): fails closed, naming what
 //   2  unusable input: missing file, not a template, not a backup stack, bad option, a --param the template
 //      does not declare or whose value its constraints (AllowedValues, AllowedPattern, lengths) refuse
 import { InvalidArgumentError } from 'commander';
@@ -11,7 +15,8 @@ import { CONTRACT } from './lib/matrix/contract.ts';
 import { loadTemplate, TemplateLoadError } from './lib/cfn/template.ts';
 import { ConcretiseError, PARTITIONS, type Partition } from './lib/matrix/concretise.ts';
 import { EvaluationError } from './lib/matrix/evaluate.ts';
-import { counts, differenceLines, differs, renderJson, renderMarkdown, runMatrix } from './lib/matrix/matrix.ts';
+import { counts, differenceLines, differs, incompleteLines, renderJson, renderMarkdown } from './lib/matrix/matrix.ts';
+import { runMatrixScenarios } from './lib/matrix/scenarios.ts';
 import { StackShapeError } from './lib/matrix/stack.ts';
 import { choiceArg, cliProgram, failAndExit, internalError, userPath } from './lib/cli.ts';
 
@@ -40,7 +45,7 @@ async function main(): Promise<number> {
   try {
     // Read from where the user ran npm; named in the report as the user typed it.
     const template = { ...(await loadTemplate(userPath(given))), source: given };
-    result = await runMatrix(template, CONTRACT, { partition, parameters });
+    result = await runMatrixScenarios(template, CONTRACT, { partition, parameters });
   } catch (error) {
     if (error instanceof TemplateLoadError || error instanceof StackShapeError || error instanceof ConcretiseError || error instanceof EvaluationError) {
       failAndExit(error.message, 2);
@@ -51,14 +56,23 @@ async function main(): Promise<number> {
   const c = counts(result);
   const role = c.byPrincipal['backup role'] ?? { allowed: 0, denied: 0 };
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const n = result.scenarios?.length ?? 1;
+  const where = `${result.partition}, ${n} scenario${n === 1 ? '' : 's'}, ${seconds}s`;
+  // Fails closed: what the matrix could not read or did not evaluate is never passed.
+  const incomplete = incompleteLines(result);
+  for (const line of incomplete) process.stderr.write(`matrix: ${line}\n`);
   if (differs(result)) {
     const lines = differenceLines(result);
-    process.stderr.write(`matrix: ${lines.length} row(s) differ from the contract (${result.partition}, ${seconds}s):\n`);
+    process.stderr.write(`matrix: ${lines.length} row(s) differ from the contract (${where}):\n`);
     for (const line of lines) process.stderr.write(`  ${line}\n`);
     return 1;
   }
+  if (incomplete.length > 0) {
+    process.stderr.write(`matrix: fails closed (${where}): no evaluated row differs from the contract, but the matrix did not evaluate everything the template may grant (above)\n`);
+    return 1;
+  }
   process.stderr.write(
-    `matrix: ${c.rows} rows match the contract (${result.partition}, ${seconds}s); backup role: ${role.allowed} allowed, ${role.denied} denied\n`,
+    `matrix: ${c.rows} rows match the contract (${where}); backup role: ${role.allowed} allowed, ${role.denied} denied\n`,
   );
   return 0;
 }

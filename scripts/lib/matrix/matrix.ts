@@ -4,7 +4,7 @@
 import type { Template } from '../cfn/template.ts';
 import { concretise, type ConcretiseOptions, type Partition } from './concretise.ts';
 import { evaluate, principalFor, type Decision, type PrincipalKey } from './evaluate.ts';
-import { discoverStack, type BackupStack, type Sample } from './stack.ts';
+import { discoverStack, type BackupStack, type Sample, type UnreadablePolicy } from './stack.ts';
 
 export interface ContractRow {
   /** Stable id, e.g. `role.s3.delete-backup`; the widening specs name rows by it. */
@@ -38,6 +38,11 @@ export interface MatrixRow {
   deciding: string[];
   why: string;
   matches: boolean;
+  /**
+   * Only in a result over several scenarios, when the row (this resource, context and decision) holds in some
+   * of them only: `only when Environment=prod`, or the scenarios listed.
+   */
+  onlyWhen?: string;
 }
 
 export interface MatrixResult {
@@ -53,6 +58,12 @@ export interface MatrixResult {
   stoppedBeingAllowed: MatrixRow[];
   /** Policies the evaluator could not see; the matrix is silent about what they grant. */
   unevaluated: string[];
+  /** Attached identity policies without a document (a managed policy ARN the template does not define): the CLI fails closed. */
+  unreadable: UnreadablePolicy[];
+  /** Only in a result over several scenarios (see scenarios.ts): the scenarios evaluated. */
+  scenarios?: Array<{ label: string; parameters: Record<string, string> }>;
+  /** Only in a result over several scenarios: what was not evaluated (a scenario budget, a scenario that failed). */
+  notEvaluated?: string[];
 }
 
 export type MatrixOptions = ConcretiseOptions;
@@ -107,6 +118,7 @@ export async function runMatrix(template: Template, contract: readonly ContractR
     becameAllowed: rows.filter((r) => r.expected === 'denied' && r.actual === 'allowed'),
     stoppedBeingAllowed: rows.filter((r) => r.expected === 'allowed' && r.actual === 'denied'),
     unevaluated: stack.unevaluated,
+    unreadable: stack.unreadable,
   };
 }
 
@@ -114,10 +126,23 @@ export function differs(result: MatrixResult): boolean {
   return result.becameAllowed.length > 0 || result.stoppedBeingAllowed.length > 0;
 }
 
+/** What keeps the result from passing although no row may differ: unreadable policies, unevaluated scenarios. */
+export function incompleteLines(result: MatrixResult): string[] {
+  return [
+    ...result.unreadable.map((u) => `cannot evaluate attached policy ${u.arn}: ${u.reason}`),
+    ...(result.notEvaluated ?? []).map((n) => `not evaluated: ${n}`),
+  ];
+}
+
+/** The gate: every row matches in every scenario, every attached policy was read, every scenario was evaluated. */
+export function passes(result: MatrixResult): boolean {
+  return !differs(result) && incompleteLines(result).length === 0;
+}
+
 /** One line per difference, naming the action, the resource, who and by which statement. */
 export function differenceLines(result: MatrixResult): string[] {
   const line = (verb: string, r: MatrixRow) =>
-    `${verb}: ${r.action} on ${r.resource} by ${r.principal}${r.context === '-' ? '' : ` (${r.context})`} [${r.id}] - ${r.deciding.join('; ')}`;
+    `${verb}: ${r.action} on ${r.resource} by ${r.principal}${r.context === '-' ? '' : ` (${r.context})`} [${r.id}] - ${r.deciding.join('; ')}${r.onlyWhen ? ` (${r.onlyWhen})` : ''}`;
   return [...result.becameAllowed.map((r) => line('became allowed', r)), ...result.stoppedBeingAllowed.map((r) => line('stopped being allowed', r))];
 }
 
@@ -151,6 +176,11 @@ export function renderMarkdown(result: MatrixResult): string {
   out.push('');
   out.push(`Sample deployment: partition \`${result.partition}\`, region \`${result.region}\`, account \`${result.account}\`; ` +
     `parameters ${Object.entries(result.parameters).map(([k, v]) => `${k}=\`${v === '' ? "''" : v}\``).join(', ')}.`);
+  if (result.scenarios && result.scenarios.length > 0) {
+    out.push('');
+    out.push(`Evaluated in ${result.scenarios.length} scenario(s): ${result.scenarios.map((x) => `\`${x.label || 'the sample deployment'}\``).join('; ')}; ` +
+      'the parameters above are the first one\'s. A row that holds in some scenarios only says so in its context.');
+  }
   out.push('');
   out.push(`${c.rows} rows: ${c.allowed} allowed, ${c.denied} denied. ` +
     Object.entries(c.byPrincipal).map(([p, n]) => `${p}: ${n.allowed} allowed / ${n.denied} denied`).join('; ') + '.');
@@ -160,12 +190,13 @@ export function renderMarkdown(result: MatrixResult): string {
     ? 'Every row matches the contract.'
     : `**${diff} row(s) differ from the contract** (${result.becameAllowed.length} became allowed, ${result.stoppedBeingAllowed.length} stopped being allowed).`);
   for (const u of result.unevaluated) out.push(`\n> Not evaluated: ${u}.`);
+  for (const line of incompleteLines(result)) out.push(`\n> **Fails closed**: ${line}.`);
   out.push('');
   out.push('| # | principal | action | resource | context | decision | contract | deciding statement |');
   out.push('|---|---|---|---|---|---|---|---|');
   result.rows.forEach((r, i) => {
     const decision = r.matches ? r.actual : `**${r.actual.toUpperCase()}** (differs)`;
-    out.push(`| ${i + 1} | ${cell(r.principal)} | \`${r.action}\` | \`${cell(r.resource)}\` | ${cell(r.context)} | ${decision} | ${r.expected} | ${cell(r.deciding.join('; '))} |`);
+    out.push(`| ${i + 1} | ${cell(r.principal)} | \`${r.action}\` | \`${cell(r.resource)}\` | ${cell(r.onlyWhen ? `${r.context} (${r.onlyWhen})` : r.context)} | ${decision} | ${r.expected} | ${cell(r.deciding.join('; '))} |`);
   });
   return out.join('\n') + '\n';
 }
@@ -180,11 +211,15 @@ export function renderJson(result: MatrixResult): string {
       parameters: result.parameters,
       counts: counts(result),
       matches: !differs(result),
+      passes: passes(result),
       differences: differenceLines(result),
       unevaluated: result.unevaluated,
+      cannotEvaluate: result.unreadable,
+      ...(result.scenarios ? { scenarios: result.scenarios, notEvaluated: result.notEvaluated ?? [] } : {}),
       rows: result.rows.map((r) => ({
         id: r.id, principal: r.principal, action: r.action, resource: r.resource, context: r.contextKeys,
         decision: r.actual, expected: r.expected, matches: r.matches, evaluator: r.detail, deciding: r.deciding, why: r.why,
+        ...(r.onlyWhen ? { onlyWhen: r.onlyWhen } : {}),
       })),
     },
     null,

@@ -64,6 +64,16 @@ export interface BackupStack {
   restrictPublicBuckets: Set<string>;
   /** Policies the evaluator cannot see (AWS managed policy ARNs, boundaries defined elsewhere). */
   unevaluated: string[];
+  /**
+   * Identity policies attached to the role that the matrix has no document for (a managed policy ARN the
+   * template does not define, AWS-managed ones included). They may grant anything, so the CLI fails closed.
+   */
+  unreadable: UnreadablePolicy[];
+}
+
+export interface UnreadablePolicy {
+  arn: string;
+  reason: string;
 }
 
 function isObject(value: unknown): value is JsonObject {
@@ -174,6 +184,7 @@ export function discoverStack(concrete: Concrete): BackupStack {
   // ------------------------------------------------------------------ identity policies of the role
   const identityPolicies: PolicyDocument[] = [];
   const unevaluated: string[] = [];
+  const unreadable: UnreadablePolicy[] = [];
   const doc = (value: Json | undefined, where: string): JsonObject => {
     const filled = value === undefined ? undefined : concrete.fill(value);
     if (!isObject(filled)) throw new StackShapeError(`${where} is not a policy document`);
@@ -204,7 +215,12 @@ export function discoverStack(concrete: Concrete): BackupStack {
         attached.add(managed.logicalId);
       }
     } else {
-      unevaluated.push(`managed policy ${str(arnValue, JSON.stringify(arnValue))} attached to ${role.logicalId} (not defined in the template)`);
+      const arn = str(arnValue, JSON.stringify(arnValue));
+      unevaluated.push(`managed policy ${arn} attached to ${role.logicalId} (not defined in the template)`);
+      unreadable.push({
+        arn,
+        reason: `attached to ${role.logicalId} by ManagedPolicyArns but not defined in the template; the matrix has no document for it, so what it grants is unknown`,
+      });
     }
   }
   let permissionsBoundary: PolicyDocument | undefined;
@@ -298,7 +314,7 @@ export function discoverStack(concrete: Concrete): BackupStack {
     if (isObject(pab) && (pab['RestrictPublicBuckets'] === true || pab['RestrictPublicBuckets'] === 'true')) restrictPublicBuckets.add(phys(r.logicalId).ref);
   }
 
-  return { concrete, sample, identityPolicies, ...(permissionsBoundary ? { permissionsBoundary } : {}), resourcePolicies, restrictPublicBuckets, unevaluated };
+  return { concrete, sample, identityPolicies, ...(permissionsBoundary ? { permissionsBoundary } : {}), resourcePolicies, restrictPublicBuckets, unevaluated, unreadable };
 }
 
 /** The key policy KMS gives a key created without one: the account's IAM policies decide. */
