@@ -60,6 +60,11 @@ export function baselineOf(template: string, findings: readonly Finding[]): Base
   return { version: BASELINE_VERSION, findings: [...entries.values()].sort(compare) };
 }
 
+/** The baselines of several templates as one file (a run over a directory or glob writes all of them). */
+export function mergeBaselines(baselines: readonly Baseline[]): Baseline {
+  return { version: BASELINE_VERSION, findings: baselines.flatMap((b) => b.findings).sort(compare) };
+}
+
 export function serializeBaseline(baseline: Baseline): string {
   return `${JSON.stringify({ version: baseline.version, findings: [...baseline.findings].sort(compare) }, null, 2)}\n`;
 }

@@ -141,10 +141,14 @@ export function renderText(report: CheckReport): string {
 }
 
 export function renderJson(report: CheckReport): string {
+  return `${JSON.stringify(jsonReport(report), null, 2)}\n`;
+}
+
+/** The JSON report of one template, as an object (renderJson prints it; the many-file report lists them). */
+export function jsonReport(report: CheckReport): object {
   const s = summary(report);
   const remediation = remediations(report);
-  return `${JSON.stringify(
-    {
+  return {
       template: report.template,
       failOn: report.failOn ?? 'error',
       summary: { findings: s.active, errors: s.errors, warnings: s.warnings, failing: s.failing, suppressed: s.suppressed, rules: s.rules },
@@ -160,15 +164,11 @@ export function renderJson(report: CheckReport): string {
           }
         : {}),
       ...(report.baselineWritten ? { baselineWritten: report.baselineWritten } : {}),
-    },
-    null,
-    2,
-  )}\n`;
+  };
 }
 
-export function renderSarif(report: CheckReport): string {
-  const index = new Map(report.rules.map((r, i) => [r.id, i]));
-  const rules = report.rules.map((r) => ({
+function sarifRules(report: CheckReport) {
+  return report.rules.map((r) => ({
     id: r.id,
     name: r.id,
     shortDescription: { text: r.title },
@@ -177,7 +177,12 @@ export function renderSarif(report: CheckReport): string {
     defaultConfiguration: { level: r.severity === 'error' ? 'error' : 'warning' },
     properties: { pack: r.pack, resourceTypes: r.resourceTypes, tags: [r.pack], severity: r.severity, 'security-severity': SECURITY_SEVERITY[r.severity] },
   }));
-  const results = report.findings.map((f) => {
+}
+
+/** The SARIF results of one template; `artifactIndex` when the run lists several artifacts. */
+function sarifResults(report: CheckReport, artifactIndex?: number) {
+  const index = new Map(report.rules.map((r, i) => [r.id, i]));
+  return report.findings.map((f) => {
     const line = report.lines?.[f.logicalId];
     return {
       ruleId: f.ruleId,
@@ -186,7 +191,10 @@ export function renderSarif(report: CheckReport): string {
       message: { text: `${f.logicalId}${f.path ? ` ${f.path}` : ''}: ${f.message}` },
       locations: [
         {
-          physicalLocation: { artifactLocation: { uri: report.template }, ...(line ? { region: { startLine: line } } : {}) },
+          physicalLocation: {
+            artifactLocation: { uri: sarifUri(report.template), ...(artifactIndex === undefined ? {} : { index: artifactIndex }) },
+            ...(line ? { region: { startLine: line } } : {}),
+          },
           logicalLocations: [{ name: f.logicalId, fullyQualifiedName: f.path ? `${f.logicalId}.${f.path}` : f.logicalId, kind: 'resource' }],
         },
       ],
@@ -200,14 +208,24 @@ export function renderSarif(report: CheckReport): string {
           : {}),
     };
   });
+}
+
+const SARIF_DRIVER = { name: 'document-backup-stack-check', informationUri: 'https://github.com/document-backup-stack', semanticVersion: '0.1.0' };
+
+/** A path as a SARIF artifact URI: `/` separators (a relative path is a relative reference). */
+function sarifUri(path: string): string {
+  return path.split('\\').join('/');
+}
+
+export function renderSarif(report: CheckReport): string {
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'document-backup-stack-check', informationUri: 'https://github.com/document-backup-stack', semanticVersion: '0.1.0', rules } },
-        artifacts: [{ location: { uri: report.template } }],
-        results,
+        tool: { driver: { ...SARIF_DRIVER, rules: sarifRules(report) } },
+        artifacts: [{ location: { uri: sarifUri(report.template) } }],
+        results: sarifResults(report),
         properties: {
           failOn: report.failOn ?? 'error',
           ...(report.baseline ? { baseline: { file: report.baseline.file, gone: report.baseline.gone } } : {}),
@@ -228,6 +246,18 @@ function xml(text: string): string {
  * the testcase's system-out with their severity, so the suite fails exactly when the command exits 1.
  */
 export function renderJunit(report: CheckReport): string {
+  const suite = junitSuite(report);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="compliance" tests="${suite.tests}" failures="${suite.failures}">`,
+    ...suite.lines,
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/** One template's `<testsuite>`: its lines and counts. */
+function junitSuite(report: CheckReport): { lines: string[]; tests: number; failures: number } {
   const byRule = new Map<string, Finding[]>();
   for (const f of report.findings) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
   const cases: string[] = [];
@@ -260,15 +290,11 @@ export function renderJunit(report: CheckReport): string {
     cases.push(`    <testcase classname="compliance.harness" name="${xml(f.ruleId)}" time="0">\n      <error message="${xml(f.message)}" type="${f.severity}"/>\n    </testcase>`);
   }
   const tests = cases.length;
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="compliance" tests="${tests}" failures="${failures}">`,
-    `  <testsuite name="${xml(report.template)}" tests="${tests}" failures="${failures}" errors="0" skipped="0">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  return {
+    lines: [`  <testsuite name="${xml(report.template)}" tests="${tests}" failures="${failures}" errors="0" skipped="0">`, ...cases, '  </testsuite>'],
+    tests,
+    failures,
+  };
 }
 
 export function render(report: CheckReport, format: Format): string {
@@ -294,4 +320,134 @@ export function declarationLines(text: string, logicalIds: string[]): Record<str
     if (m && wanted.has(m[1]!) && out[m[1]!] === undefined) out[m[1]!] = i + 1;
   });
   return out;
+}
+
+// ---------------------------------------------------------------- many templates in one run
+
+/** A file a directory or glob scan found but did not check: not YAML or JSON by its name, or not a template. */
+export interface SkippedFile {
+  /** As displayPath shows it. */
+  file: string;
+  /** Why, for a file that was read (the loader's one-line message); absent for a file not read (its extension). */
+  reason?: string;
+}
+
+/**
+ * The report of a run over several templates (a directory, a glob, several paths): one CheckReport per template,
+ * in order, the files skipped, and the run's totals. The exit code is 1 when any template fails.
+ */
+export interface ManyReport {
+  reports: CheckReport[];
+  skipped: SkippedFile[];
+  failOn?: FailOn;
+  elapsedMs?: number;
+  /** With `--write-baseline`: the file and how many entries were written for all the templates. */
+  baselineWritten?: { file: string; count: number };
+}
+
+export function manyFailing(many: ManyReport): boolean {
+  return many.reports.some((r) => failing(r).length > 0);
+}
+
+export function manySummary(many: ManyReport) {
+  const each = many.reports.map(summary);
+  const sum = (k: keyof ReturnType<typeof summary>) => each.reduce((n, s) => n + s[k], 0);
+  return {
+    templates: many.reports.length,
+    failing: many.reports.filter((r) => failing(r).length > 0).length,
+    skipped: many.skipped.length,
+    findings: sum('active'),
+    errors: sum('errors'),
+    warnings: sum('warnings'),
+    suppressed: sum('suppressed'),
+    baseline: sum('baseline'),
+    gone: sum('gone'),
+    rules: many.reports[0]?.rules.length ?? 0,
+  };
+}
+
+/** `3 templates: 1 failing, 2 passing; 5 findings (2 errors, 3 warnings); 4 suppressed; 1 file skipped; 40 rules checked in 90 ms` */
+export function manySummaryLine(many: ManyReport): string {
+  const s = manySummary(many);
+  const baseline = s.baseline > 0 || s.gone > 0 || many.reports.some((r) => r.baseline)
+    ? `; ${plural(s.baseline, 'baseline finding')} suppressed${s.gone > 0 ? `; ${s.gone} baseline ${s.gone === 1 ? 'entry' : 'entries'} gone` : ''}`
+    : '';
+  const written = many.baselineWritten ? `; ${plural(many.baselineWritten.count, 'finding')} written to baseline ${many.baselineWritten.file}` : '';
+  const time = many.elapsedMs === undefined ? '' : ` in ${many.elapsedMs.toFixed(0)} ms`;
+  return (
+    `${plural(s.templates, 'template')}: ${s.failing} failing, ${s.templates - s.failing} passing at --fail-on ${many.failOn ?? 'error'}; ` +
+    `${plural(s.findings, 'finding')} (${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}); ${s.suppressed} suppressed${baseline}; ` +
+    `${plural(s.skipped, 'file')} skipped${written}; ${plural(s.rules, 'rule')} checked${time}`
+  );
+}
+
+/** A section per template (`== path ==` then its report, ending with its summary line), the skipped files, the totals. */
+export function renderManyText(many: ManyReport): string {
+  const out: string[] = [];
+  for (const report of many.reports) out.push(`== ${report.template} ==\n${renderText(report)}`);
+  const read = many.skipped.filter((f) => f.reason);
+  if (read.length > 0) out.push(`${read.map((f) => `SKIPPED ${f.file}  (${f.reason})`).join('\n')}\n`);
+  out.push(`${manySummaryLine(many)}\n`);
+  return out.join('\n');
+}
+
+/** JSON: an object with `templates` (each the single-template JSON report), `skipped` and the run's `summary`. */
+export function renderManyJson(many: ManyReport): string {
+  const s = manySummary(many);
+  return `${JSON.stringify(
+    {
+      failOn: many.failOn ?? 'error',
+      summary: { templates: s.templates, failing: s.failing, skipped: s.skipped, findings: s.findings, errors: s.errors, warnings: s.warnings, suppressed: s.suppressed, rules: s.rules },
+      templates: many.reports.map(jsonReport),
+      skipped: many.skipped,
+      ...(many.baselineWritten ? { baselineWritten: many.baselineWritten } : {}),
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** SARIF: one run, one artifact per template, every result located in its template (artifactLocation uri + index). */
+export function renderManySarif(many: ManyReport): string {
+  const first = many.reports[0];
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { ...SARIF_DRIVER, rules: first ? sarifRules(first) : [] } },
+        artifacts: many.reports.map((r) => ({ location: { uri: sarifUri(r.template) } })),
+        results: many.reports.flatMap((r, i) => sarifResults(r, i)),
+        properties: {
+          failOn: many.failOn ?? 'error',
+          skipped: many.skipped,
+          ...(many.reports.some((r) => r.baseline)
+            ? { baseline: { file: many.reports.find((r) => r.baseline)!.baseline!.file, gone: many.reports.flatMap((r) => r.baseline?.gone ?? []) } }
+            : {}),
+        },
+      },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+}
+
+/** JUnit: one `<testsuite>` per template (skipped files are not test suites; the text and JSON reports list them). */
+export function renderManyJunit(many: ManyReport): string {
+  const suites = many.reports.map(junitSuite);
+  const tests = suites.reduce((n, s) => n + s.tests, 0);
+  const failures = suites.reduce((n, s) => n + s.failures, 0);
+  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="compliance" tests="${tests}" failures="${failures}">`, ...suites.flatMap((s) => s.lines), '</testsuites>', ''].join('\n');
+}
+
+export function renderMany(many: ManyReport, format: Format): string {
+  switch (format) {
+    case 'json':
+      return renderManyJson(many);
+    case 'sarif':
+      return renderManySarif(many);
+    case 'junit':
+      return renderManyJunit(many);
+    default:
+      return renderManyText(many);
+  }
 }

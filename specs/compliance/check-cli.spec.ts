@@ -55,6 +55,10 @@ test.describe('npm run check', () => {
     ['an unknown --fail-on', () => [CANONICAL, '--fail-on', 'info'], /'info' is invalid/],
     ['a --baseline that is not JSON', () => [CANONICAL, '--baseline', file('corrupt-baseline.json', 'not json')], /--baseline .*corrupt-baseline\.json: not valid JSON/],
     ['a --baseline that is not a baseline', () => [CANONICAL, '--baseline', file('other.json', '{"findings": []}')], /not a check baseline/],
+    // Issue #17: given parameter values are checked against the template before anything runs.
+    ['a --parameters key the template does not declare', () => [CANONICAL, '--parameters', 'Bogus=1'], /backup-stack\.yaml: the template has no parameter Bogus$/],
+    ['a --parameters value outside AllowedValues', () => [CANONICAL, '--parameters', 'Environment=qa'], /parameter Environment: 'qa' is not one of its AllowedValues \(dev, staging, prod\)$/],
+    ['a path that does not exist among several', () => [CANONICAL, 'does/not/exist'], /^error: does\/not\/exist: cannot read the template \(ENOENT\)/],
   ];
   for (const [name, args, message] of unusable) {
     test(`exits 2 with one line for ${name}`, () => {
@@ -102,12 +106,25 @@ test.describe('npm run check', () => {
     expect(report.findings[0]).toEqual(expect.objectContaining({ ruleId: expect.any(String), logicalId: expect.any(String), path: expect.any(String), message: expect.any(String), remediation: expect.any(String) }));
   });
 
+  test('--parameters Environment=prod on the canonical template: still clean, the same suppressions', () => {
+    const all = check(CANONICAL, '--format', 'json');
+    const prod = check(CANONICAL, '--format', 'json', '--parameters', 'Environment=prod');
+    expect(prod.stderr).toBe('');
+    expect(prod.code).toBe(0);
+    const report = JSON.parse(prod.stdout);
+    expect(report.summary.findings).toBe(0);
+    expect(report.suppressed.map((s: { ruleId: string }) => s.ruleId)).toEqual(JSON.parse(all.stdout).suppressed.map((s: { ruleId: string }) => s.ruleId));
+    expect(prod.stdout).not.toMatch(/only when[^)]*Environment/);
+  });
+
   test('--help names the gate options: --fail-on, --baseline, --write-baseline', () => {
     const run = check('--help');
     expect(run.code).toBe(0);
     expect(run.stdout.replace(/\s+/g, ' ')).toMatch(/--fail-on <severity> .*\(choices: "error", "warning", default: "error"\)/);
     expect(run.stdout).toContain('--baseline <file>');
     expect(run.stdout).toContain('--write-baseline <file>');
+    expect(run.stdout).toContain('--parameters <Key=Value...>');
+    expect(run.stdout).toContain('--parameters-file <file>');
   });
 
   test('a bad fixture fails at --fail-on error and every JSON finding names its severity', () => {

@@ -260,6 +260,23 @@ test.describe('npm run check --baseline', () => {
   });
 });
 
+test.describe('npm run check on a directory with --baseline and --fail-on (issue #17)', () => {
+  test('a baseline written for one template holds in a directory run: its key is the template path, the same either way', () => {
+    const cwd = workdir();
+    mkdirSync(join(cwd, 'stacks'));
+    writeFileSync(join(cwd, 'stacks', 'a.yaml'), KMS_WINDOW(CANONICAL));
+    expect(check(['stacks/a.yaml', '--write-baseline', 'baseline.json', '--fail-on', 'warning'], cwd).code).toBe(0);
+    writeFileSync(join(cwd, 'stacks', 'b.yaml'), KMS_WINDOW(CANONICAL));
+    const run = check(['stacks', '--baseline', 'baseline.json', '--fail-on', 'warning'], cwd);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^stacks\/a\.yaml: clean; 3 suppressed; 1 baseline finding suppressed;/m);
+    expect(run.stdout).toMatch(/^stacks\/b\.yaml: 1 new finding \(0 errors, 1 warning\); 3 suppressed; 0 baseline findings suppressed;/m);
+    expect(run.stdout).toMatch(/2 templates: 1 failing, 1 passing at --fail-on warning; 1 finding \(0 errors, 1 warning\); 6 suppressed; 1 baseline finding suppressed; 0 files skipped;/);
+    // At the default --fail-on error the warning passes: one exit code for the run, 0.
+    expect(check(['stacks', '--baseline', 'baseline.json'], cwd).code).toBe(0);
+  });
+});
+
 test('a baseline never accepts what the check could not evaluate: SCENARIO-BUDGET still fails the run', () => {
   const cwd = workdir();
   copyFileSync(join(ROOT, 'fixtures/templates/scenarios/too-many-axes.yaml'), join(cwd, 'axes.yaml'));

@@ -24,15 +24,17 @@ export interface RunOptions {
   packs?: Pack[];
   /** Only these rule ids (used by the per-rule fixture specs). */
   only?: string[];
+  /** Parameter values given by the user: they replace those parameters' scenarios (see scenarioPlan). */
+  parameters?: Readonly<Record<string, string>>;
 }
 
-export function contextFor(template: Template, today: Date): RuleContext {
-  return { template, views: scenarioPlan(template).scenarios.map((s) => view(template, s)), today };
+export function contextFor(template: Template, today: Date, parameters?: Readonly<Record<string, string>>): RuleContext {
+  return { template, views: scenarioPlan(template, { fixed: parameters }).scenarios.map((s) => view(template, s)), today };
 }
 
 /** The SCENARIO-BUDGET findings for a template: one per kind of case the budget left out. */
-export function budgetFindings(template: Template): Finding[] {
-  return scenarioPlan(template).notEvaluated.map((what) => ({
+export function budgetFindings(template: Template, parameters?: Readonly<Record<string, string>>): Finding[] {
+  return scenarioPlan(template, { fixed: parameters }).notEvaluated.map((what) => ({
     ruleId: SCENARIO_BUDGET_ID,
     severity: 'error' as const,
     logicalId: 'Template',
@@ -68,7 +70,9 @@ export function suppressionsOf(metadata: Record<string, Json>): Map<string, stri
 export function scenarioSuffix(ctx: RuleContext, matching: readonly TemplateView[]): string {
   if (matching.length === 0 || matching.length >= ctx.views.length) return '';
   const first = matching[0]!.scenario.parameters;
-  const constant = Object.entries(first).filter(([k, v]) => matching.every((m) => m.scenario.parameters[k] === v));
+  // A parameter the user gave a value holds in every scenario: it never says where a finding occurs.
+  const given = new Set(matching[0]!.scenario.fixed ?? []);
+  const constant = Object.entries(first).filter(([k, v]) => !given.has(k) && matching.every((m) => m.scenario.parameters[k] === v));
   const covered = ctx.views.filter((w) => constant.every(([k, v]) => w.scenario.parameters[k] === v));
   const label =
     constant.length > 0 && covered.length === matching.length
@@ -145,13 +149,13 @@ export function evaluate(rule: Rule, ctx: RuleContext): RuleFinding[] {
 }
 
 export function runRules(template: Template, rules: readonly Rule[], options: RunOptions): Finding[] {
-  const ctx = contextFor(template, options.today);
+  const ctx = contextFor(template, options.today, options.parameters);
   const selected = rules.filter(
     (rule) => (!options.packs || options.packs.includes(rule.pack)) && (!options.only || options.only.includes(rule.id)),
   );
   const seen = new Set<string>();
   // Added whatever rules or packs are selected, and never matched against a suppression.
-  const findings: Finding[] = budgetFindings(template);
+  const findings: Finding[] = budgetFindings(template, options.parameters);
   for (const rule of selected) {
     let raw: RuleFinding[];
     try {

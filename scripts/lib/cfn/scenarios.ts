@@ -7,13 +7,22 @@
 //            every axis at least once and every pair of values of any two axes in at least one scenario.
 //   budget   at most MAX_SCENARIOS scenarios, MAX_AXES axes and MAX_PAIRS value pairs. What a budget leaves
 //            out is listed in `notEvaluated`; the engine turns it into the unsuppressible SCENARIO-BUDGET error.
+//   given    `scenarioPlan(template, { fixed })`: parameters given a value (`npm run check --parameters`) are
+//            no axes; every scenario carries the value, and labels leave them out.
 import type { Json, JsonObject, Template } from './template.ts';
 
 export interface Scenario {
   /** Concrete parameter values; a parameter not listed stays a {{Param:Name}} token. */
   parameters: Record<string, string>;
-  /** Short label such as `Environment=prod`, for finding messages. */
+  /** Short label such as `Environment=prod`, for finding messages (given parameters are not named). */
   label: string;
+  /** Parameters whose value was given (`npm run check --parameters`): in `parameters`, but not axes and not named in labels. */
+  fixed?: readonly string[];
+}
+
+export interface ScenarioOptions {
+  /** Parameter values given by the user: each replaces that parameter's axis and holds in every scenario. */
+  fixed?: Readonly<Record<string, string>>;
 }
 
 export interface Axis {
@@ -190,13 +199,32 @@ function more(list: string[]): string {
   return list.length > NAMED ? `${list.slice(0, NAMED).join('; ')}; and ${list.length - NAMED} more` : list.join('; ');
 }
 
-const plans = new WeakMap<Template, ScenarioPlan>();
+const plans = new WeakMap<Template, Map<string, ScenarioPlan>>();
 
-/** The scenarios for a template and what, if anything, a budget left out (cached per template object). */
-export function scenarioPlan(template: Template): ScenarioPlan {
-  const cached = plans.get(template);
+/**
+ * The scenarios for a template and what, if anything, a budget left out (cached per template object and given
+ * values). With `fixed`, those parameters are not axes: every scenario has the given value (a free parameter
+ * too, so it no longer stays a token), and labels leave them out.
+ */
+export function scenarioPlan(template: Template, options: ScenarioOptions = {}): ScenarioPlan {
+  const fixed = options.fixed ?? {};
+  const key = JSON.stringify(Object.entries(fixed).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  let cache = plans.get(template);
+  if (!cache) plans.set(template, (cache = new Map()));
+  const cached = cache.get(key);
   if (cached) return cached;
-  const all = scenarioAxes(template);
+  const plan = withFixed(planFor(template, scenarioAxes(template).filter((axis) => !(axis.parameter in fixed))), fixed);
+  cache.set(key, plan);
+  return plan;
+}
+
+function withFixed(plan: ScenarioPlan, fixed: Readonly<Record<string, string>>): ScenarioPlan {
+  const names = Object.keys(fixed);
+  if (names.length === 0) return plan;
+  return { ...plan, scenarios: plan.scenarios.map((s) => ({ parameters: { ...fixed, ...s.parameters }, label: s.label, fixed: names })) };
+}
+
+function planFor(template: Template, all: Axis[]): ScenarioPlan {
   const notEvaluated: string[] = [];
   const sizeOf = (axes: readonly Axis[]) => axes.reduce((p, a) => p * a.values.length, 1);
   let plan: ScenarioPlan;
@@ -242,11 +270,10 @@ export function scenarioPlan(template: Template): ScenarioPlan {
     }
     plan = { axes: all, scenarios, strategy: 'pairwise', notEvaluated };
   }
-  plans.set(template, plan);
   return plan;
 }
 
 /** The scenarios alone (see scenarioPlan for what a budget left out). */
-export function scenarios(template: Template): Scenario[] {
-  return scenarioPlan(template).scenarios;
+export function scenarios(template: Template, options: ScenarioOptions = {}): Scenario[] {
+  return scenarioPlan(template, options).scenarios;
 }
