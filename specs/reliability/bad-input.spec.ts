@@ -83,7 +83,7 @@ const CLI_CASES: CliCase[] = [
   { name: 'check: a YAML alias bomb', script: 'check', args: () => [TEMPLATES.aliasBomb], code: 2, message: /alias-bomb\.yaml: not usable YAML: Excessive alias count/ },
   { name: 'check: a resource without Type', script: 'check', args: () => [TEMPLATES.noType], code: 2, message: /resource A has no Type/ },
   { name: 'check: duplicate logical ids', script: 'check', args: () => [TEMPLATES.duplicateKeys], code: 2, message: /duplicate-keys\.yaml: not valid YAML.*: Map keys must be unique/ },
-  { name: 'check: no template argument', script: 'check', args: () => [], code: 2, message: /missing required argument 'template'/ },
+  { name: 'check: no template argument', script: 'check', args: () => [], code: 2, message: /no template given: name a template, a directory or a glob/ },
   { name: 'check: an unknown flag', script: 'check', args: () => [CANONICAL, '--strict'], code: 2, message: /unknown option '--strict'/ },
   { name: 'check: an unknown --format', script: 'check', args: () => [CANONICAL, '--format', 'xml'], code: 2, message: /'xml' is invalid/ },
   // deploy
