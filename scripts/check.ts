@@ -15,17 +15,13 @@ import {
   FORMATS,
   declarationLines,
   failing,
-  manyFailing,
-  manySummaryLine,
   render,
-  renderMany,
   summaryLine,
   type CheckReport,
   type FailOn,
   type Format,
-  type ManyReport,
-  type SkippedFile,
 } from './lib/check-report.ts';
+import { manyFailing, manySummaryLine, renderMany, type ManyReport, type SkippedFile } from './lib/check-report-many.ts';
 import { BaselineError, baselineOf, compareWithBaseline, mergeBaselines, readBaseline, writeBaseline, type Baseline } from './lib/check-baseline.ts';
 import { InputError, expandPaths, parameterArg, parametersFor, readParametersFile } from './lib/check-inputs.ts';
 import { cliProgram, displayPath, failAndExit, internalError, invocationDir, userPath } from './lib/cli.ts';

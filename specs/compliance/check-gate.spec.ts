@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { RULES } from '../rules/index.ts';
 import { scratchDir } from '../support/scratch.ts';
+import { expectOneLineError, type CliRun } from '../support/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CHECK = join(ROOT, 'scripts', 'check.ts');
@@ -36,14 +37,8 @@ const KMS_WINDOW = (t: string) => t.replace('PendingWindowInDays: 30', 'PendingW
 const EVENT_AGE = (t: string) => t.replace('MaximumEventAgeInSeconds: 7200', 'MaximumEventAgeInSeconds: 172800'); // EVENTS-TARGET-RETRY, warning
 const OPEN_KEY_ROTATION = (t: string) => t.replace('EnableKeyRotation: true', 'EnableKeyRotation: false'); // ENC-KMS-KEY-ROTATION, error
 
-function oneErrorLine(run: { code: number | null; stdout: string; stderr: string }, message: RegExp) {
-  expect(run.code, run.stderr).toBe(2);
-  expect(run.stdout).toBe('');
-  const lines = run.stderr.trimEnd().split('\n');
-  expect(lines, run.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(message);
-}
+/** The refusal contract (exit 2, one `error:` line) from the shared CLI support. */
+const oneErrorLine = (run: CliRun, message: RegExp) => expectOneLineError(run, 2, message);
 
 test.describe('npm run check --fail-on', () => {
   test('the mutations used here change only what they say', () => {

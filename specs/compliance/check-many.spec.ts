@@ -7,6 +7,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { scratchDir } from '../support/scratch.ts';
+import { expectOneLineError, type CliRun } from '../support/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CHECK = join(ROOT, 'scripts', 'check.ts');
@@ -20,15 +21,8 @@ function check(args: string[], cwd = ROOT) {
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-function oneErrorLine(run: { code: number | null; stdout: string; stderr: string }, message: RegExp) {
-  expect(run.code, run.stderr).toBe(2);
-  expect(run.stdout).toBe('');
-  const lines = run.stderr.trimEnd().split('\n');
-  expect(lines, run.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(message);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-}
+/** The refusal contract (exit 2, one `error:` line) from the shared CLI support. */
+const oneErrorLine = (run: CliRun, message: RegExp) => expectOneLineError(run, 2, message);
 
 /** The IAM-NO-WILDCARD-ACTION lines of a text report, by logical id. */
 function wildcards(stdout: string): Record<string, string> {
