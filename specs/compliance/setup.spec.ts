@@ -51,3 +51,20 @@ test('the workflow sets up the Python the lock is made for and passes actionlint
   expect(res.stdout + res.stderr).toBe('');
   expect(res.status).toBe(0);
 });
+
+test('the gate job uploads the check SARIF to code scanning and keeps the JUnit report', () => {
+  const workflow = parse(read('.github/workflows/gate-and-deploy.yml')) as {
+    jobs: { gate: { permissions?: Record<string, string>; steps: { uses?: string; run?: string; with?: Record<string, string> }[] } };
+  };
+  const gate = workflow.jobs.gate;
+  expect(gate.permissions?.['security-events']).toBe('write');
+  const check = gate.steps.find((s) => s.run?.includes('npm run check'));
+  expect(check?.run).toMatch(/--format sarif --output (\S+)/);
+  const sarif = /--output (\S+)/.exec(check!.run!)![1];
+  const upload = gate.steps.find((s) => s.uses?.startsWith('github/codeql-action/upload-sarif'));
+  expect(upload?.with?.['sarif_file']).toBe(sarif);
+  const artifacts = gate.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'));
+  expect(artifacts?.with?.['path']).toContain('test-results/');
+  // The JUnit reporter writes there on CI (playwright.config.ts).
+  expect(read('playwright.config.ts')).toContain("outputFile: 'test-results/junit.xml'");
+});
