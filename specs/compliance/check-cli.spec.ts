@@ -1,20 +1,15 @@
 // `npm run check` as users run it: a child process, exit codes 0/1/2, one-line errors, parseable reports.
-import { spawnSync } from 'node:child_process';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { RULES } from '../rules/index.ts';
 import { scratchDir } from '../support/scratch.ts';
+import { runScriptSync } from '../support/cli.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const CANONICAL = 'template/backup-stack.yaml';
 const BAD = 'fixtures/templates/bad/IAM-NO-WILDCARD-ACTION.yaml';
 
-function check(...args: string[]) {
-  const run = spawnSync('npx', ['tsx', 'scripts/check.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  if (run.error) throw run.error;
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const check = (...args: string[]) => runScriptSync('check', args);
 
 const dir = scratchDir('check-cli-');
 function file(name: string, text: string): string {

@@ -1,26 +1,20 @@
 // `npm run check` as the gate a platform team wires into CI (issue #17): --fail-on picks the severity that
 // fails the run, every format carries each finding's severity, and a baseline fails the run only on findings
 // that are new since it was written. Through the real command, as check-cli.spec.ts runs it.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { RULES } from '../rules/index.ts';
 import { scratchDir } from '../support/scratch.ts';
-import { expectOneLineError, type CliRun } from '../support/cli.ts';
+import { expectOneLineError, runScriptSync, type CliRun } from '../support/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const CHECK = join(ROOT, 'scripts', 'check.ts');
 const CANONICAL = readFileSync(join(ROOT, 'template/backup-stack.yaml'), 'utf8');
 // Errors and warnings together: EVENTS-TARGET-RETRY is a warning rule, TAGS-REQUIRED an error rule.
 const MIXED = 'fixtures/templates/bad/EVENTS-TARGET-RETRY.yaml';
 
 /** Runs the check from `cwd` (default the project root), as a user there would. */
-function check(args: string[], cwd = ROOT) {
-  const run = spawnSync(process.execPath, [CHECK, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
-  if (run.error) throw run.error;
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const check = (args: string[], cwd = ROOT) => runScriptSync('check', args, { cwd });
 
 const dir = scratchDir('check-gate-');
 let n = 0;

@@ -2,24 +2,18 @@
 // real command as check-cli.spec.ts runs it: --parameters / --parameters-file replace those parameters'
 // scenarios; a directory (recursive) or a glob gives one report with a section per template, the files that are
 // not templates skipped and counted, and one exit code.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { scratchDir } from '../support/scratch.ts';
-import { expectOneLineError, type CliRun } from '../support/cli.ts';
+import { expectOneLineError, runScriptSync, type CliRun } from '../support/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const CHECK = join(ROOT, 'scripts', 'check.ts');
 const FIXTURES = 'fixtures/templates/check';
 const ENVIRONMENTS = `${FIXTURES}/environments.yaml`;
 const MANY = `${FIXTURES}/many`;
 
-function check(args: string[], cwd = ROOT) {
-  const run = spawnSync(process.execPath, [CHECK, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
-  if (run.error) throw run.error;
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const check = (args: string[], cwd = ROOT) => runScriptSync('check', args, { cwd });
 
 /** The refusal contract (exit 2, one `error:` line) from the shared CLI support. */
 const oneErrorLine = (run: CliRun, message: RegExp) => expectOneLineError(run, 2, message);

@@ -1,23 +1,18 @@
 // Issue #15: the gate never passes what it did not fully evaluate. The parameter scenarios cover every value
 // of every axis and every pair of values of any two axes (scripts/lib/cfn/scenarios.ts); where a budget still
 // leaves something out, `npm run check` reports SCENARIO-BUDGET, names it, and exits 1 whatever the Metadata says.
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { parseTemplate } from '../../scripts/lib/cfn/template.ts';
 import { MAX_SCENARIOS, pairwise, scenarioPlan } from '../../scripts/lib/cfn/scenarios.ts';
 import { runRules } from '../rules/engine.ts';
 import { RULES } from '../rules/index.ts';
+import { runScriptSync } from '../support/cli.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const PLANTED = 'fixtures/templates/scenarios/planted-wildcard.yaml';
 const TOO_MANY_AXES = 'fixtures/templates/scenarios/too-many-axes.yaml';
 
-function check(...args: string[]) {
-  const run = spawnSync('npx', ['tsx', 'scripts/check.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  if (run.error) throw run.error;
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const check = (...args: string[]) => runScriptSync('check', args);
 
 /** Every [axis, value, axis, value] pair the rows leave out. */
 function missingPairs(sizes: number[], rows: number[][]): string[] {

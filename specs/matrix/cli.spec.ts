@@ -1,14 +1,13 @@
 // `npm run matrix -- <template>`: exit 0 when every row matches the contract, 1 naming what changed,
 // 2 with one clear `error: ` line for unusable input (a --param value the template's constraints refuse too).
 // The CLI runs as a child process, as a user would run it.
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { runScriptSync } from '../support/cli.ts';
 
 const TEMPLATE = process.env['TEMPLATE'] ?? 'template/backup-stack.yaml';
-const TSX = join('node_modules', '.bin', 'tsx');
 
 // Scratch files live outside test-results/, which a concurrent Playwright run may empty.
 let scratch: string;
@@ -19,10 +18,7 @@ test.afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-function matrix(...args: string[]) {
-  const res = spawnSync(TSX, ['scripts/matrix.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
+const matrix = (...args: string[]) => runScriptSync('matrix', args);
 
 test('exit 0 and a Markdown matrix with at least 40 denied rows for the backup role', () => {
   const run = matrix(TEMPLATE);

@@ -1,16 +1,15 @@
 // The gate never passes what it did not fully evaluate (issue #15): the matrix runs once per parameter
 // scenario of scenarioPlan(template), the same scenarios the check uses, and fails closed on an attached
 // policy it has no document for and on scenarios a budget left out. The CLI runs as a child process.
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { loadTemplate } from '../../scripts/lib/cfn/template.ts';
 import { scenarioPlan } from '../../scripts/lib/cfn/scenarios.ts';
+import { runScriptSync } from '../support/cli.ts';
 
 const TEMPLATE = process.env['TEMPLATE'] ?? 'template/backup-stack.yaml';
-const TSX = join('node_modules', '.bin', 'tsx');
 
 let scratch: string;
 let canonical: string;
@@ -22,10 +21,7 @@ test.afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-function matrix(...args: string[]) {
-  const res = spawnSync(TSX, ['scripts/matrix.ts', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
+const matrix = (...args: string[]) => runScriptSync('matrix', args, { timeoutMs: 120_000 });
 
 async function variant(name: string, edit: (text: string) => string): Promise<string> {
   const text = edit(canonical);

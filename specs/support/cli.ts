@@ -1,7 +1,7 @@
 // The project's CLIs as a user runs them: a child process on scripts/<name>.ts (through tsx), its exit code,
 // stdout and stderr; and the one check every refusal must pass (the README's contract: exit 2 for unusable
 // input, one line on stderr starting `error: `, nothing on stdout, no stack trace).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from '@playwright/test';
 import { scratchDir } from './scratch.ts';
@@ -23,6 +23,20 @@ export interface CliOptions {
   /** Variables set (a value) or removed (undefined) on top of this process's environment. */
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+}
+
+/**
+ * Runs scripts/<script>.ts to completion on the project's Node (its type stripping; no tsx start-up), from `cwd`
+ * (default the repository root) — for the static specs, which run many short commands one after another.
+ */
+export function runScriptSync(script: string, args: string[], options: { cwd?: string; timeoutMs?: number } = {}): CliRun {
+  const run = spawnSync(process.execPath, [join(ROOT, 'scripts', `${script}.ts`), ...args], {
+    cwd: options.cwd ?? ROOT,
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 60_000,
+  });
+  if (run.error) throw run.error;
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 /** Node 20 prints this SDK notice on stderr for every AWS SDK import; it is about the machine, not the input. */
