@@ -71,8 +71,12 @@ async function main(): Promise<number> {
     process.stderr.write(`matrix: fails closed (${where}): no evaluated row differs from the contract, but the matrix did not evaluate everything the template may grant (above)\n`);
     return 1;
   }
+  // What is left out here can only narrow what is allowed (a permissions boundary defined elsewhere): the pass
+  // stands for widening, and the line says what it did not look at.
+  for (const u of result.unevaluated) process.stderr.write(`matrix: not evaluated (it can only narrow what is allowed): ${u}\n`);
+  const partial = result.unevaluated.length > 0 ? `; ${result.unevaluated.length} not evaluated (above)` : '';
   process.stderr.write(
-    `matrix: ${c.rows} rows match the contract (${where}); backup role: ${role.allowed} allowed, ${role.denied} denied\n`,
+    `matrix: ${c.rows} rows match the contract (${where}); backup role: ${role.allowed} allowed, ${role.denied} denied${partial}\n`,
   );
   return 0;
 }
