@@ -5,7 +5,7 @@
 // missing (a launcher killed mid-start) and clean up after one that died (kill -9).
 // Exit codes: 0 done, 1 `status` found none running, 2 could not do what was asked, 130 interrupted.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { describe, forgetState, recordState, reconcile, stopInstance, type Reconciled } from './lib/localstack/state.ts';
+import { forgetState, instanceLabel, recordState, reconcile, stopInstance, type Reconciled } from './lib/localstack/state.ts';
 import { LocalStackError, startLocalStack, waitForHealth, type LocalStackMode } from './lib/localstack/launcher.ts';
 import { cliProgram, failAndExit, internalError } from './lib/cli.ts';
 
@@ -18,9 +18,9 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 function reportReconciled({ running, adopted, gone }: Reconciled): void {
   if (gone) {
     const left = gone.mode === 'host' ? `removed its data directory ${gone.dataDir}` : 'removed the container';
-    say(`LocalStack ${describe(gone)} (${gone.endpoint}) is no longer running; ${left}`);
+    say(`LocalStack ${instanceLabel(gone)} (${gone.endpoint}) is no longer running; ${left}`);
   }
-  if (running && adopted) say(`LocalStack ${describe(running)} at ${running.endpoint} was running without a record (an interrupted \`up\`?); recorded it`);
+  if (running && adopted) say(`LocalStack ${instanceLabel(running)} at ${running.endpoint} was running without a record (an interrupted \`up\`?); recorded it`);
 }
 
 async function up(port: number, portGiven: boolean, mode: LocalStackMode): Promise<number> {
@@ -30,11 +30,11 @@ async function up(port: number, portGiven: boolean, mode: LocalStackMode): Promi
   if (existing) {
     if (portGiven && new URL(existing.endpoint).port !== String(port)) {
       failAndExit(
-        `LocalStack already runs at ${existing.endpoint} (${describe(existing)}): stop it with \`npm run localstack -- down\` to start one on port ${port}`,
+        `LocalStack already runs at ${existing.endpoint} (${instanceLabel(existing)}): stop it with \`npm run localstack -- down\` to start one on port ${port}`,
         2,
       );
     }
-    say(`LocalStack already running at ${existing.endpoint} (${describe(existing)})\n${exportHint(existing.endpoint)}`);
+    say(`LocalStack already running at ${existing.endpoint} (${instanceLabel(existing)})\n${exportHint(existing.endpoint)}`);
     return 0;
   }
   // Until it is ready an interrupt stops it: the launcher's exit handler kills the process group and removes its
@@ -65,10 +65,10 @@ async function status(): Promise<number> {
     await waitForHealth(state.endpoint, { timeoutMs: 3_000 });
   } catch {
     const log = state.mode === 'host' ? `log: ${state.logFile}` : `docker logs ${state.containerId.slice(0, 12)}`;
-    say(`LocalStack ${describe(state)} is running but ${state.endpoint} is not healthy (still starting? ${log})`);
+    say(`LocalStack ${instanceLabel(state)} is running but ${state.endpoint} is not healthy (still starting? ${log})`);
     return 1;
   }
-  say(`LocalStack running at ${state.endpoint} (${describe(state)}, since ${state.startedAt})\n${exportHint(state.endpoint)}`);
+  say(`LocalStack running at ${state.endpoint} (${instanceLabel(state)}, since ${state.startedAt})\n${exportHint(state.endpoint)}`);
   return 0;
 }
 

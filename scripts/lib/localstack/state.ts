@@ -138,4 +138,4 @@ export async function stopInstance(state: State): Promise<void> {
 }
 
 /** How a user refers to it: `pid N` or `container ID`. */
-export const describe = (i: Instance) => (i.mode === 'container' ? `container ${i.containerId.slice(0, 12)}` : `pid ${i.pid}`);
+export const instanceLabel = (i: Instance) => (i.mode === 'container' ? `container ${i.containerId.slice(0, 12)}` : `pid ${i.pid}`);
