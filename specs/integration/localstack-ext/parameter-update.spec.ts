@@ -50,6 +50,7 @@ test.beforeAll(async ({ target }) => {
 });
 
 test.afterAll(async () => {
+  if (!cfn) return; // beforeAll never ran: the project's LocalStack mode cannot run here (skipped, reason printed)
   await deleteStack(cfn, stackName).catch(() => {});
   for (const client of [cfn, lambda, logs, events, kms, sns]) client.destroy();
 });
