@@ -166,6 +166,12 @@ export function mergeChanges(changes: readonly Change[], computed: readonly Comp
 /** Replaced (or possibly replaced) or removed: the physical resource and what it holds go away. */
 const destroys = (row: GateRow) => row.action === 'Remove' || row.replacement === 'True' || row.replacement === 'Conditional';
 
+/** The stateful resources the rows replace (possibly) or remove: blocked, or allowed by name. */
+export function judgeStateful(rows: readonly GateRow[], allowReplace: readonly string[]): { blocked: GateRow[]; allowed: GateRow[] } {
+  const risky = rows.filter((r) => STATEFUL_TYPES.has(r.type) && destroys(r));
+  return { blocked: risky.filter((r) => !allowReplace.includes(r.logicalId)), allowed: risky.filter((r) => allowReplace.includes(r.logicalId)) };
+}
+
 export async function runGate(options: GateOptions): Promise<GateResult> {
   const { target } = options;
   // Fail fast on an endpoint that is not there, instead of waiting on the OS connect timeout.
@@ -242,9 +248,7 @@ async function inspect(cfn: CloudFormationClient, options: GateOptions, changeSe
   const after = { template, parameters: plan.values };
   const rows = mergeChanges(changes, computeChanges(before, after));
   const widening = await compareMatrices(before, after, stackName);
-  const risky = rows.filter((r) => STATEFUL_TYPES.has(r.type) && destroys(r));
-  const blocked = risky.filter((r) => !options.allowReplace.includes(r.logicalId));
-  const allowed = risky.filter((r) => options.allowReplace.includes(r.logicalId));
+  const { blocked, allowed } = judgeStateful(rows, options.allowReplace);
   return {
     stackName,
     changeSetName,
