@@ -17,7 +17,7 @@ import { GateInputError, renderTable, runGate, verdictLines } from './lib/gate/g
 
 interface Options {
   stack: string;
-  template: string;
+  template?: string;
   parameters: Record<string, string>;
   parametersFile?: string;
   endpoint?: string;
@@ -28,7 +28,7 @@ interface Options {
 async function main(): Promise<number> {
   const program = cliProgram('npm run gate --', 'Show what updating a deployed stack to a template would do (a change set, deleted, never executed) and fail on lost state or wider permissions.')
     .requiredOption('--stack <name>', 'the deployed stack to compare with')
-    .requiredOption('--template <file>', 'the new template; relative to where you ran npm')
+    .option('--template <file>', 'the new template (default: the template-file-path of a --parameters-file deployment file); relative to where you ran npm')
     .option('--parameters <Key=Value...>', 'parameter values (or ParameterKey=K,ParameterValue=V); the others keep the stack\'s current values', parameterWord, {})
     .option('--parameters-file <file>', 'parameter values from a CloudFormation CLI JSON file or a cfn-lint deployment file; --parameters override it')
     .option('--endpoint <url>', 'LocalStack (or other) endpoint; default: LOCALSTACK_ENDPOINT, else real AWS with the default credential chain', endpointUrlArg)
@@ -41,11 +41,14 @@ async function main(): Promise<number> {
   let template;
   let parameters: Record<string, string>;
   try {
-    const path = userPath(opts.template);
-    template = await loadTemplate(path);
-    templateBody = await readFile(path, 'utf8');
     const fromFile = opts.parametersFile === undefined ? undefined : await readParametersFile(userPath(opts.parametersFile), opts.parametersFile);
     parameters = { ...fromFile?.values, ...opts.parameters };
+    // As check does: a cfn-lint deployment file names its template; --template, when given, is the one judged.
+    const given = opts.template ?? fromFile?.template;
+    if (given === undefined) failAndExit('no template given: pass --template FILE (or a --parameters-file deployment file that names one)', 2);
+    const path = userPath(given);
+    template = await loadTemplate(path);
+    templateBody = await readFile(path, 'utf8');
   } catch (error) {
     if (error instanceof TemplateLoadError || error instanceof InputError) failAndExit(error.message, 2);
     throw error;

@@ -126,10 +126,11 @@ test.describe('change-set gate', () => {
     expect(run.stderr).toMatch(/^error: the gate failed: stack \S+ was not deployed/m);
   });
 
-  test('a stack that does not exist, an unreachable endpoint and an unknown --allow-replace id: exit 2, one line', async ({ target }) => {
+  test('a stack that does not exist, an unreachable endpoint, an unknown --allow-replace id, a refused value, no template: exit 2, one line', async ({ target }) => {
     expectOneLineError(await runCli('gate', ['--stack', `${own.stackName}-missing`, '--template', CANONICAL, '--endpoint', target.endpoint!]), 2, /stack \S+-missing does not exist at http/);
     expectOneLineError(await runCli('gate', ['--stack', own.stackName, '--template', CANONICAL, '--endpoint', 'http://127.0.0.1:9']), 2, /cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/);
     expectOneLineError(await gate(target, '--template', CANONICAL, '--allow-replace', 'NoSuchBucket'), 2, /--allow-replace NoSuchBucket: no such resource/);
     expectOneLineError(await gate(target, '--template', CANONICAL, '--parameters', 'Environment=qa'), 2, /parameter Environment: 'qa' is not one of its AllowedValues/);
+    expectOneLineError(await gate(target), 2, /no template given: pass --template FILE/);
   });
 });

@@ -5,10 +5,11 @@
 // to any of its type's `createOnlyProperties` (the CloudFormation resource provider schemas cfn-lint ships)
 // replaces it; a create-only property that refers to a replaced resource (its Ref or GetAtt changes) replaces
 // the referrer too, until nothing more changes. The gate takes the stricter of this and the change set.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json, Template } from '../cfn/template.ts';
 import { view } from '../cfn/intrinsics.ts';
+import { venvCfnlintDir } from '../cfnlint-data.ts';
 import { ROOT } from '../deploy/types.ts';
 
 export interface ComputedChange {
@@ -26,13 +27,6 @@ export class GateInputError extends Error {
   override readonly name = 'GateInputError';
 }
 
-/** cfn-lint's package directory in the project's venv (bootstrap installs it). */
-function cfnlintDir(): string {
-  const lib = join(ROOT, '.venv', 'lib');
-  const python = existsSync(lib) ? readdirSync(lib).find((d) => d.startsWith('python')) : undefined;
-  return join(lib, python ?? 'python3', 'site-packages', 'cfnlint');
-}
-
 let providers: Record<string, string> | undefined;
 const createOnlyCache = new Map<string, string[][]>();
 
@@ -44,7 +38,7 @@ const createOnlyCache = new Map<string, string[][]>();
 export function createOnlyProperties(type: string): string[][] {
   const cached = createOnlyCache.get(type);
   if (cached) return cached;
-  const schemas = join(cfnlintDir(), 'data', 'schemas');
+  const schemas = join(venvCfnlintDir(ROOT) ?? join(ROOT, '.venv'), 'data', 'schemas');
   if (!providers) {
     const index = join(schemas, 'providers', 'us-east-1.json');
     if (!existsSync(index)) throw new GateInputError(`cfn-lint's resource schemas are not at ${index}: run \`npm run bootstrap\``);
