@@ -5,7 +5,7 @@
 // fail the check in any template, 2 unusable input (one line on stderr, before anything is checked).
 import { statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import { loadTemplate, TemplateLoadError, type Template } from './lib/cfn/template.ts';
 import { RULES } from '../specs/rules/index.ts';
 import { runRules } from '../specs/rules/engine.ts';
@@ -23,7 +23,7 @@ import {
 } from './lib/check-report.ts';
 import { manyFailing, manySummaryLine, renderMany, type ManyReport, type SkippedFile } from './lib/check-report-many.ts';
 import { BaselineError, baselineOf, compareWithBaseline, mergeBaselines, readBaseline, writeBaseline, type Baseline } from './lib/check-baseline.ts';
-import { InputError, expandPaths, parameterArg, parametersFor, readParametersFile } from './lib/check-inputs.ts';
+import { InputError, expandPaths, parameterWord, parametersFor, readParametersFile } from './lib/check-inputs.ts';
 import { cliProgram, displayPath, failAndExit, internalError, invocationDir, userPath } from './lib/cli.ts';
 
 const PACKS: Pack[] = ['generic', 'backup-stack'];
@@ -37,13 +37,6 @@ interface Options {
   writeBaseline?: string;
   parameters: Record<string, string>;
   parametersFile?: string;
-}
-
-/** `--parameters Key=Value ...` (repeatable, several words per flag): collected into one record. */
-function parameterWord(word: string, previous: Record<string, string>): Record<string, string> {
-  const parsed = parameterArg(word);
-  if (typeof parsed === 'string') throw new InvalidArgumentError(parsed);
-  return { ...previous, [parsed[0]]: parsed[1] };
 }
 
 /** Runs `fn`, turning the input errors it may throw into one `error: ` line and exit 2. */

@@ -1,10 +1,13 @@
-// `npm run deploy -- --environment dev --bucket-name NAME --source-bucket NAME [--endpoint URL] [--stack-name NAME]`
-// Exit 0 deployed (or nothing to change), 1 the deployment failed (each failed resource named), 2 unusable input:
+// `npm run deploy -- --environment dev --bucket-name NAME --source-bucket NAME [--endpoint URL] [--stack-name NAME] [--gate]`
+// Exit 0 deployed (or nothing to change), 1 the deployment failed (each failed resource named) or --gate's
+// change-set gate failed (nothing deployed), 2 unusable input:
 // a bad flag, a template that is not one, an endpoint that is unreachable or not AWS, no credentials, a source
 // bucket that does not exist, a backup bucket name that is another stack's or another account's. Input is checked
 // before anything is built, uploaded or changed (checkDeployInput in lib/deploy.ts).
 import { Option } from 'commander';
-import { deployStack, DeployError, DeployInputError, DEPLOY_PARAMETERS, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
+import { readFile } from 'node:fs/promises';
+import { CANONICAL_TEMPLATE, defaultStackName, deployStack, DeployError, DeployInputError, DEPLOY_PARAMETERS, ENVIRONMENTS, type EnvironmentName } from './lib/deploy.ts';
+import { GateInputError, renderTable, runGate, StackNotDeployedError, verdictLines } from './lib/gate/gate.ts';
 import { DEFAULT_REGION } from './lib/aws/clients.ts';
 import { loadTemplate, TemplateLoadError } from './lib/cfn/template.ts';
 import { bucketNameArg, cliProgram, endpointUrlArg, failAndExit, internalError, progressReporter, userPath } from './lib/cli.ts';
@@ -23,6 +26,8 @@ const program = cliProgram('npm run deploy --', 'Package the backup Lambda, uplo
   .option('--artifact-bucket <name>', 'bucket for the Lambda package (created when missing)', bucketNameArg())
   .option('--alarm-email <address>', 'e-mail subscribed to the alarm topic')
   .option('--template <path>', 'template to deploy (default: the canonical template); relative to where you ran npm')
+  .option('--gate', 'run the change-set gate (npm run gate) against the deployed stack first; deploy nothing when it fails')
+  .option('--allow-replace <logicalId...>', 'with --gate: stateful resources whose replacement or removal is intended', (id: string, previous: string[]) => [...previous, id], [])
   .option('--no-progress', 'no progress bar');
 
 program.parse();
@@ -37,9 +42,12 @@ const opts = program.opts<{
   artifactBucket?: string;
   alarmEmail?: string;
   template?: string;
+  gate?: boolean;
+  allowReplace: string[];
   progress: boolean;
 }>();
 
+if (opts.allowReplace.length > 0 && !opts.gate) failAndExit('--allow-replace is for the gate: add --gate', 2);
 if (opts.sourcePrefix && !opts.sourcePrefix.endsWith('/')) failAndExit(`--source-prefix must end with "/" (got "${opts.sourcePrefix}")`, 2);
 // Checked before any work: a template that cannot be read, or is not a template deploy can use, must not leave a
 // Lambda package uploaded behind it (deployStack checks it again, with the endpoint and the buckets).
@@ -55,10 +63,51 @@ if (templatePath) {
   }
 }
 
+const target = { endpoint: opts.endpoint ?? process.env.LOCALSTACK_ENDPOINT, region: opts.region };
+if (opts.gate) await gateFirst();
+
+/**
+ * The gate with the parameter values this deploy passes (the Lambda code key keeps the stack's current value:
+ * the new package is not built yet, and a code change replaces nothing). Its table and verdict go to stderr
+ * (stdout is the outputs JSON). A stack not deployed yet has nothing to lose: said, and created.
+ */
+async function gateFirst(): Promise<void> {
+  const path = templatePath ?? CANONICAL_TEMPLATE;
+  const stackName = opts.stackName ?? defaultStackName(opts.environment);
+  try {
+    const templateBody = await readFile(path, 'utf8');
+    const result = await runGate({
+      target,
+      stackName,
+      templateBody,
+      template: await loadTemplate(path),
+      parameters: {
+        Environment: opts.environment,
+        BackupBucketName: opts.bucketName,
+        SourceBucketName: opts.sourceBucket,
+        SourcePrefix: opts.sourcePrefix,
+        AlarmEmail: opts.alarmEmail ?? '',
+        ...(opts.artifactBucket ? { LambdaCodeBucket: opts.artifactBucket } : {}),
+      },
+      allowReplace: opts.allowReplace,
+    });
+    process.stderr.write(renderTable(result));
+    for (const line of verdictLines(result)) process.stderr.write(`${line}\n`);
+    if (!result.passes) failAndExit(`the gate failed: stack ${stackName} was not deployed (see above; add --allow-replace LOGICAL_ID for an intended replacement)`, 1);
+  } catch (error) {
+    if (error instanceof StackNotDeployedError) {
+      process.stderr.write(`gate: ${error.message.replace(/; deploy it first.*$/, '')}: nothing deployed to replace, remove or widen; deploying creates it\n`);
+      return;
+    }
+    if (error instanceof GateInputError || error instanceof TemplateLoadError) failAndExit(error.message, 2);
+    throw error;
+  }
+}
+
 const progress = progressReporter(opts.progress, 'deploy');
 try {
   const result = await deployStack({
-    target: { endpoint: opts.endpoint ?? process.env.LOCALSTACK_ENDPOINT, region: opts.region },
+    target,
     environment: opts.environment,
     bucketName: opts.bucketName,
     sourceBucket: opts.sourceBucket,

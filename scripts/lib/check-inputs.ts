@@ -6,6 +6,7 @@
 import * as fsp from 'node:fs/promises';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { Template } from './cfn/template.ts';
 import { parameterValueProblem } from './parameters.ts';
@@ -117,6 +118,13 @@ export function parameterArg(word: string): [string, string] | string {
   const eq = word.indexOf('=');
   if (eq <= 0) return `--parameters takes Key=Value (or ParameterKey=Key,ParameterValue=Value), not '${word}'`;
   return [word.slice(0, eq), word.slice(eq + 1)];
+}
+
+/** commander's parser for `--parameters Key=Value ...` (repeatable, several words per flag): collected into one record. */
+export function parameterWord(word: string, previous: Record<string, string>): Record<string, string> {
+  const parsed = parameterArg(word);
+  if (typeof parsed === 'string') throw new InvalidArgumentError(parsed);
+  return { ...previous, [parsed[0]]: parsed[1] };
 }
 
 function scalar(value: unknown): string | undefined {

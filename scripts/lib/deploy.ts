@@ -7,7 +7,7 @@ import { buildLambda } from '../build-lambda.ts';
 import { clientConfig, type AwsTarget } from './aws/clients.ts';
 import { describeStack, failedResources, IN_PROGRESS, stackOutputs, waitForStack, type FailedResource } from './aws/resources.ts';
 import { checkDeployInput, describeConnectionError } from './deploy/input.ts';
-import { defaultArtifactBucket, DeployError, DeployInputError, defaultStackName, type DeployOptions, type DeployResult } from './deploy/types.ts';
+import { defaultArtifactBucket, DEPLOY_CAPABILITIES, DeployError, DeployInputError, defaultStackName, type DeployOptions, type DeployResult } from './deploy/types.ts';
 
 // The library's one import for callers: its vocabulary and its input checks are re-exported.
 export * from './deploy/types.ts';
@@ -142,7 +142,7 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
         ChangeSetType: existing ? 'UPDATE' : 'CREATE',
         TemplateBody: templateBody,
         Parameters: parameters,
-        Capabilities: ['CAPABILITY_IAM'],
+        Capabilities: [...DEPLOY_CAPABILITIES],
         Tags: [
           { Key: 'Environment', Value: options.environment },
           { Key: 'Purpose', Value: 'document-backup' },

@@ -33,6 +33,7 @@ const FLAG_CASES: FlagCase[] = [
   { script: 'check', args: [CANONICAL] },
   { script: 'matrix', args: [CANONICAL] },
   { script: 'deploy', args: [...DEPLOY, '--endpoint', UNREACHABLE] },
+  { script: 'gate', args: ['--stack', 'contract-stack', '--template', CANONICAL, '--endpoint', UNREACHABLE] },
   { script: 'restore', args: ['--date', '2026-01-01', '--verify-only', '--backup-bucket', 'contract-backup', '--endpoint', UNREACHABLE, '--no-progress'] },
   { script: 'load', args: ['--documents', '1', '--endpoint', UNREACHABLE, '--no-progress'] },
   { script: 'bench', args: ['--endpoint', UNREACHABLE, '--no-progress'] },

@@ -68,3 +68,11 @@ test('the gate job uploads the check SARIF to code scanning and keeps the JUnit 
   // The JUnit reporter writes there on CI (playwright.config.ts).
   expect(read('playwright.config.ts')).toContain("outputFile: 'test-results/junit.xml'");
 });
+
+test('the deploy job runs the change-set gate before it deploys (deploy --gate)', () => {
+  const workflow = parse(read('.github/workflows/gate-and-deploy.yml')) as { jobs: { deploy: { steps: { run?: string }[] } } };
+  const deploys = workflow.jobs.deploy.steps.filter((s) => s.run?.includes('npm run deploy'));
+  expect(deploys).toHaveLength(1);
+  expect(deploys[0]!.run).toMatch(/npm run deploy --\s+(?:\S+\s+)*--gate(?:\s|$)/);
+  expect(read('package.json')).toContain('"gate": "node scripts/bootstrap.mjs --quiet && tsx scripts/gate.ts"');
+});

@@ -22,6 +22,8 @@ export interface TestStackOptions {
   environment?: EnvironmentName;
   prefix?: string;
   sourcePrefix?: string;
+  /** Another template than the canonical one (the upgrade spec deploys the previous release's). */
+  templatePath?: string;
 }
 
 export async function deployTestStack(target: AwsTarget, options: TestStackOptions = {}): Promise<DeployedStack> {
@@ -36,6 +38,7 @@ export async function deployTestStack(target: AwsTarget, options: TestStackOptio
     bucketName: backupBucket,
     sourceBucket,
     ...(options.sourcePrefix ? { sourcePrefix: options.sourcePrefix } : {}),
+    ...(options.templatePath ? { templatePath: options.templatePath } : {}),
     stackName: uniqueName(`${prefix}-stack`),
   });
   return { ...result, environment, sourceBucket, backupBucket, physicalIds: await physicalIdsOf(target, result.stackName) };

@@ -66,6 +66,9 @@ export class DeployInputError extends Error {
 /** The parameters deployStack passes: a template must declare every one of them. */
 export const DEPLOY_PARAMETERS = ['Environment', 'BackupBucketName', 'SourceBucketName', 'SourcePrefix', 'LambdaCodeBucket', 'LambdaCodeKey', 'AlarmEmail'] as const;
 
+/** What deploy's change sets acknowledge (the template creates IAM roles and policies); the gate's change set says the same. */
+export const DEPLOY_CAPABILITIES = ['CAPABILITY_IAM'] as const;
+
 export function defaultStackName(environment: string): string {
   return `document-backup-${environment}`;
 }

@@ -1,0 +1,119 @@
+// The upgrade path (issue #17): a stack deployed from the previous release of the template (git history: the
+// template as it was before the newest commit that changed it), documents backed up (some twice, so objects have
+// several versions), the gate run against today's template, the update made through `deploy --gate`; then the
+// backup bucket, every object version, the key and the manifests are still there and the next backup runs.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { test, expect } from '../fixtures.ts';
+import { generateDocuments, seedDocuments } from '../../fixtures/documents/generate.ts';
+import { invokeBackup, readJsonObject, scheduledEvent } from '../../scripts/lib/invoke.ts';
+import { ManifestSchema } from '../../lambda/src/manifest.ts';
+import { clientConfig, type AwsTarget } from '../../scripts/lib/aws/clients.ts';
+import { physicalIdsOf } from '../../scripts/lib/aws/resources.ts';
+import { ROOT, runCli } from '../support/cli.ts';
+import { scratchDir } from '../support/scratch.ts';
+import type { DeployedStack } from '../support/stack.ts';
+
+const TEMPLATE = 'template/backup-stack.yaml';
+const COUNT = 20;
+const RUN = new Date('2026-11-20T02:00:00Z');
+const NEXT_RUN = new Date('2026-11-21T02:00:00Z');
+/** What must survive the update with the same physical id: what holds the backups, encrypts them, or logs the runs. */
+const KEPT = ['BackupBucket', 'BackupKey', 'BackupKeyAlias', 'BackupLogGroup', 'DeadLetterQueue', 'AccessLogBucket'];
+
+const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+
+/** The previous release of the template: as it was before the newest commit that changed it (needs full history). */
+function previousRelease(): { rev: string; path: string } {
+  const newest = git('log', '-n', '1', '--format=%H', '--', TEMPLATE).trim();
+  expect(newest, `git log finds the commits of ${TEMPLATE} (a shallow clone has none to go back to: fetch-depth 0)`).toMatch(/^[0-9a-f]{40}$/);
+  const rev = `${newest}^`;
+  const text = git('show', `${rev}:${TEMPLATE}`);
+  expect(text, 'the previous release differs from today\'s template').not.toBe(readFileSync(join(ROOT, TEMPLATE), 'utf8'));
+  const path = join(scratchDir('upgrade-spec-'), 'previous-backup-stack.yaml');
+  writeFileSync(path, text);
+  return { rev, path };
+}
+
+async function versions(s3: S3Client, bucket: string): Promise<string[]> {
+  const out: string[] = [];
+  let KeyMarker: string | undefined;
+  let VersionIdMarker: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker, VersionIdMarker }));
+    out.push(...(page.Versions ?? []).map((v) => `${v.Key} ${v.VersionId} ${v.ETag}`));
+    KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+  } while (KeyMarker);
+  return out.sort();
+}
+
+async function deployedTemplate(target: AwsTarget, stackName: string): Promise<string> {
+  const cfn = new CloudFormationClient(clientConfig(target));
+  try {
+    return (await cfn.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }))).TemplateBody ?? '';
+  } finally {
+    cfn.destroy();
+  }
+}
+
+test('an upgrade from the previous release through deploy --gate keeps the bucket, its versions, the key and the manifests, and the next backup runs', async ({ ownStacks, target, s3 }) => {
+  const previous = previousRelease();
+  const own: DeployedStack = await ownStacks.deploy({ prefix: 'upg', templatePath: previous.path });
+  const fn = own.outputs['BackupLambdaName']!;
+
+  // Two runs for the same date with two documents changed in between: those backups have two versions each.
+  const documents = [...generateDocuments({ count: COUNT, seed: 1717 })];
+  await seedDocuments(s3, own.sourceBucket, documents, { concurrency: 8 });
+  const first = await invokeBackup(target, fn, scheduledEvent(RUN));
+  expect(first.payload, JSON.stringify(first.payload)).toMatchObject({ status: 'complete', counts: { listed: COUNT, copied: COUNT, failed: 0 } });
+  for (const doc of documents.slice(0, 2)) await s3.send(new PutObjectCommand({ Bucket: own.sourceBucket, Key: doc.key, Body: `changed ${doc.key}` }));
+  const second = await invokeBackup(target, fn, scheduledEvent(RUN));
+  expect(second.payload, JSON.stringify(second.payload)).toMatchObject({ status: 'complete', counts: { listed: COUNT, copied: 2, unchanged: COUNT - 2, failed: 0 } });
+  const manifests = [String(first.payload['manifestKey']), String(second.payload['manifestKey'])];
+  const before = { versions: await versions(s3, own.backupBucket), ids: await physicalIdsOf(target, own.stackName) };
+  expect(before.versions.filter((v) => v.startsWith(`backups/2026-11-20/${documents[0]!.key} `))).toHaveLength(2);
+
+  // The gate alone: today's template against the previous release, nothing executed.
+  const gate = await runCli('gate', ['--stack', own.stackName, '--template', join(ROOT, TEMPLATE), '--endpoint', target.endpoint!], { timeoutMs: 120_000 });
+  expect(gate.code, `${previous.rev}: ${gate.stderr}`).toBe(0);
+  expect(gate.stderr).toMatch(/^gate: passes: /m);
+  expect(gate.stderr).not.toMatch(/gate: (stateful|widened|fails closed)/);
+  expect(await deployedTemplate(target, own.stackName)).toBe(readFileSync(previous.path, 'utf8'));
+
+  // The update, through the gate.
+  const deploy = await runCli('deploy', [
+    '--gate', '--environment', 'dev', '--bucket-name', own.backupBucket, '--source-bucket', own.sourceBucket,
+    '--stack-name', own.stackName, '--endpoint', target.endpoint!, '--no-progress',
+  ], { timeoutMs: 240_000 });
+  expect(deploy.code, deploy.stderr).toBe(0);
+  expect(deploy.stderr).toMatch(/^gate: passes: /m);
+  expect(deploy.stderr).toContain(`${own.stackName}: UPDATE_COMPLETE`);
+  expect(await deployedTemplate(target, own.stackName)).toBe(readFileSync(join(ROOT, TEMPLATE), 'utf8'));
+
+  // What holds the backups survived: same physical resources, every version, the manifests, the key.
+  const ids = await physicalIdsOf(target, own.stackName);
+  for (const id of KEPT) expect(ids[id], id).toBe(before.ids[id]);
+  const after = await versions(s3, own.backupBucket);
+  expect(after.filter((v) => before.versions.includes(v))).toEqual(before.versions);
+  for (const key of manifests) {
+    expect(key).toMatch(/^manifests\/2026-11-20\//);
+    expect(ManifestSchema.parse(await readJsonObject(target, own.backupBucket, key)).status).toBe('complete');
+  }
+  const kms = new KMSClient(clientConfig(target));
+  const key = (await kms.send(new DescribeKeyCommand({ KeyId: own.outputs['KMSKeyAlias']! }))).KeyMetadata;
+  kms.destroy();
+  expect(key?.Arn).toBe(own.outputs['KMSKeyArn']);
+  expect(key?.KeyState).toBe('Enabled');
+
+  // The next backup runs on the updated stack, into the same bucket, under the same key.
+  const next = await invokeBackup(target, fn, scheduledEvent(NEXT_RUN));
+  expect(next.payload, JSON.stringify(next.payload)).toMatchObject({ runDate: '2026-11-21', status: 'complete', counts: { listed: COUNT, copied: COUNT, failed: 0 } });
+  const copy = await s3.send(new HeadObjectCommand({ Bucket: own.backupBucket, Key: `backups/2026-11-21/${documents[5]!.key}` }));
+  expect(copy.SSEKMSKeyId).toBe(own.outputs['KMSKeyArn']);
+  expect(ManifestSchema.parse(await readJsonObject(target, own.backupBucket, String(next.payload['manifestKey']))).counts).toMatchObject({ listed: COUNT, copied: COUNT });
+});
