@@ -1,9 +1,8 @@
-// The upgrade path (issue #17): a stack deployed from the previous release of the template (git history: the
-// template as it was before the newest commit that changed it), documents backed up (some twice, so objects have
+// The upgrade path (issue #17): a stack deployed from the previous release of the template (a pinned copy of the
+// template as it was before its newest change), documents backed up (some twice, so objects have
 // several versions), the gate run against today's template, the update made through `deploy --gate`; then the
 // backup bucket, every object version, the key and the manifests are still there and the next backup runs.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -15,7 +14,6 @@ import { ManifestSchema } from '../../lambda/src/manifest.ts';
 import { clientConfig, type AwsTarget } from '../../scripts/lib/aws/clients.ts';
 import { physicalIdsOf } from '../../scripts/lib/aws/resources.ts';
 import { ROOT, runCli } from '../support/cli.ts';
-import { scratchDir } from '../support/scratch.ts';
 import type { DeployedStack } from '../support/stack.ts';
 
 const TEMPLATE = 'template/backup-stack.yaml';
@@ -25,17 +23,16 @@ const NEXT_RUN = new Date('2026-11-21T02:00:00Z');
 /** What must survive the update with the same physical id: what holds the backups, encrypts them, or logs the runs. */
 const KEPT = ['BackupBucket', 'BackupKey', 'BackupKeyAlias', 'BackupLogGroup', 'DeadLetterQueue', 'AccessLogBucket'];
 
-const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+/**
+ * The previous release of the template, pinned as a fixture (fixtures/releases/previous, copied from git history
+ * and named in its SOURCE file) so the spec does not depend on how deep the clone's history is.
+ */
+const PREVIOUS = 'fixtures/releases/previous/backup-stack.yaml';
 
-/** The previous release of the template: as it was before the newest commit that changed it (needs full history). */
 function previousRelease(): { rev: string; path: string } {
-  const newest = git('log', '-n', '1', '--format=%H', '--', TEMPLATE).trim();
-  expect(newest, `git log finds the commits of ${TEMPLATE} (a shallow clone has none to go back to: fetch-depth 0)`).toMatch(/^[0-9a-f]{40}$/);
-  const rev = `${newest}^`;
-  const text = git('show', `${rev}:${TEMPLATE}`);
-  expect(text, 'the previous release differs from today\'s template').not.toBe(readFileSync(join(ROOT, TEMPLATE), 'utf8'));
-  const path = join(scratchDir('upgrade-spec-'), 'previous-backup-stack.yaml');
-  writeFileSync(path, text);
+  const rev = readFileSync(join(ROOT, 'fixtures/releases/previous/SOURCE'), 'utf8').trim();
+  const path = join(ROOT, PREVIOUS);
+  expect(readFileSync(path, 'utf8'), 'the previous release differs from today\'s template').not.toBe(readFileSync(join(ROOT, TEMPLATE), 'utf8'));
   return { rev, path };
 }
 
