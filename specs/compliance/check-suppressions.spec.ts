@@ -148,6 +148,14 @@ test.describe('npm run check and suppressions', () => {
     );
   });
 
+  test('many templates: each section lists its own suppressions; SARIF names the template of each', () => {
+    const run = runScriptSync('check', [FIXTURE, 'template/backup-stack.yaml', '--format', 'sarif', '--show-suppressed']);
+    expect(run.code).toBe(1);
+    const entries = (JSON.parse(run.stdout) as { runs: Array<{ properties: { suppressions: Array<{ template: string; ruleId: string }> } }> }).runs[0]!.properties.suppressions;
+    expect(entries.filter((e) => e.template.endsWith('governance.yaml'))).toHaveLength(6);
+    expect(entries.filter((e) => e.template.endsWith('backup-stack.yaml')).map((e) => e.ruleId)).toEqual(['S3-ACCESS-LOGGING', 'S3-KMS-ENCRYPTION', 'LAMBDA-VPC']);
+  });
+
   test('the canonical template stays clean and lists its three suppressions', () => {
     const run = runScriptSync('check', ['template/backup-stack.yaml', '--show-suppressed']);
     expect(run.code).toBe(0);
