@@ -22,7 +22,7 @@ export function defineRule(rule: Rule): Rule {
 }
 
 export interface RunOptions {
-  /** The date the rules compare against (runtime deprecation); the CLI passes the real date. */
+  /** The date the rules (runtime deprecation) and suppression expiry compare against; the CLI passes the real date. */
   today: Date;
   packs?: Pack[];
   /** Only these rule ids (used by the per-rule fixture specs). */
