@@ -1,24 +1,29 @@
-// `npm run bench [-- --json] [--documents N] [--full]`
+// `npm run bench [-- --json] [--documents N] [--full] [--only SECTIONS] [--check-corpus DIR] [--check-templates N]`
 // Side by side, in one run, on one LocalStack and the same documents:
 //   1. the limit: a tight SDK CopyObject loop (same request as the Lambda's copy), concurrency swept
 //   2. the backup Lambda through the Lambda Invoke API (manual-event concurrency override swept)
 //   3. the peers a user would pick instead: `aws s3 sync` and s5cmd, each swept for its best setting
 //   then head to head: --rounds interleaved rounds of every contender at its best setting, in a rotating
 //   order, so drift (LocalStack's growing state, a busy neighbour) hits all alike; the ratios use the medians
-//   4. `npm run check` against the official cfn-lint on the canonical template (whole commands, medians)
+//   4. `npm run check` against the official cfn-lint on the canonical template (whole commands, medians), and
+//      both over the same 100 templates in one process each (generated from the project's, or --check-corpus DIR)
 //   5. the handler's peak memory at 1k and 10k documents (median of --memory-repeats fresh processes), and
 //      100k once with --full (else extrapolated, labelled)
 // With --json the last stdout line is ONE JSON object: the ratios of this run plus the raw figures.
+import { statSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { startLocalStack, type LocalStackHandle } from './lib/localstack/launcher.ts';
 import { DEFAULT_REGION, type AwsTarget } from './lib/aws/clients.ts';
 import { createBucket, uniqueName } from './lib/aws/resources.ts';
 import { DeployError, DeployInputError } from './lib/deploy.ts';
-import { cliProgram, displayPath, endpointUrlArg, failAndExit, positiveIntArg, progressReporter } from './lib/cli.ts';
+import { cliProgram, displayPath, endpointUrlArg, failAndExit, positiveIntArg, progressReporter, userPath } from './lib/cli.ts';
 import { deployLoadStack, loadAverage, machineInfo, seedDocumentSet, type SeededSet } from './lib/load.ts';
-import { compareCheckWithCfnLint } from './lib/bench/commands.ts';
+import { compareCheckWithCfnLint, compareOnCorpus } from './lib/bench/commands.ts';
+import { CORPUS_SIZE, corpusFromDir, writeGeneratedCorpus } from './lib/bench/corpus.ts';
 import { benchFigures, type BenchRuns } from './lib/bench/figures.ts';
-import { benchResult, spread, targetsLine, writeBenchReport } from './lib/bench/report.ts';
+import { benchResult, corpusLine, spread, targetsLine, writeBenchReport } from './lib/bench/report.ts';
 import { headToHeadRounds, loadNote, measureMemory, sweepLambda, sweepLimit, sweepPeers, throughputJob, type BenchContext } from './lib/bench/sweeps.ts';
 
 const positiveInt = positiveIntArg;
@@ -43,6 +48,8 @@ const program = cliProgram('npm run bench --', 'Benchmarks the backup Lambda aga
   .option('--full', 'also measure the handler at 100,000 documents (slow; otherwise 100k is extrapolated from 1k and 10k)', false)
   .option('--json', 'end with one JSON line holding the ratios and the raw figures', false)
   .option('--check-runs <n>', 'measured runs of each command in the check comparison', positiveInt, 5)
+  .option('--check-corpus <dir>', `templates for the many-template check figure: up to --check-templates found under DIR (default: ${CORPUS_SIZE} generated from the project's)`)
+  .option('--check-templates <n>', 'templates in the many-template check figure', positiveInt, CORPUS_SIZE)
   .option('--memory-repeats <n>', 'fresh-process runs per memory point below 100k (the median is used)', positiveInt, 3)
   .option('--rounds <n>', 'interleaved head-to-head rounds at the best settings (0: ratios from the sweeps)', nonNegativeInt, 5)
   .option('--limit-concurrency <list>', 'concurrency sweep of the limit loop', list, [8, 16, 32, 64, 128])
@@ -54,7 +61,7 @@ const program = cliProgram('npm run bench --', 'Benchmarks the backup Lambda aga
   .option('--no-progress', 'no progress bars');
 program.parse();
 const opts = program.opts<{
-  documents: number; full: boolean; json: boolean; checkRuns: number; rounds: number; memoryRepeats: number; limitConcurrency: number[]; lambdaConcurrency: number[];
+  documents: number; full: boolean; json: boolean; checkRuns: number; checkCorpus?: string; checkTemplates: number; rounds: number; memoryRepeats: number; limitConcurrency: number[]; lambdaConcurrency: number[];
   awsConcurrency: number[]; s5cmdWorkers: number[]; only: Section[]; endpoint?: string; progress: boolean;
 }>();
 if (opts.endpoint) {
@@ -62,6 +69,23 @@ if (opts.endpoint) {
   process.env.LOCALSTACK_MODE = 'external';
 }
 const want = (s: Section) => opts.only.includes(s);
+// The check comparison alone needs no LocalStack (nor Docker): it times local commands.
+const needLocalStack = opts.only.some((s) => s !== 'check');
+
+// The many-template corpus is chosen before anything starts, so a bad --check-corpus is exit 2 with nothing done.
+let corpus: { files: string[]; source: string; root: string; cleanup?: string } | undefined;
+if (want('check')) {
+  if (opts.checkCorpus !== undefined) {
+    const dir = userPath(opts.checkCorpus);
+    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) failAndExit(`--check-corpus ${opts.checkCorpus}: not a directory`, 2);
+    const found = await corpusFromDir(dir, opts.checkTemplates);
+    if (found.files.length === 0) failAndExit(`--check-corpus ${opts.checkCorpus}: no template among its ${found.candidates} .yaml/.yml/.json/.template files`, 2);
+    corpus = { files: found.files, source: opts.checkCorpus, root: dir };
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-corpus-'));
+    corpus = { files: writeGeneratedCorpus(dir, opts.checkTemplates), source: 'generated', root: dir, cleanup: dir };
+  }
+}
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -72,43 +96,53 @@ let exitCode = 0;
 let failure: string | undefined;
 try {
   log(`machine: ${machine.cpus} CPUs, ${loadNote()} at start (other engineers' test runs may share it)`);
-  localstack = await startLocalStack({ quiet: !opts.progress });
-  const target: AwsTarget = { endpoint: localstack.endpoint, region: localstack.region ?? DEFAULT_REGION };
-  log(`LocalStack (${localstack.mode}) at ${localstack.endpoint}`);
+  const runs: BenchRuns = { limit: [], limitExtras: {}, lambda: [], peers: [], headToHead: [], memory: [], rounds: opts.rounds, timeoutSeconds: 0 };
+  let stack: Awaited<ReturnType<typeof deployLoadStack>> | undefined;
+  let docs: SeededSet | undefined;
+  if (needLocalStack) {
+    localstack = await startLocalStack({ quiet: !opts.progress });
+    const target: AwsTarget = { endpoint: localstack.endpoint, region: localstack.region ?? DEFAULT_REGION };
+    log(`LocalStack (${localstack.mode}) at ${localstack.endpoint}`);
 
-  // prod: the template's 15-minute timeout, which the 100k measurement needs.
-  const deploying = progressReporter(opts.progress, 'bench');
-  const stack = await deployLoadStack(target, { environment: 'prod', onProgress: deploying.update });
-  deploying.stop();
-  log(`stack ${stack.stackName}: COPY_CONCURRENCY ${stack.copyConcurrency} (template, prod), timeout ${stack.timeoutSeconds} s, memory ${stack.memorySizeMB} MB`);
-  const scratchBucket = uniqueName('bench-scratch');
-  await createBucket(target, scratchBucket);
+    // prod: the template's 15-minute timeout, which the 100k measurement needs.
+    const deploying = progressReporter(opts.progress, 'bench');
+    const deployed = await deployLoadStack(target, { environment: 'prod', onProgress: deploying.update });
+    stack = deployed;
+    deploying.stop();
+    log(`stack ${stack.stackName}: COPY_CONCURRENCY ${stack.copyConcurrency} (template, prod), timeout ${stack.timeoutSeconds} s, memory ${stack.memorySizeMB} MB`);
+    runs.timeoutSeconds = stack.timeoutSeconds;
+    const scratchBucket = uniqueName('bench-scratch');
+    await createBucket(target, scratchBucket);
 
-  const seed = async (spec: { count: number; prefix: string; minSize: number; maxSize: number }): Promise<SeededSet> => {
-    const bar = progressReporter(opts.progress, 'seed');
-    const seeded = await seedDocumentSet(target, stack.sourceBucket, { ...spec, seed: 7 }, (done, total) => bar.update({ phase: `seed ${spec.prefix}`, message: 'documents', completed: done, total }));
-    bar.stop();
-    log(`seeded ${spec.count} documents under ${spec.prefix} (${(seeded.bytes / 1048576).toFixed(1)} MiB) at ${(spec.count / (seeded.seedMs / 1000)).toFixed(0)} PUT/s`);
-    return seeded;
-  };
-  const ctx: BenchContext = { target, stack, scratchBucket, log, seed };
+    const seed = async (spec: { count: number; prefix: string; minSize: number; maxSize: number }): Promise<SeededSet> => {
+      const bar = progressReporter(opts.progress, 'seed');
+      const seeded = await seedDocumentSet(target, deployed.sourceBucket, { ...spec, seed: 7 }, (done, total) => bar.update({ phase: `seed ${spec.prefix}`, message: 'documents', completed: done, total }));
+      bar.stop();
+      log(`seeded ${spec.count} documents under ${spec.prefix} (${(seeded.bytes / 1048576).toFixed(1)} MiB) at ${(spec.count / (seeded.seedMs / 1000)).toFixed(0)} PUT/s`);
+      return seeded;
+    };
+    const ctx: BenchContext = { target, stack: deployed, scratchBucket, log, seed };
 
-  const runs: BenchRuns = { limit: [], limitExtras: {}, lambda: [], peers: [], headToHead: [], memory: [], rounds: opts.rounds, timeoutSeconds: stack.timeoutSeconds };
-  const needDocs = want('limit') || want('lambda') || want('peers');
-  const docs = needDocs ? await seed({ count: opts.documents, prefix: 'bench/', minSize: 256, maxSize: 64 * 1024 }) : undefined;
-  if (docs) {
-    const job = throughputJob(ctx, docs);
-    if (want('limit')) Object.assign(runs, await sweepLimit(ctx, job, opts.limitConcurrency));
-    if (want('lambda')) runs.lambda = await sweepLambda(ctx, job, opts.lambdaConcurrency);
-    if (want('peers')) runs.peers = await sweepPeers(ctx, job, opts.awsConcurrency, opts.s5cmdWorkers);
-    if (opts.rounds > 0) runs.headToHead = await headToHeadRounds(ctx, job, runs, opts.rounds);
+    const needDocs = want('limit') || want('lambda') || want('peers');
+    docs = needDocs ? await seed({ count: opts.documents, prefix: 'bench/', minSize: 256, maxSize: 64 * 1024 }) : undefined;
+    if (docs) {
+      const job = throughputJob(ctx, docs);
+      if (want('limit')) Object.assign(runs, await sweepLimit(ctx, job, opts.limitConcurrency));
+      if (want('lambda')) runs.lambda = await sweepLambda(ctx, job, opts.lambdaConcurrency);
+      if (want('peers')) runs.peers = await sweepPeers(ctx, job, opts.awsConcurrency, opts.s5cmdWorkers);
+      if (opts.rounds > 0) runs.headToHead = await headToHeadRounds(ctx, job, runs, opts.rounds);
+    }
+    // 5. memory (before the check comparison, so LocalStack is not idle-cooling in between)
+    if (want('memory')) runs.memory = (await measureMemory(ctx, { full: opts.full, repeats: opts.memoryRepeats })).memory;
   }
-  // 5. memory (before the check comparison, so LocalStack is not idle-cooling in between)
-  if (want('memory')) runs.memory = (await measureMemory(ctx, { full: opts.full, repeats: opts.memoryRepeats })).memory;
   // 4. check vs cfn-lint
   if (want('check')) {
     runs.check = await compareCheckWithCfnLint(opts.checkRuns);
     log(`check   npm run check median ${runs.check.check.medianMs} ms (tsx direct ${runs.check.checkDirect.medianMs} ms) vs cfn-lint ${runs.check.cfnLint.medianMs} ms over ${opts.checkRuns} runs each`);
+    if (corpus) {
+      runs.check.corpus = await compareOnCorpus(corpus.files, opts.checkRuns, corpus.source, corpus.root);
+      log(`check   ${corpusLine(benchFigures(runs).summary.checkCorpus)}`);
+    }
   }
 
   const figures = benchFigures(runs);
@@ -118,7 +152,7 @@ try {
     generatedAt: new Date().toISOString(),
     wallClockSeconds: Math.round((Date.now() - startedAt) / 1000),
     machine: { ...machine, loadAverageAtEnd: loadAverage() },
-    localstack: { mode: localstack.mode, endpoint: localstack.endpoint },
+    localstack: localstack ? { mode: localstack.mode, endpoint: localstack.endpoint } : undefined,
     stack,
     docs,
   });
@@ -134,5 +168,6 @@ try {
   exitCode = (error as Error).name === 'LocalStackError' || error instanceof DeployInputError ? 2 : 1;
 } finally {
   if (localstack) await localstack.stop();
+  if (corpus?.cleanup) rmSync(corpus.cleanup, { recursive: true, force: true });
 }
 if (exitCode) failAndExit(failure ?? 'the benchmark did not complete', exitCode);

@@ -1,5 +1,6 @@
 // `npm run check -- PATH... [--format text|json|sarif|junit] [--pack generic|backup-stack ...] [--output FILE]
-//   [--fail-on error|warning] [--baseline FILE | --write-baseline FILE] [--parameters Key=Value ...] [--parameters-file FILE]`
+//   [--fail-on error|warning] [--baseline FILE | --write-baseline FILE] [--parameters Key=Value ...] [--parameters-file FILE]
+//   [--show-suppressed]`
 // Runs every compliance rule on any template; a PATH is a template, a directory (searched recursively) or a glob.
 // Exit 0 clean (or only findings below --fail-on, or only findings already in the baseline), 1 findings that
 // fail the check in any template, 2 unusable input (one line on stderr, before anything is checked).
@@ -9,6 +10,7 @@ import { Option } from 'commander';
 import { loadTemplate, TemplateLoadError, type Template } from './lib/cfn/template.ts';
 import { RULES } from '../specs/rules/index.ts';
 import { runRules } from '../specs/rules/engine.ts';
+import { declaredSuppressions } from '../specs/rules/suppressions.ts';
 import type { Pack } from '../specs/rules/types.ts';
 import {
   FAIL_ON,
@@ -37,6 +39,7 @@ interface Options {
   writeBaseline?: string;
   parameters: Record<string, string>;
   parametersFile?: string;
+  showSuppressed: boolean;
 }
 
 /** Runs `fn`, turning the input errors it may throw into one `error: ` line and exit 2. */
@@ -70,7 +73,8 @@ async function main(argv: string[]): Promise<number> {
     .option(
       '--parameters-file <file>',
       'parameter values from a CloudFormation CLI JSON file ([{"ParameterKey":..,"ParameterValue":..}]) or a cfn-lint deployment file (template-file-path, parameters); --parameters override it',
-    );
+    )
+    .option('--show-suppressed', "list every suppression in the templates' Metadata: its reason, expiry and whether it counts", false);
   program.parse(argv, { from: 'user' });
   const options = program.opts<Options>();
   const output = options.output === undefined ? undefined : userPath(options.output);
@@ -116,15 +120,17 @@ async function main(argv: string[]): Promise<number> {
 
   const rules = options.pack ? RULES.filter((r) => options.pack!.includes(r.pack)) : RULES;
   const reports: CheckReport[] = [];
+  // The one place the date enters: runtime rules and suppression expiry compare against the day the check runs.
+  const today = new Date();
   const recorded: Baseline[] = [];
   for (const [i, { path, name, template }] of templates.entries()) {
     const began = performance.now();
     // The key a baseline stores: the template relative to where the user ran the command, so it holds in any checkout.
     const templateKey = displayPath(path);
-    // The one place the date enters: the runtime rules compare their table against the day the check runs.
-    const findings = runRules(template, rules, { today: new Date(), parameters: values[i] });
+    const findings = runRules(template, rules, { today, parameters: values[i] });
     const text = await readFile(path, 'utf8');
     const report: CheckReport = { template: name, rules, findings, lines: declarationLines(text, Object.keys(template.resources)), failOn: options.failOn };
+    if (options.showSuppressed) report.suppressions = declaredSuppressions(template, today);
     if (baseline) {
       const { matched, gone } = compareWithBaseline(templateKey, findings, baseline);
       report.baseline = { file: options.baseline!, matched, gone };

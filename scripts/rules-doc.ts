@@ -15,7 +15,7 @@ function cell(text: string): string {
 
 function row(rule: Rule): string {
   const types = rule.resourceTypes.length === 0 ? 'whole template' : rule.resourceTypes.map((t) => `\`${t}\``).join(', ');
-  return `| \`${rule.id}\` | ${rule.pack} | ${rule.severity} | ${cell(rule.title)} | ${cell(rule.rationale)} | ${cell(rule.remediation)} | ${types} |`;
+  return `| \`${rule.id}\` | ${rule.pack} | ${rule.severity}${rule.mandatory ? ', **mandatory**' : ''} | ${cell(rule.title)} | ${cell(rule.rationale)} | ${cell(rule.remediation)} | ${types} |`;
 }
 
 export function renderRulesDoc(areas: Record<string, readonly Rule[]> = AREAS): string {
@@ -27,7 +27,10 @@ export function renderRulesDoc(areas: Record<string, readonly Rule[]> = AREAS): 
     '',
     `${total} rules. Pack \`generic\` makes sense for any template; pack \`backup-stack\` is this product's contract.`,
     'Run them with `npm run check -- <template> [--pack generic|backup-stack]`. A resource suppresses a rule with',
-    '`Metadata: {compliance: {suppress: [{id: RULE-ID, reason: "…"}]}}`; a suppression without a reason does not count.',
+    '`Metadata: {compliance: {suppress: [{id: RULE-ID, reason: "…", expires: YYYY-MM-DD}]}}` (`expires` optional); a',
+    'suppression without a reason, or after its `expires` day, does not count. A **mandatory** rule cannot be suppressed:',
+    'a suppression of it does not count and is itself an error, `SUPPRESSION-OF-MANDATORY`, as is an `expires` that is',
+    'not a date (`SUPPRESSION-EXPIRES`). The engine\'s own `SCENARIO-BUDGET` and `RULE-ERROR` are mandatory too.',
     '',
   ];
   for (const [area, rules] of Object.entries(areas)) {

@@ -16,6 +16,7 @@ import {
   type FailOn,
   type Format,
 } from './check-report.ts';
+import { suppressionEntries } from './check-suppressions.ts';
 
 /** A file a directory or glob scan found but did not check: not YAML or JSON by its name, or not a template. */
 export interface SkippedFile {
@@ -114,6 +115,9 @@ export function renderManySarif(many: ManyReport): string {
         properties: {
           failOn: many.failOn ?? 'error',
           skipped: many.skipped,
+          ...(many.reports.some((r) => r.suppressions)
+            ? { suppressions: many.reports.flatMap((r) => suppressionEntries(r.suppressions ?? [], r.findings).map((e) => ({ template: r.template, ...e }))) }
+            : {}),
           ...(many.reports.some((r) => r.baseline)
             ? { baseline: { file: many.reports.find((r) => r.baseline)!.baseline!.file, gone: many.reports.flatMap((r) => r.baseline?.gone ?? []) } }
             : {}),

@@ -2,6 +2,8 @@
 // the findings and the rules that ran, so the specs can call them directly.
 import type { Finding, Rule, Severity } from '../../specs/rules/types.ts';
 import type { BaselineEntry } from './check-baseline.ts';
+import type { Suppression } from '../../specs/rules/suppressions.ts';
+import { junitSkipped, justification, suppressionEntries, suppressionLines } from './check-suppressions.ts';
 
 export const FORMATS = ['text', 'json', 'sarif', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -27,6 +29,8 @@ export interface CheckReport {
   baseline?: { file: string; matched: ReadonlySet<Finding>; gone: readonly BaselineEntry[] };
   /** With `--write-baseline`: the file as the user named it and how many entries were written. */
   baselineWritten?: { file: string; count: number };
+  /** With `--show-suppressed`: every suppression the template declares, whether it counts or not. */
+  suppressions?: readonly Suppression[];
 }
 
 /** Severities at or above the threshold. */
@@ -127,7 +131,11 @@ export function renderText(report: CheckReport): string {
   }
   if (suppressed.length > 0) {
     if (active.length > 0) out.push('');
-    for (const f of suppressed) out.push(`SUPPRESSED ${f.severity.toUpperCase().padEnd(7)} ${f.ruleId}  ${shortId(f.logicalId)}  ${shortened(f.path) || '-'}  (${f.suppressed!.reason})`);
+    for (const f of suppressed) out.push(`SUPPRESSED ${f.severity.toUpperCase().padEnd(7)} ${f.ruleId}  ${shortId(f.logicalId)}  ${shortened(f.path) || '-'}  (${justification(f.suppressed!)})`);
+  }
+  if (report.suppressions && report.suppressions.length > 0) {
+    if (out.length > 0) out.push('');
+    out.push(...suppressionLines(report.suppressions, report.findings));
   }
   if (gone.length > 0) {
     if (out.length > 0) out.push('');
@@ -164,6 +172,7 @@ export function jsonReport(report: CheckReport): object {
           }
         : {}),
       ...(report.baselineWritten ? { baselineWritten: report.baselineWritten } : {}),
+      ...(report.suppressions ? { suppressions: suppressionEntries(report.suppressions, report.findings) } : {}),
   };
 }
 
@@ -202,7 +211,7 @@ export function sarifResults(report: CheckReport, artifactIndex?: number) {
       properties: { severity: f.severity, 'security-severity': SECURITY_SEVERITY[f.severity] },
       ...(report.baseline ? { baselineState: report.baseline.matched.has(f) ? 'unchanged' : 'new' } : {}),
       ...(f.suppressed
-        ? { suppressions: [{ kind: 'inSource', justification: f.suppressed.reason }] }
+        ? { suppressions: [{ kind: 'inSource', justification: justification(f.suppressed) }] }
         : report.baseline?.matched.has(f)
           ? { suppressions: [{ kind: 'external', justification: `in baseline ${report.baseline.file}` }] }
           : {}),
@@ -229,6 +238,7 @@ export function renderSarif(report: CheckReport): string {
         properties: {
           failOn: report.failOn ?? 'error',
           ...(report.baseline ? { baseline: { file: report.baseline.file, gone: report.baseline.gone } } : {}),
+          ...(report.suppressions ? { suppressions: suppressionEntries(report.suppressions, report.findings) } : {}),
         },
       },
     ],
@@ -279,7 +289,7 @@ export function junitSuite(report: CheckReport): { lines: string[]; tests: numbe
     const out = [
       ...passed.map((f) => `${f.severity.toUpperCase()} ${f.logicalId} ${f.path}: ${f.message} (below --fail-on ${report.failOn ?? 'error'})`),
       ...inBaseline.map((f) => `baseline ${f.severity.toUpperCase()} ${f.logicalId} ${f.path}: ${f.message}`),
-      ...suppressed.map((f) => `suppressed ${f.severity.toUpperCase()} ${f.logicalId} ${f.path}: ${f.suppressed!.reason}`),
+      ...suppressed.map((f) => `suppressed ${f.severity.toUpperCase()} ${f.logicalId} ${f.path}: ${justification(f.suppressed!)}`),
     ];
     if (out.length > 0) body.push(`      <system-out>${xml(out.join('\n'))}</system-out>`);
     const open = `    <testcase classname="${xml(`compliance.${rule.pack}`)}" name="${xml(`${rule.id}: ${rule.title}`)}" time="0"`;
@@ -289,9 +299,12 @@ export function junitSuite(report: CheckReport): { lines: string[]; tests: numbe
     failures++;
     cases.push(`    <testcase classname="compliance.harness" name="${xml(f.ruleId)}" time="0">\n      <error message="${xml(f.message)}" type="${f.severity}"/>\n    </testcase>`);
   }
+  // --show-suppressed: suppressed findings as skipped testcases, so CI report viewers list them with their reason.
+  const skipped = report.suppressions ? junitSkipped(report.findings) : [];
+  cases.push(...skipped);
   const tests = cases.length;
   return {
-    lines: [`  <testsuite name="${xml(report.template)}" tests="${tests}" failures="${failures}" errors="0" skipped="0">`, ...cases, '  </testsuite>'],
+    lines: [`  <testsuite name="${xml(report.template)}" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped.length}">`, ...cases, '  </testsuite>'],
     tests,
     failures,
   };

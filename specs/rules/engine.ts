@@ -3,23 +3,26 @@
 // rule that throws into a RULE-ERROR finding (never a crash). When the scenario budget leaves a parameter value
 // or a pair of values unevaluated (scripts/lib/cfn/scenarios.ts), it adds a SCENARIO-BUDGET error that names
 // them and that no Metadata can suppress: the gate never passes what it did not fully evaluate.
-import type { Json, Template } from '../../scripts/lib/cfn/template.ts';
+import type { Template } from '../../scripts/lib/cfn/template.ts';
 import { scenarioPlan, view, type ResolvedResource, type TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
 import type { Finding, Found, Pack, Rule, RuleContext, RuleFinding, ViewContext } from './types.ts';
+import { applySuppression, declaredSuppressions, governanceFindings, registerMandatory } from './suppressions.ts';
 
 export const RULE_ERROR_ID = 'RULE-ERROR';
 /** Emitted by the engine, not a rule: the scenarios did not cover every value and pair of values; never suppressed. */
 export const SCENARIO_BUDGET_ID = 'SCENARIO-BUDGET';
+registerMandatory(RULE_ERROR_ID, SCENARIO_BUDGET_ID);
 
 /** Declares a rule; the engine needs at least one predicate. */
 export function defineRule(rule: Rule): Rule {
   if (!rule.resource && !rule.template && !rule.once) throw new Error(`rule ${rule.id} declares no predicate`);
   if (rule.resource && rule.resourceTypes.length === 0) throw new Error(`rule ${rule.id} has a resource predicate but no resource types`);
+  if (rule.mandatory) registerMandatory(rule.id);
   return Object.freeze({ ...rule });
 }
 
 export interface RunOptions {
-  /** The date the rules compare against (runtime deprecation); the CLI passes the real date. */
+  /** The date the rules (runtime deprecation) and suppression expiry compare against; the CLI passes the real date. */
   today: Date;
   packs?: Pack[];
   /** Only these rule ids (used by the per-rule fixture specs). */
@@ -41,25 +44,6 @@ export function budgetFindings(template: Template, parameters?: Readonly<Record<
     path: 'Parameters',
     message: `not evaluated, so this template cannot pass: ${what}`,
   }));
-}
-
-/**
- * Suppressions live in a resource's Metadata: `compliance: { suppress: [{ id, reason }] }`.
- * A suppression without a non-empty reason does not count (the rule SUPPRESSION-REASON reports it).
- */
-export function suppressionsOf(metadata: Record<string, Json>): Map<string, string> {
-  const out = new Map<string, string>();
-  const compliance = metadata['compliance'];
-  if (typeof compliance !== 'object' || compliance === null || Array.isArray(compliance)) return out;
-  const list = compliance['suppress'];
-  if (!Array.isArray(list)) return out;
-  for (const entry of list) {
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue;
-    const id = entry['id'];
-    const reason = entry['reason'];
-    if (typeof id === 'string' && typeof reason === 'string' && reason.trim() !== '') out.set(id, reason.trim());
-  }
-  return out;
 }
 
 /**
@@ -156,6 +140,9 @@ export function runRules(template: Template, rules: readonly Rule[], options: Ru
   const seen = new Set<string>();
   // Added whatever rules or packs are selected, and never matched against a suppression.
   const findings: Finding[] = budgetFindings(template, options.parameters);
+  // Metadata suppressions (suppressions.ts): expiry, mandatory rules; bad ones are findings of their own.
+  const suppressions = declaredSuppressions(template, options.today);
+  findings.push(...governanceFindings(suppressions));
   for (const rule of selected) {
     let raw: RuleFinding[];
     try {
@@ -173,9 +160,7 @@ export function runRules(template: Template, rules: readonly Rule[], options: Ru
       if (seen.has(key)) continue;
       seen.add(key);
       const finding: Finding = { ruleId: rule.id, severity: rule.severity, logicalId: f.logicalId, path: f.path, message: f.message };
-      const resource = template.resources[f.logicalId];
-      const reason = resource ? suppressionsOf(resource.metadata).get(rule.id) : undefined;
-      if (reason) finding.suppressed = { reason };
+      applySuppression(finding, suppressions);
       findings.push(finding);
     }
   }

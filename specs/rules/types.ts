@@ -16,7 +16,9 @@ export interface Finding {
   message: string;
   severity: Severity;
   /** Set when the resource's Metadata suppresses this rule; the finding is still listed. */
-  suppressed?: { reason: string };
+  suppressed?: { reason: string; expires?: string };
+  /** Set when the resource's only suppression of this rule expired: the finding counts (see suppressions.ts). */
+  suppressionExpired?: { reason: string; expires: string };
 }
 
 /** What a rule sees: the parsed template, one resolved view per parameter scenario, and the date it runs on. */
@@ -43,6 +45,8 @@ export interface Rule {
   readonly id: string;
   readonly pack: Pack;
   readonly severity: Severity;
+  /** No Metadata suppresses it; a suppression of it is itself a SUPPRESSION-OF-MANDATORY finding. */
+  readonly mandatory?: boolean;
   /** One line: what compliant looks like. */
   readonly title: string;
   /** Why it matters, and which known tools check it (or that none does). */

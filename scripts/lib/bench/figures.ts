@@ -1,7 +1,7 @@
 // Pure: every figure the benchmark reports, from the runs it made. The JSON field names are an interface
 // (README "Benchmark", reports/bench-*.json): the headline ratios, the targets, and the rates behind them.
 import type { BackupRun } from '../load/run.ts';
-import type { CommandTiming } from './commands.ts';
+import type { CommandTiming, CorpusTiming } from './commands.ts';
 import type { CopyLoopResult } from './limit.ts';
 import type { PeerRun } from './peers.ts';
 import { best, median, ratio } from './stats.ts';
@@ -30,7 +30,27 @@ export interface MemoryPoint {
   run?: BackupRun;
 }
 
-export type CheckComparison = { check: CommandTiming; checkDirect: CommandTiming; cfnLint: CommandTiming };
+export type CheckComparison = { check: CommandTiming; checkDirect: CommandTiming; cfnLint: CommandTiming; corpus?: CorpusTiming };
+
+/**
+ * The many-template figure: each tool's median over all the files in one process, per template, and how many
+ * times faster check is. Per-template times include each process's start-up, spread over the files.
+ */
+export function corpusFigure(corpus: CorpusTiming | undefined) {
+  if (!corpus || corpus.files.length === 0) return null;
+  const n = corpus.files.length;
+  const per = (ms: number) => +(ms / n).toFixed(1);
+  return {
+    source: corpus.source,
+    templates: n,
+    checkMs: corpus.check.medianMs,
+    cfnLintMs: corpus.cfnLint.medianMs,
+    checkPerTemplateMs: per(corpus.check.medianMs),
+    cfnLintPerTemplateMs: per(corpus.cfnLint.medianMs),
+    runs: corpus.check.runsMs.length,
+    speedupVsCfnLint: ratio(corpus.cfnLint.medianMs, corpus.check.medianMs),
+  };
+}
 
 export const verified = (r: BackupRun) => r.verification !== undefined && r.verification.verified === r.verification.expected;
 export const landedAll = (p: PeerRun) => p.documents === p.expected && p.exitCode === 0;
@@ -122,6 +142,8 @@ export function benchFigures(runs: BenchRuns) {
     memoryGrowth100kTo1kExtrapolated: m100k ? m100k.extrapolated : null,
     memoryGrowth100kTo10k: ratio(m100k?.peakMB ?? undefined, memory.find((m) => m.documents === 10_000)?.peakMB ?? undefined),
     checkSpeedupVsCfnLint: check ? ratio(check.cfnLint.medianMs, check.check.medianMs) : null,
+    /** check and cfn-lint each over the same many templates in one process (100 by default). */
+    checkCorpus: corpusFigure(check?.corpus),
     /** The same two ratios from the sweeps' single best points (noisier: one run each, in blocks). */
     sweepLambdaToLimit: ratio(bestLambda?.documentsPerSecond, bestLimit?.documentsPerSecond),
     sweepLambdaToBestPeer: ratio(bestLambda?.documentsPerSecond, bestPeer?.documentsPerSecond),

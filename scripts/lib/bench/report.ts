@@ -18,8 +18,9 @@ export function benchResult(input: {
   generatedAt: string;
   wallClockSeconds: number;
   machine: MachineInfo & { loadAverageAtEnd: number[] };
-  localstack: { mode: string; endpoint: string };
-  stack: Pick<LoadStack, 'stackName' | 'environment' | 'copyConcurrency' | 'timeoutSeconds' | 'memorySizeMB'>;
+  /** Absent when only the check comparison ran (it needs no LocalStack). */
+  localstack: { mode: string; endpoint: string } | undefined;
+  stack: Pick<LoadStack, 'stackName' | 'environment' | 'copyConcurrency' | 'timeoutSeconds' | 'memorySizeMB'> | undefined;
   docs: SeededSet | undefined;
 }) {
   const { runs, figures, stack, docs } = input;
@@ -28,8 +29,10 @@ export function benchResult(input: {
     generatedAt: input.generatedAt,
     wallClockSeconds: input.wallClockSeconds,
     machine: input.machine,
-    localstack: { mode: input.localstack.mode, endpoint: input.localstack.endpoint },
-    stack: { stackName: stack.stackName, environment: stack.environment, templateCopyConcurrency: stack.copyConcurrency, timeoutSeconds: stack.timeoutSeconds, memorySizeMB: stack.memorySizeMB },
+    localstack: input.localstack ? { mode: input.localstack.mode, endpoint: input.localstack.endpoint } : null,
+    stack: stack
+      ? { stackName: stack.stackName, environment: stack.environment, templateCopyConcurrency: stack.copyConcurrency, timeoutSeconds: stack.timeoutSeconds, memorySizeMB: stack.memorySizeMB }
+      : null,
     documents: docs ? { count: docs.spec.count, bytes: docs.bytes, minSize: docs.spec.minSize, maxSize: docs.spec.maxSize, seed: docs.spec.seed } : null,
     rates: { ...rates, limit: rates.limit ?? null, lambda: rates.lambda ?? null, bestPeer: rates.bestPeer ?? null, limitWithBackupRequest: rates.limitWithBackupRequest ?? null },
     headToHead: runs.headToHead,
@@ -57,6 +60,15 @@ export const spread = (label: string, r: RoundRatios) => (r ? `${label} median $
 /** The targets as the log line names them: met, MISSED or n/a. */
 export const targetsLine = (targets: BenchResult['targets']) => Object.entries(targets).map(([k, v]) => `${k}=${v === null ? 'n/a' : v ? 'met' : 'MISSED'}`).join(', ');
 
+/** "3.1x over 100 templates (generated), one process each: check 2400 ms (24 ms/template) vs cfn-lint ..." */
+export function corpusLine(c: BenchResult['checkCorpus']): string {
+  if (!c) return 'n/a';
+  return (
+    `${fmt(c.speedupVsCfnLint)}x over ${c.templates} templates (${c.source}), one process each, median of ${c.runs}: ` +
+    `check ${c.checkMs} ms (${c.checkPerTemplateMs} ms/template) vs cfn-lint ${c.cfnLintMs} ms (${c.cfnLintPerTemplateMs} ms/template)`
+  );
+}
+
 /** Pure: the HTML page's summary table. */
 export function benchSummaryRows(result: BenchResult): [string, string][] {
   const { rates, check, machine, localstack } = result.raw;
@@ -67,8 +79,9 @@ export function benchSummaryRows(result: BenchResult): [string, string][] {
     ['per round', spread('Lambda / limit', result.perRound.lambdaToLimit) + '; ' + spread('Lambda / best peer', result.perRound.lambdaToBestPeer)],
     ['memory 100k / 1k', `${fmt(result.memoryGrowth100kTo1k)}${result.memoryGrowth100kTo1kExtrapolated ? ' (100k EXTRAPOLATED)' : ''} (target <= 1.2)`],
     ['check vs cfn-lint', `${fmt(result.checkSpeedupVsCfnLint)}x (target >= 3; medians ${check?.check.medianMs ?? '?'} ms vs ${check?.cfnLint.medianMs ?? '?'} ms)`],
+    ['check vs cfn-lint, many templates', corpusLine(result.checkCorpus)],
     ['100k documents', `${result.estimated100kSeconds ?? '?'} s estimated at the Lambda's rate (limit 900 s)`],
-    ['machine', `${machine.cpus} CPUs, load average ${machine.loadAverageAtStart.join(' ')} at start, ${machine.loadAverageAtEnd.join(' ')} at end; LocalStack ${localstack.mode}`],
+    ['machine', `${machine.cpus} CPUs, load average ${machine.loadAverageAtStart.join(' ')} at start, ${machine.loadAverageAtEnd.join(' ')} at end; LocalStack ${localstack?.mode ?? 'not started'}`],
   ];
 }
 

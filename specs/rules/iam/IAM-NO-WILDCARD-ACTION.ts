@@ -6,6 +6,8 @@ export const rule = defineRule({
   id: 'IAM-NO-WILDCARD-ACTION',
   pack: 'generic',
   severity: 'error',
+  // A wildcard action is admin over a service: no reason makes it acceptable.
+  mandatory: true,
   title: 'No identity-policy statement allows `*` or `service:*` actions',
   rationale:
     'A wildcard action grants every present and future API of a service. checkov CKV_AWS_62/63 inspect only the first ' +

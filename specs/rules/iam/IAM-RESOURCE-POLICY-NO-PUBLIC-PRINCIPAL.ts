@@ -5,6 +5,8 @@ export const rule = defineRule({
   id: 'IAM-RESOURCE-POLICY-NO-PUBLIC-PRINCIPAL',
   pack: 'generic',
   severity: 'error',
+  // Public (or any-account) access to a bucket, queue, topic or key: no reason makes it acceptable.
+  mandatory: true,
   title: 'Bucket, queue, topic, key and secret policies allow nothing to `*` / `{AWS: "*"}` (Deny to `*` is fine)',
   rationale:
     'An Allow to every principal makes the resource public or cross-account. cfn_nag F16/F18/F21/F76 and Guard ' +

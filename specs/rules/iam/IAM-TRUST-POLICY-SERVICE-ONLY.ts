@@ -8,6 +8,8 @@ export const rule = defineRule({
   id: 'IAM-TRUST-POLICY-SERVICE-ONLY',
   pack: 'generic',
   severity: 'error',
+  // Another account or principal becoming the role: no reason makes it acceptable.
+  mandatory: true,
   title: 'Role trust policies let only AWS service principals call sts:AssumeRole, pinned with aws:SourceAccount of this account',
   rationale:
     'A trust policy that names `*`, another account or a federated principal lets someone outside the stack become the role; ' +

@@ -7,6 +7,8 @@ export const rule = defineRule({
   id: 'S3-PUBLIC-ACCESS-BLOCK',
   pack: 'generic',
   severity: 'error',
+  // A bucket that can be made public: no reason makes it acceptable.
+  mandatory: true,
   title: 'Every bucket sets all four PublicAccessBlockConfiguration flags to true',
   rationale:
     'Bucket-level Block Public Access stops a later policy or ACL from exposing backups. checkov CKV_AWS_53-56 and ' +
