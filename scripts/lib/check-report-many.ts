@@ -5,17 +5,16 @@ import {
   failing,
   jsonReport,
   junitSuite,
-  plural,
   renderText,
   sarifResults,
   sarifRules,
   sarifUri,
   summary,
-  xml,
   type CheckReport,
   type FailOn,
   type Format,
 } from './check-report.ts';
+import { plural, xml } from './check-format.ts';
 import { suppressionEntries } from './check-suppressions.ts';
 
 /** A file a directory or glob scan found but did not check: not YAML or JSON by its name, or not a template. */

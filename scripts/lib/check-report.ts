@@ -3,6 +3,7 @@
 import type { Finding, Rule, Severity } from '../../specs/rules/types.ts';
 import type { BaselineEntry } from './check-baseline.ts';
 import type { Suppression } from '../../specs/rules/suppressions.ts';
+import { MAX_SHOWN_ID, plural, shortId, xml } from './check-format.ts';
 import { junitSkipped, justification, suppressionEntries, suppressionLines } from './check-suppressions.ts';
 
 export const FORMATS = ['text', 'json', 'sarif', 'junit'] as const;
@@ -71,9 +72,6 @@ export function summary(report: CheckReport): {
   };
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 export function summaryLine(report: CheckReport): string {
   const s = summary(report);
@@ -87,20 +85,6 @@ export function summaryLine(report: CheckReport): string {
   return `${report.template}: ${verdict}; ${s.suppressed} suppressed${baseline}${written}; ${plural(s.rules, 'rule')} checked${time}`;
 }
 
-/** Longer logical ids are shortened in the text report: first SHOWN_ID_CHARS characters, then the length. */
-export const MAX_SHOWN_ID = 64;
-const SHOWN_ID_CHARS = 60;
-
-/**
- * A logical id as the text report shows it: as is up to MAX_SHOWN_ID characters, else its start and its length
- * (`AAAA…(2000 chars)`), so a template with a 2,000-character id does not get a report that repeats it per finding.
- * `Parameters.X`-style ids keep their section. The JSON, SARIF and JUnit reports keep the full id.
- */
-export function shortId(id: string): string {
-  const section = /^(Parameters|Outputs|Mappings|Conditions)\./.exec(id)?.[0] ?? '';
-  const name = id.slice(section.length);
-  return name.length <= MAX_SHOWN_ID ? id : `${section}${name.slice(0, SHOWN_ID_CHARS)}…(${name.length} chars)`;
-}
 
 /** Rule id -> its one-line remediation, for the rules that ran. */
 function remediations(report: CheckReport): Map<string, string> {
@@ -246,9 +230,6 @@ export function renderSarif(report: CheckReport): string {
   return `${JSON.stringify(sarif, null, 2)}\n`;
 }
 
-export function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-}
 
 /**
  * JUnit XML with one testcase per rule that ran: failed when it has active findings at or above --fail-on

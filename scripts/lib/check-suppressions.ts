@@ -3,7 +3,7 @@
 // and why not (specs/rules/suppressions.ts decides; this module only renders).
 import type { Finding } from '../../specs/rules/types.ts';
 import { suppressedCount, type Suppression } from '../../specs/rules/suppressions.ts';
-import { plural, shortId, xml } from './check-report.ts';
+import { plural, shortId, xml } from './check-format.ts';
 
 /** A suppressed finding's justification: the reason, and until when it holds. */
 export function justification(suppressed: { reason: string; expires?: string }): string {
