@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option } from 'commander';
 import { loadTemplate, TemplateLoadError, type Template } from './lib/cfn/template.ts';
+import { namingOrigins } from './lib/cfn/transforms/index.ts';
 import { RULES } from '../specs/rules/index.ts';
 import { runRules } from '../specs/rules/engine.ts';
 import type { Pack } from '../specs/rules/types.ts';
@@ -129,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
     // The key a baseline stores: the template relative to where the user ran the command, so it holds in any checkout.
     const templateKey = displayPath(path);
     // The one place the date enters: the runtime rules compare their table against the day the check runs.
-    const findings = runRules(template, rules, { today: new Date(), parameters: values[i] });
+    const findings = namingOrigins(template.resources, runRules(template, rules, { today: new Date(), parameters: values[i] }));
     const text = await readFile(path, 'utf8');
     const report: CheckReport = { template: name, rules, findings, lines: declarationLines(text, Object.keys(template.resources)), failOn: options.failOn };
     if (baseline) {
