@@ -131,7 +131,7 @@ function parseYaml(text: string, source: string): unknown {
     throw new TemplateLoadError(`${source}: not usable YAML: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
   if (countNodes(js, MAX_YAML_NODES) > MAX_YAML_NODES) {
-    throw new TemplateLoadError(`${source}: not usable YAML: its aliases expand to more than ${MAX_YAML_NODES} nodes (an alias bomb?)`);
+    throw new TemplateLoadError(`${source}: not usable YAML: Excessive alias count: its aliases expand to more than ${MAX_YAML_NODES} nodes (an alias bomb?)`);
   }
   return js;
 }
@@ -140,7 +140,7 @@ function parseYaml(text: string, source: string): unknown {
 function unknownTagMessage(tags: string[]): string {
   const rain = tags.filter((t) => t.startsWith('!Rain::'));
   if (rain.length > 0) return `uses Rain directives (${rain.join(', ')}): process it first (rain pkg) and check the output`;
-  return `uses the YAML tag${tags.length > 1 ? 's' : ''} ${tags.join(', ')}, which CloudFormation does not know: process it first with the tool that owns ${tags.length > 1 ? 'them' : 'it'} and check the output`;
+  return `unknown YAML tag: ${tags.join(', ')} (CloudFormation does not know it): process the template first with the tool that owns the tag and check the output`;
 }
 
 /** Nodes in the expanded value, counting a shared (aliased) object each time it is reached; stops past `limit`. */

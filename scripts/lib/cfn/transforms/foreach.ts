@@ -86,12 +86,27 @@ function collectionOf(loop: string, collection: Json, template: JsonObject): str
   throw new TransformError(`${loop}: its collection ${JSON.stringify(collection)} cannot be resolved before deployment, so the loop cannot be expanded`);
 }
 
-/** `${Id}` and `&{Id}` in keys and strings, `{Ref: Id}` anywhere in the body, replaced by the value. */
+/** Variables left in a Fn::Sub string (`${!Literal}` is not one): none left, and it is a plain string. */
+const VARIABLE = /\$\{[^!}][^}]*\}|&\{[^!}\s][^}]*\}/;
+
+/**
+ * As CloudFormation (and cfn-lint) do: `${Id}` and `&{Id}` in keys and in Fn::Sub strings, `{Ref: Id}` anywhere;
+ * other strings are left as written (a Fn::If condition name is not resolved either).
+ */
 function substitute(value: Json, id: string, item: string): Json {
   const text = (s: string) => s.split(`\${${id}}`).join(item).split(`&{${id}}`).join(item.replace(/[^A-Za-z0-9]/g, ''));
-  if (typeof value === 'string') return text(value);
   if (Array.isArray(value)) return value.map((v) => substitute(v, id, item));
   if (!isObject(value)) return value;
-  if (Object.keys(value).length === 1 && value['Ref'] === id) return item;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [text(k), substitute(v, id, item)]));
+  const entries = Object.entries(value);
+  if (entries.length === 1) {
+    const [key, arg] = entries[0]!;
+    if (key === 'Ref' && arg === id) return item;
+    if (key === 'Fn::Sub' && (typeof arg === 'string' || (Array.isArray(arg) && typeof arg[0] === 'string'))) {
+      const body = text(typeof arg === 'string' ? arg : (arg[0] as string));
+      const rest = Array.isArray(arg) ? arg.slice(1).map((v) => substitute(v, id, item)) : [];
+      if (!VARIABLE.test(body)) return body;
+      return { 'Fn::Sub': Array.isArray(arg) ? [body, ...rest] : body };
+    }
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [text(k), substitute(v, id, item)]));
 }

@@ -19,7 +19,8 @@ export interface Expanded {
   origins: Record<string, string>;
 }
 
-const PROCESS_FIRST = 'process it first (deploy it and check the processed template: `aws cloudformation get-template --template-stage Processed`) and check the output';
+// CloudFormation keeps the processed template of a stack: that is what to check.
+const PROCESS_FIRST = 'process it first (e.g. aws cloudformation get-template --template-stage Processed) and check the output';
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
