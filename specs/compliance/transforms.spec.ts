@@ -113,7 +113,7 @@ test.describe('what must be processed first, and what is not a template', () => 
   }
 
   test('Fn::Transform inside a resource and an unknown tag are refused, named', () => {
-    const include = 'Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      Fn::Transform: {Name: AWS::Include, Parameters: {Location: s3://b/k}}\n';
+    const include = 'Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      Fn::Transform: [{Name: AWS::Include, Parameters: {Location: s3://b/k}}]\n';
     expectOneLineError(check([file('inline.yaml', include)]), 2, /uses Fn::Transform \(AWS::Include\)/);
     const tag = 'Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Env NAME\n';
     expectOneLineError(check([file('tag.yaml', tag)]), 2, /unknown YAML tag: !Env .*process the template first/);

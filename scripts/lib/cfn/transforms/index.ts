@@ -63,7 +63,9 @@ export function applyTransforms(parsed: JsonObject, source: string): Expanded {
   if (unknown !== undefined) throw new TransformError(`uses the transform ${unknown}, which the check cannot expand: ${PROCESS_FIRST}`);
   const inline = findKey(parsed, (k) => k === 'Fn::Transform');
   if (inline) {
-    const name = isObject(inline[1]) && typeof inline[1]['Name'] === 'string' ? inline[1]['Name'] : 'unnamed';
+    // `Fn::Transform: {Name, Parameters}`, or a list of them.
+    const names = (Array.isArray(inline[1]) ? inline[1] : [inline[1]]).map((t) => (isObject(t) && typeof t['Name'] === 'string' ? t['Name'] : 'unnamed'));
+    const name = [...new Set(names)].join(', ');
     throw new TransformError(`uses Fn::Transform (${name}), which the check cannot expand: ${PROCESS_FIRST}`);
   }
   if (!names.includes(LANGUAGE_EXTENSIONS)) {
