@@ -76,6 +76,21 @@ test.describe('AWS::LanguageExtensions', () => {
     expect(ids(findings(file('foreach-param.yaml', text)), 'ENC-SQS-STACK-KEY')).toEqual(['Queueab', 'Queuec']);
   });
 
+  test('a loop in Conditions makes conditions the resources use', () => {
+    const text =
+      'Transform: AWS::LanguageExtensions\nParameters:\n  Env: {Type: String, AllowedValues: [dev, prod], Default: dev}\nConditions:\n' +
+      '  Fn::ForEach::Envs:\n    - E\n    - [dev, prod]\n    - Is${E}: !Equals [!Ref Env, !Sub "${E}"]\nResources:\n' +
+      '  Wide:\n    Type: AWS::IAM::ManagedPolicy\n    Condition: Isprod\n    Properties:\n      PolicyDocument:\n        Version: "2012-10-17"\n' +
+      '        Statement: [{Effect: Allow, Action: "s3:*", Resource: "arn:aws:s3:::b/*"}]\n';
+    const wide = findings(file('foreach-conditions.yaml', text)).filter((f) => f.ruleId === 'IAM-NO-WILDCARD-ACTION');
+    expect(wide.map((f) => f.message)).toEqual(['allows wildcard action s3:*; list the actions it needs (only when Env=prod)']);
+  });
+
+  test('a stray --- around the template is one document, not a stream', () => {
+    const text = '---\nResources:\n  Q: {Type: AWS::SQS::Queue}\n---\n';
+    expect(ids(findings(file('stray-separator.yaml', text)), 'ENC-SQS-STACK-KEY')).toEqual(['Q']);
+  });
+
   const refusals: Array<[string, string, RegExp]> = [
     [
       'a collection that cannot be resolved',

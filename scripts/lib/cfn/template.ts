@@ -112,10 +112,12 @@ export const MAX_YAML_NODES = 1_000_000;
 
 function parseYaml(text: string, source: string): unknown {
   // `merge`: `<<: *anchor` merges the anchored mapping as YAML 1.1 and cfn-lint do, not a literal key `<<`.
-  const docs = parseAllDocuments(text, { customTags: TAGS, uniqueKeys: true, prettyErrors: false, merge: true });
-  if (!Array.isArray(docs)) return null; // an empty stream: refused as "not a mapping"
+  const all = parseAllDocuments(text, { customTags: TAGS, uniqueKeys: true, prettyErrors: false, merge: true });
+  if (!Array.isArray(all)) return null; // an empty stream: refused as "not a mapping"
+  // A stray `---` before or after the template makes an empty document, not a second one.
+  const docs = all.length > 1 ? all.filter((d) => d.errors.length > 0 || (d.contents !== null && !(d.contents instanceof Scalar && d.contents.value === null))) : all;
   if (docs.length > 1) throw new TemplateLoadError(`${source}: not a CloudFormation template (a YAML stream of ${docs.length} documents)`);
-  const doc = docs[0]!;
+  const doc = docs[0] ?? all[0]!;
   const problem = doc.errors[0];
   if (problem) {
     const where = problem.linePos?.[0] ? ` (line ${problem.linePos[0].line})` : '';
