@@ -164,7 +164,7 @@ function normalise(parsed: unknown, source: string, format: 'yaml' | 'json'): Te
   // SAM and AWS::LanguageExtensions expanded; anything else that must be processed first is refused here.
   let expanded: Expanded;
   try {
-    expanded = applyTransforms(parsed, source);
+    expanded = applyTransforms(parsed);
   } catch (error) {
     if (error instanceof TransformError) throw new TemplateLoadError(`${source}: ${error.message}`, { cause: error });
     throw error;

@@ -12,7 +12,6 @@ export { TransformError };
 export const LANGUAGE_EXTENSIONS = 'AWS::LanguageExtensions';
 export const SAM = 'AWS::Serverless-2016-10-31';
 
-
 export interface Expanded {
   raw: JsonObject;
   /** Generated logical id -> where it came from (`SAM MyFunction`). */
@@ -54,7 +53,7 @@ function declared(raw: JsonObject): string[] {
   });
 }
 
-export function applyTransforms(parsed: JsonObject, source: string): Expanded {
+export function applyTransforms(parsed: JsonObject): Expanded {
   // Rain's JSON form: `"Network": {"Rain::Module": "..."}`, `{"Rain::Embed": "file.sh"}`.
   const rain = findKey(parsed, (k) => k.startsWith('Rain::'));
   if (rain) throw new TransformError(`uses Rain directives (${rain[0]}): process it first (rain pkg) and check the output`);
@@ -76,7 +75,7 @@ export function applyTransforms(parsed: JsonObject, source: string): Expanded {
   let origins: Record<string, string> = {};
   for (const name of names) {
     if (name === LANGUAGE_EXTENSIONS) raw = expandLanguageExtensions(raw);
-    else ({ raw, origins } = expandSam(raw, source));
+    else ({ raw, origins } = expandSam(raw));
   }
   if (names.length > 0) {
     const { Transform: _declared, ...rest } = raw;

@@ -12,7 +12,7 @@ const SCRIPT = fileURLToPath(new URL('./sam.py', import.meta.url));
 /** The translator refused the template (sam.py's contract); any other failure is the environment's. */
 const REFUSED = 3;
 
-export function expandSam(raw: JsonObject, source: string): { raw: JsonObject; origins: Record<string, string> } {
+export function expandSam(raw: JsonObject): { raw: JsonObject; origins: Record<string, string> } {
   if (!existsSync(VENV_PYTHON)) {
     throw new TransformError(`is a SAM template, and expanding it needs the project venv (${VENV_PYTHON}, with aws-sam-translator): run npm run bootstrap`);
   }
@@ -27,7 +27,7 @@ export function expandSam(raw: JsonObject, source: string): { raw: JsonObject; o
   if (run.status === REFUSED) throw new TransformError(`the SAM translator refused it: ${stderr.split('\n')[0]}`);
   if (run.status !== 0) {
     const last = stderr.split('\n').filter(Boolean).at(-1) ?? run.error?.message ?? `exit ${run.status}`;
-    throw new TransformError(`the SAM translator failed (${source}): ${last}`);
+    throw new TransformError(`the SAM translator failed: ${last}`);
   }
   const out = JSON.parse(run.stdout) as { template: JsonObject; origins: Record<string, string> };
   return { raw: out.template, origins: Object.fromEntries(Object.entries(out.origins).map(([id, from]) => [id, `SAM ${from}`])) };
