@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { Option } from 'commander';
 import { loadTemplate, TemplateLoadError, type Template } from './lib/cfn/template.ts';
+import { namingOrigins } from './lib/cfn/transforms/index.ts';
 import { RULES } from '../specs/rules/index.ts';
 import { runRules } from '../specs/rules/engine.ts';
 import { declaredSuppressions } from '../specs/rules/suppressions.ts';
@@ -127,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
     const began = performance.now();
     // The key a baseline stores: the template relative to where the user ran the command, so it holds in any checkout.
     const templateKey = displayPath(path);
-    const findings = runRules(template, rules, { today, parameters: values[i] });
+    const findings = namingOrigins(template.resources, runRules(template, rules, { today, parameters: values[i] }));
     const text = await readFile(path, 'utf8');
     const report: CheckReport = { template: name, rules, findings, lines: declarationLines(text, Object.keys(template.resources)), failOn: options.failOn };
     if (options.showSuppressed) report.suppressions = declaredSuppressions(template, today);

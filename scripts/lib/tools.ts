@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const TOOLS_BIN = join(fileURLToPath(new URL('../..', import.meta.url)), '.tools', 'bin');
+/** The project venv's Python (`npm run bootstrap` installs requirements.txt into it): aws-sam-translator, cfn-lint. */
+export const VENV_PYTHON = join(fileURLToPath(new URL('../..', import.meta.url)), '.venv', 'bin', 'python');
 
 export interface GoTool {
   name: string;

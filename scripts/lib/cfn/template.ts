@@ -2,7 +2,8 @@
 // so every rule sees `{ "Fn::GetAtt": [...] }` whichever way the author wrote it.
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parseDocument, type Tags, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { parseAllDocuments, type Tags, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { applyTransforms, TransformError, type Expanded } from './transforms/index.ts';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -16,6 +17,8 @@ export interface Resource {
   deletionPolicy?: string;
   updateReplacePolicy?: string;
   dependsOn: string[];
+  /** The transform's source resource, for a resource a transform generated (e.g. `SAM MyFunction`). */
+  generatedFrom?: string;
 }
 
 export interface Template {
@@ -100,27 +103,73 @@ export function parseTemplate(text: string, source = '<inline>', hint?: 'yaml' |
   return normalise(raw, source, format);
 }
 
+/**
+ * Above this many nodes (mappings, sequences, scalars) once aliases and merge keys are expanded, a YAML document
+ * is refused: the guard against alias bombs ("billion laughs") is the size of what the aliases expand to, so a
+ * legitimate template may use any number of aliases. A 1 MB template (CloudFormation's limit) has far fewer.
+ */
+export const MAX_YAML_NODES = 1_000_000;
+
 function parseYaml(text: string, source: string): unknown {
-  const doc = parseDocument(text, { customTags: TAGS, uniqueKeys: true, prettyErrors: false });
+  // `merge`: `<<: *anchor` merges the anchored mapping as YAML 1.1 and cfn-lint do, not a literal key `<<`.
+  const all = parseAllDocuments(text, { customTags: TAGS, uniqueKeys: true, prettyErrors: false, merge: true });
+  if (!Array.isArray(all)) return null; // an empty stream: refused as "not a mapping"
+  // A stray `---` before or after the template makes an empty document, not a second one.
+  const docs = all.length > 1 ? all.filter((d) => d.errors.length > 0 || (d.contents !== null && !(d.contents instanceof Scalar && d.contents.value === null))) : all;
+  if (docs.length > 1) throw new TemplateLoadError(`${source}: not a CloudFormation template (a YAML stream of ${docs.length} documents)`);
+  const doc = docs[0] ?? all[0]!;
   const problem = doc.errors[0];
   if (problem) {
     const where = problem.linePos?.[0] ? ` (line ${problem.linePos[0].line})` : '';
     throw new TemplateLoadError(`${source}: not valid YAML${where}: ${problem.message.split('\n')[0]}`, { cause: problem });
   }
-  const unknownTag = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
-  if (unknownTag) {
-    throw new TemplateLoadError(`${source}: unknown YAML tag: ${unknownTag.message.split('\n')[0]}`);
-  }
+  const unknownTags = [...new Set(doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED').map((w) => /!\S+/.exec(w.message)?.[0] ?? w.message))];
+  if (unknownTags.length > 0) throw new TemplateLoadError(`${source}: ${unknownTagMessage(unknownTags)}`);
+  let js: unknown;
   try {
-    return doc.toJS({ maxAliasCount: 100 });
+    // No alias-count limit: toJS shares one object per anchor, and the node count below bounds the expansion.
+    js = doc.toJS({ maxAliasCount: -1 });
   } catch (error) {
-    // An alias bomb ("billion laughs") or a broken alias surfaces only here, as a plain ReferenceError.
     throw new TemplateLoadError(`${source}: not usable YAML: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
+  if (countNodes(js, MAX_YAML_NODES) > MAX_YAML_NODES) {
+    throw new TemplateLoadError(`${source}: not usable YAML: Excessive alias count: its aliases expand to more than ${MAX_YAML_NODES} nodes (an alias bomb?)`);
+  }
+  return js;
 }
 
-function normalise(raw: unknown, source: string, format: 'yaml' | 'json'): Template {
-  if (!isObject(raw)) throw new TemplateLoadError(`${source}: not a CloudFormation template (the top level is not a mapping)`);
+/** Tags a tool (Rain) processes before CloudFormation sees the template get a message saying so. */
+function unknownTagMessage(tags: string[]): string {
+  const rain = tags.filter((t) => t.startsWith('!Rain::'));
+  if (rain.length > 0) return `uses Rain directives (${rain.join(', ')}): process it first (rain pkg) and check the output`;
+  return `unknown YAML tag: ${tags.join(', ')} (CloudFormation does not know it): process the template first with the tool that owns the tag and check the output`;
+}
+
+/** Nodes in the expanded value, counting a shared (aliased) object each time it is reached; stops past `limit`. */
+function countNodes(value: unknown, limit: number): number {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && count <= limit) {
+    const next = stack.pop();
+    count += 1;
+    if (Array.isArray(next)) stack.push(...next);
+    else if (typeof next === 'object' && next !== null) stack.push(...Object.values(next));
+  }
+  return count;
+}
+
+function normalise(parsed: unknown, source: string, format: 'yaml' | 'json'): Template {
+  if (!isObject(parsed)) throw new TemplateLoadError(`${source}: not a CloudFormation template (the top level is not a mapping)`);
+  if (!isObject(parsed['Resources'])) throw new TemplateLoadError(`${source}: not a CloudFormation template (no Resources section)`);
+  // SAM and AWS::LanguageExtensions expanded; anything else that must be processed first is refused here.
+  let expanded: Expanded;
+  try {
+    expanded = applyTransforms(parsed);
+  } catch (error) {
+    if (error instanceof TransformError) throw new TemplateLoadError(`${source}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  const { raw, origins } = expanded;
   const resourcesRaw = raw['Resources'];
   if (!isObject(resourcesRaw) || Object.keys(resourcesRaw).length === 0) {
     throw new TemplateLoadError(`${source}: not a CloudFormation template (no Resources section)`);
@@ -140,6 +189,7 @@ function normalise(raw: unknown, source: string, format: 'yaml' | 'json'): Templ
       ...(typeof value['DeletionPolicy'] === 'string' ? { deletionPolicy: value['DeletionPolicy'] } : {}),
       ...(typeof value['UpdateReplacePolicy'] === 'string' ? { updateReplacePolicy: value['UpdateReplacePolicy'] } : {}),
       dependsOn: typeof dependsOn === 'string' ? [dependsOn] : Array.isArray(dependsOn) ? dependsOn.filter((d): d is string => typeof d === 'string') : [],
+      ...(origins[logicalId] ? { generatedFrom: origins[logicalId] } : {}),
     };
   }
   const section = <T>(name: string): Record<string, T> => (isObject(raw[name]) ? (raw[name] as Record<string, T>) : {});
