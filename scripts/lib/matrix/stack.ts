@@ -5,6 +5,7 @@
 import type { Json, JsonObject } from '../cfn/template.ts';
 import { referencedIds, type ResolvedResource } from '../cfn/intrinsics.ts';
 import type { Concrete } from './concretise.ts';
+import { awsManagedPolicy, parsePolicyArn } from './managed.ts';
 
 /** The template is not a stack the matrix can evaluate (exit code 2 from the CLI). */
 export class StackShapeError extends Error {
@@ -207,21 +208,42 @@ export function discoverStack(concrete: Concrete): BackupStack {
       identityPolicies.push({ id: r.logicalId, logicalId: r.logicalId, document: doc(r.resolved['PolicyDocument'], r.logicalId) });
     }
   }
+  // By ARN: a customer managed policy of the template (its ARN, path included, as CloudFormation gives it)
+  // or an AWS-managed one (managed.ts). Anything else could grant anything: the CLI fails closed on it.
+  const templatePolicyByArn = new Map(
+    view.resources.filter((r) => r.type === 'AWS::IAM::ManagedPolicy').map((r) => [phys(r.logicalId).ref, r] as const),
+  );
+  const attachManaged = (managed: ResolvedResource) => {
+    if (attached.has(managed.logicalId)) return;
+    identityPolicies.push({ id: managed.logicalId, logicalId: managed.logicalId, document: doc(managed.resolved['PolicyDocument'], managed.logicalId) });
+    attached.add(managed.logicalId);
+  };
   for (const arnValue of asList(role.resolved['ManagedPolicyArns'])) {
     const managed = firstRef(arnValue, byId, 'AWS::IAM::ManagedPolicy');
     if (managed) {
-      if (!attached.has(managed.logicalId)) {
-        identityPolicies.push({ id: managed.logicalId, logicalId: managed.logicalId, document: doc(managed.resolved['PolicyDocument'], managed.logicalId) });
-        attached.add(managed.logicalId);
-      }
-    } else {
-      const arn = str(arnValue, JSON.stringify(arnValue));
-      unevaluated.push(`managed policy ${arn} attached to ${role.logicalId} (not defined in the template)`);
-      unreadable.push({
-        arn,
-        reason: `attached to ${role.logicalId} by ManagedPolicyArns but not defined in the template; the matrix has no document for it, so what it grants is unknown`,
-      });
+      attachManaged(managed);
+      continue;
     }
+    const arn = str(arnValue, JSON.stringify(arnValue));
+    const byArn = templatePolicyByArn.get(arn);
+    if (byArn) {
+      attachManaged(byArn);
+      continue;
+    }
+    const parsed = parsePolicyArn(arn);
+    const aws = parsed?.account === 'aws' ? awsManagedPolicy(parsed) : undefined;
+    if (aws && 'document' in aws) {
+      if (!attached.has(arn)) identityPolicies.push({ id: arn, logicalId: role.logicalId, document: aws.document });
+      attached.add(arn);
+      continue;
+    }
+    const why = aws
+      ? aws.problem
+      : parsed
+        ? `a customer managed policy that names no AWS::IAM::ManagedPolicy of the template${parsed.account === accountId ? '' : ` (account ${parsed.account})`}`
+        : 'not an IAM policy ARN the template defines';
+    unevaluated.push(`managed policy ${arn} attached to ${role.logicalId} (${why})`);
+    unreadable.push({ arn, reason: `attached to ${role.logicalId} by ManagedPolicyArns: ${why}; the matrix has no document for it, so what it grants is unknown` });
   }
   let permissionsBoundary: PolicyDocument | undefined;
   if (role.resolved['PermissionsBoundary'] !== undefined) {
