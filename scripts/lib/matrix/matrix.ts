@@ -3,7 +3,8 @@
 // contract. A row that became allowed or stopped being allowed is a difference the CLI exits 1 for.
 import type { Template } from '../cfn/template.ts';
 import { concretise, type ConcretiseOptions, type Partition } from './concretise.ts';
-import { evaluate, principalFor, type Decision, type PrincipalKey } from './evaluate.ts';
+import { attackerContexts, externalKind, otherNamedServices } from './attacker.ts';
+import { evaluate, governingPolicy, principalFor, type Decision, type Evaluation, type PrincipalKey } from './evaluate.ts';
 import { discoverStack, type BackupStack, type Sample, type UnreadablePolicy } from './stack.ts';
 
 export interface ContractRow {
@@ -22,6 +23,11 @@ export interface ContractRow {
   why: string;
   /** Only rows whose guard holds apply (e.g. outside-the-prefix rows need a prefix). */
   when?: (s: Sample) => boolean;
+  /**
+   * The row's service stands for any service the contract gives no job: the row also runs for every other
+   * service principal the stack's resource policies name (id `<row>@<service>`).
+   */
+  anyOtherService?: boolean;
 }
 
 export interface MatrixRow {
@@ -79,34 +85,41 @@ export async function runMatrix(template: Template, contract: readonly ContractR
   const s = stack.sample;
   const rows: MatrixRow[] = [];
   const seen = new Set<string>();
+  const ask = (row: ContractRow, principal: PrincipalKey, resource: string, context: Record<string, string | string[] | null>) =>
+    evaluate(stack, { principal, action: row.action, resource, context, ...(row.resourceAccount ? { resourceAccount: row.resourceAccount(s) } : {}) });
+  const add = (row: ContractRow, id: string, principal: PrincipalKey, resource: string, label: string, result: Evaluation) =>
+    rows.push({
+      id, principal: principalFor(stack, principal).label, principalKey: principal, action: row.action, resource, context: label,
+      contextKeys: result.context, expected: row.expect, actual: result.decision, detail: result.detail, deciding: result.deciding,
+      why: row.why, matches: row.expect === result.decision,
+    });
+  const otherServices = otherNamedServices(stack, [...new Set(contract.map((r) => r.principal))]);
   for (const row of contract) {
     if (seen.has(row.id)) throw new Error(`contract row id ${row.id} is used twice`);
     seen.add(row.id);
     if (row.when && !row.when(s)) continue;
     const context = row.context?.(s) ?? {};
     const resource = row.resource(s);
-    const result = await evaluate(stack, {
-      principal: row.principal,
-      action: row.action,
-      resource,
-      context,
-      ...(row.resourceAccount ? { resourceAccount: row.resourceAccount(s) } : {}),
-    });
-    rows.push({
-      id: row.id,
-      principal: principalFor(stack, row.principal).label,
-      principalKey: row.principal,
-      action: row.action,
-      resource,
-      context: row.contextLabel ?? describeContext(context),
-      contextKeys: result.context,
-      expected: row.expect,
-      actual: result.decision,
-      detail: result.detail,
-      deciding: result.deciding,
-      why: row.why,
-      matches: row.expect === result.decision,
-    });
+    const principals = row.anyOtherService ? [row.principal, ...otherServices] : [row.principal];
+    for (const principal of principals) {
+      const id = principal === row.principal ? row.id : `${row.id}@${principal.slice('service:'.length)}`;
+      const label = row.contextLabel ?? describeContext(context);
+      add(row, id, principal, resource, label, await ask(row, principal, resource, context));
+      // An outsider that must be denied is asked again with what it would send to satisfy each Allow (attacker.ts):
+      // one `+attacker` row, the first variant that is allowed, else the first one.
+      const kind = row.expect === 'denied' ? externalKind(principal) : undefined;
+      if (!kind) continue;
+      let shown: { label: string; result: Evaluation } | undefined;
+      for (const v of attackerContexts(stack, kind, governingPolicy(stack, resource, row.action))) {
+        const result = await ask(row, principal, resource, { ...context, ...v.context });
+        shown ??= { label: v.label, result };
+        if (result.decision === 'allowed') {
+          shown = { label: v.label, result };
+          break;
+        }
+      }
+      if (shown) add(row, `${id}+attacker`, principal, resource, label === '-' ? shown.label : `${label}; ${shown.label}`, shown.result);
+    }
   }
   return {
     template: template.source,
