@@ -59,11 +59,14 @@ export interface AttackerContext {
 /**
  * The contexts an attacker would send for a request governed by `policy`: one per Allow statement whose
  * conditions test keys the attacker sets, each key given a value the statement accepts (ARNs and aws:SourceAccount
- * of a service's request are always the attacker's own account). Empty when no statement tests such a key.
+ * of a service's request are `account`'s: the attacker's own by default; the stack's account for a service that
+ * has no job in the stack, which must not get in even when acting for this account). Empty when no statement
+ * tests such a key.
  */
-export function attackerContexts(stack: BackupStack, kind: ExternalKind, policy: ResourcePolicy | undefined): AttackerContext[] {
+export function attackerContexts(stack: BackupStack, kind: ExternalKind, policy: ResourcePolicy | undefined, account = stack.sample.otherAccount): AttackerContext[] {
   if (!policy) return [];
-  const other = stack.sample.otherAccount;
+  const other = account;
+  const whose = account === stack.sample.account ? 'this account' : 'another account';
   const out = new Map<string, AttackerContext>();
   for (const [index, st] of list(policy.document['Statement']).entries()) {
     if (!isObject(st) || st['Effect'] !== 'Allow' || !isObject(st['Condition'])) continue;
@@ -87,7 +90,7 @@ export function attackerContexts(stack: BackupStack, kind: ExternalKind, policy:
     if (Object.keys(context).length === 0) continue;
     // Keys, not values: a value can embed a scenario's names, and the label must read the same in every scenario.
     const sid = typeof st['Sid'] === 'string' ? st['Sid'] : `[${index}]`;
-    const keys = Object.keys(context).map((k) => (/^aws:SourceAccount$/i.test(k) ? `${k}=another account` : k));
+    const keys = Object.keys(context).map((k) => (/^aws:SourceAccount$/i.test(k) ? `${k}=${whose}` : k));
     const label = `attacker-chosen to satisfy ${policy.id}#${sid}: ${keys.join(', ')}`;
     out.set(label, { context, label });
   }

@@ -110,7 +110,13 @@ export async function runMatrix(template: Template, contract: readonly ContractR
       const kind = row.expect === 'denied' ? externalKind(principal) : undefined;
       if (!kind) continue;
       let shown: { label: string; result: Evaluation } | undefined;
-      for (const v of attackerContexts(stack, kind, governingPolicy(stack, resource, row.action))) {
+      const policy = governingPolicy(stack, resource, row.action);
+      const variants = [
+        ...attackerContexts(stack, kind, policy),
+        // A service with no job here must not get in for this account's resources either.
+        ...(row.anyOtherService ? attackerContexts(stack, kind, policy, s.account) : []),
+      ];
+      for (const v of variants) {
         const result = await ask(row, principal, resource, { ...context, ...v.context });
         shown ??= { label: v.label, result };
         if (result.decision === 'allowed') {
