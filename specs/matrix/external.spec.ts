@@ -80,6 +80,23 @@ test("Principal '*' on backups behind aws:SecureTransport only: exit 1 naming an
   }
 });
 
+test("Principal '*' behind a header that need only be present (Null: false) or a request tag key: exit 1 naming the +attacker rows", async () => {
+  const conditions: Array<[string, JsonObject]> = [
+    ['user-agent-present', { Null: { 'aws:UserAgent': 'false' } }],
+    ['tag-key', { 'ForAnyValue:StringEquals': { 'aws:TagKeys': 'share' } }],
+  ];
+  for (const [name, condition] of conditions) {
+    const path = await planted.plant(`bucket-star-${name}`, (raw) => {
+      unrestricted(raw);
+      addStatement(raw, 'BackupBucketPolicy', 'PolicyDocument', getBackups('*', condition));
+    });
+    const run = matrix(path);
+    expect(run.code, `${name}: ${run.stderr}`).toBe(1);
+    expect(rowIds(run.stderr), name).toContain('anon.s3.get-backup+attacker');
+    expect(rowIds(run.stderr), name).not.toContain('anon.s3.get-backup');
+  }
+});
+
 test('a service principal granted on the backup bucket without aws:SourceAccount (confused deputy): exit 1 naming the +attacker row', async () => {
   const trailArn = { ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:cloudtrail:*:*:trail/*' } } };
   const path = await planted.plant('bucket-service-no-source-account', (raw) =>

@@ -19,7 +19,7 @@ const CALLER_KEYS = [
   /^kms:(EncryptionContext:|EncryptionContextKeys$|EncryptionAlgorithm$|ViaService$|GrantOperations$)/i,
   /^(sqs|sns|lambda):/i,
 ];
-/** What a service brings from the account that asked it; the attacker's account, never the stack's. */
+/** What a service brings from the account that configured it: set to the attacker's (or, for a service with no job, the stack's). */
 const SOURCE_KEYS = /^aws:Source(Account|Arn|OrgID|OrgPaths)$/i;
 
 export type ExternalKind = 'iam' | 'service';

@@ -215,6 +215,7 @@ export function discoverStack(concrete: Concrete): BackupStack {
   const templatePolicyByArn = new Map(
     view.resources.filter((r) => r.type === 'AWS::IAM::ManagedPolicy').map((r) => [phys(r.logicalId).ref, r] as const),
   );
+  const awsManaged: string[] = [];
   /** The document a managed policy ARN (or a Ref to a template policy) stands for, or why there is none. */
   const managedPolicy = (value: Json): { policy: PolicyDocument; key: string } | { arn: string; why: string } => {
     const arn = str(value, JSON.stringify(value));
@@ -223,7 +224,8 @@ export function discoverStack(concrete: Concrete): BackupStack {
     const parsed = parsePolicyArn(arn);
     const aws = parsed?.account === 'aws' ? awsManagedPolicy(parsed) : undefined;
     if (aws && 'document' in aws) {
-      awsManaged.push(`${arn} (${aws.version} from ${aws.source})`);
+      const named = `${arn} (${aws.version} from ${aws.source})`;
+      if (!awsManaged.includes(named)) awsManaged.push(named);
       return { key: arn, policy: { id: arn, logicalId: role.logicalId, document: aws.document } };
     }
     const why = aws
@@ -233,7 +235,6 @@ export function discoverStack(concrete: Concrete): BackupStack {
         : 'not an IAM policy ARN the template defines';
     return { arn, why };
   };
-  const awsManaged: string[] = [];
   for (const arnValue of asList(role.resolved['ManagedPolicyArns'])) {
     const found = managedPolicy(arnValue);
     if ('policy' in found) {
