@@ -81,16 +81,18 @@ const EXPECTED: Record<string, string[] | { neutralised: string }> = {
   'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:wildcard-action': ['svc.logs.kms-create-grant'],
   'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:extra-action': ['svc.logs.kms-create-grant'],
   'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:removed-condition': ['svc.logs.kms-generate-other-group', 'svc.logs.kms-generate-no-context'],
-  'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:added-principal': ['svc.unrelated.kms-as-logs'],
+  // An unrelated service added to a service's statement gets the key on every key row: its +attacker row, acting
+  // for this account, sends what the statement asks (attacker.ts).
+  'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:added-principal': ['svc.unrelated.kms-as-logs', 'svc.unrelated.kms-as-alarms', 'svc.unrelated.kms-as-schedule'],
   'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:wildcard-action': ['svc.events.kms-encrypt', 'svc.events.kms-create-grant'],
   'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:extra-action': ['svc.events.kms-create-grant'],
   'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:removed-condition': ['svc.events.kms-generate-other-rule', 'svc.events.kms-generate-other-account-rule'],
-  'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:added-principal': ['svc.unrelated.kms-as-schedule'],
+  'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:added-principal': ['svc.unrelated.kms-as-schedule', 'svc.unrelated.kms-as-alarms', 'svc.unrelated.kms-as-logs'],
   'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:wildcard-action': ['svc.cloudwatch.kms-create-grant'],
   'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:extra-action': ['svc.cloudwatch.kms-create-grant'],
   'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:removed-condition': ['svc.cloudwatch.kms-generate-other-account'],
   // Only aws:SourceAccount pins it, so the unrelated service passes whatever it claims to act for.
-  'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:added-principal': ['svc.unrelated.kms-as-schedule', 'svc.unrelated.kms-as-alarms'],
+  'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:added-principal': ['svc.unrelated.kms-as-schedule', 'svc.unrelated.kms-as-alarms', 'svc.unrelated.kms-as-logs'],
 
   // ---------------------------------------------------------------- bucket policies
   'AccessLogBucketPolicy#DenyInsecureTransport:removed-deny': ['admin.s3.get-access-log-no-tls', 'svc.logging.put-access-log-no-tls'],
