@@ -52,9 +52,10 @@ export function parsePolicyArn(arn: string): PolicyArn | undefined {
 export type AwsManaged = { document: JsonObject; version: string; source: string } | { problem: string };
 
 /**
- * The latest document of the AWS-managed policy `arn` names, whatever its partition (AWS publishes the same
- * documents in aws-cn and aws-us-gov); or why there is none: a name the data does not have, or the name under
- * another path (IAM would refuse the attachment, and the matrix cannot tell what was meant).
+ * The latest document of the AWS-managed policy `arn` names, whatever its partition (the data is the aws
+ * partition's; aws-cn and aws-us-gov have nearly all of the same policies); or why there is none: a name the data
+ * does not have, or the name under another path (IAM would refuse the attachment; the matrix cannot tell what
+ * was meant).
  */
 export function awsManagedPolicy(arn: PolicyArn): AwsManaged {
   const { api, source } = data();
