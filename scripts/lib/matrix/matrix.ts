@@ -3,7 +3,8 @@
 // contract. A row that became allowed or stopped being allowed is a difference the CLI exits 1 for.
 import type { Template } from '../cfn/template.ts';
 import { concretise, type ConcretiseOptions, type Partition } from './concretise.ts';
-import { evaluate, principalFor, type Decision, type PrincipalKey } from './evaluate.ts';
+import { attackerContexts, externalKind, otherNamedServices } from './attacker.ts';
+import { evaluate, governingPolicy, principalFor, type Decision, type Evaluation, type PrincipalKey } from './evaluate.ts';
 import { discoverStack, type BackupStack, type Sample, type UnreadablePolicy } from './stack.ts';
 
 export interface ContractRow {
@@ -22,6 +23,11 @@ export interface ContractRow {
   why: string;
   /** Only rows whose guard holds apply (e.g. outside-the-prefix rows need a prefix). */
   when?: (s: Sample) => boolean;
+  /**
+   * The row's service stands for any service the contract gives no job: the row also runs for every other
+   * service principal the stack's resource policies name (id `<row>@<service>`).
+   */
+  anyOtherService?: boolean;
 }
 
 export interface MatrixRow {
@@ -60,6 +66,8 @@ export interface MatrixResult {
   unevaluated: string[];
   /** Attached identity policies without a document (a managed policy ARN the template does not define): the CLI fails closed. */
   unreadable: UnreadablePolicy[];
+  /** AWS-managed policies evaluated from the shipped documents (stack.ts `awsManaged`). */
+  awsManaged: string[];
   /** Only in a result over several scenarios (see scenarios.ts): the scenarios evaluated. */
   scenarios?: Array<{ label: string; parameters: Record<string, string> }>;
   /** Only in a result over several scenarios: what was not evaluated (a scenario budget, a scenario that failed). */
@@ -79,34 +87,47 @@ export async function runMatrix(template: Template, contract: readonly ContractR
   const s = stack.sample;
   const rows: MatrixRow[] = [];
   const seen = new Set<string>();
+  const ask = (row: ContractRow, principal: PrincipalKey, resource: string, context: Record<string, string | string[] | null>) =>
+    evaluate(stack, { principal, action: row.action, resource, context, ...(row.resourceAccount ? { resourceAccount: row.resourceAccount(s) } : {}) });
+  const add = (row: ContractRow, id: string, principal: PrincipalKey, resource: string, label: string, result: Evaluation) =>
+    rows.push({
+      id, principal: principalFor(stack, principal).label, principalKey: principal, action: row.action, resource, context: label,
+      contextKeys: result.context, expected: row.expect, actual: result.decision, detail: result.detail, deciding: result.deciding,
+      why: row.why, matches: row.expect === result.decision,
+    });
+  const otherServices = otherNamedServices(stack, [...new Set(contract.map((r) => r.principal))]);
   for (const row of contract) {
     if (seen.has(row.id)) throw new Error(`contract row id ${row.id} is used twice`);
     seen.add(row.id);
     if (row.when && !row.when(s)) continue;
     const context = row.context?.(s) ?? {};
     const resource = row.resource(s);
-    const result = await evaluate(stack, {
-      principal: row.principal,
-      action: row.action,
-      resource,
-      context,
-      ...(row.resourceAccount ? { resourceAccount: row.resourceAccount(s) } : {}),
-    });
-    rows.push({
-      id: row.id,
-      principal: principalFor(stack, row.principal).label,
-      principalKey: row.principal,
-      action: row.action,
-      resource,
-      context: row.contextLabel ?? describeContext(context),
-      contextKeys: result.context,
-      expected: row.expect,
-      actual: result.decision,
-      detail: result.detail,
-      deciding: result.deciding,
-      why: row.why,
-      matches: row.expect === result.decision,
-    });
+    const principals = row.anyOtherService ? [row.principal, ...otherServices] : [row.principal];
+    for (const principal of principals) {
+      const id = principal === row.principal ? row.id : `${row.id}@${principal.slice('service:'.length)}`;
+      const label = row.contextLabel ?? describeContext(context);
+      add(row, id, principal, resource, label, await ask(row, principal, resource, context));
+      // An outsider that must be denied is asked again with what it would send to satisfy each Allow (attacker.ts):
+      // one `+attacker` row, the first variant that is allowed, else the first one.
+      const kind = row.expect === 'denied' ? externalKind(principal) : undefined;
+      if (!kind) continue;
+      let shown: { label: string; result: Evaluation } | undefined;
+      const policy = governingPolicy(stack, resource, row.action);
+      const variants = [
+        ...attackerContexts(stack, kind, policy),
+        // A service with no job here must not get in for this account's resources either.
+        ...(row.anyOtherService ? attackerContexts(stack, kind, policy, s.account) : []),
+      ];
+      for (const v of variants) {
+        const result = await ask(row, principal, resource, { ...context, ...v.context });
+        shown ??= { label: v.label, result };
+        if (result.decision === 'allowed') {
+          shown = { label: v.label, result };
+          break;
+        }
+      }
+      if (shown) add(row, `${id}+attacker`, principal, resource, label === '-' ? shown.label : `${label}; ${shown.label}`, shown.result);
+    }
   }
   return {
     template: template.source,
@@ -119,6 +140,7 @@ export async function runMatrix(template: Template, contract: readonly ContractR
     stoppedBeingAllowed: rows.filter((r) => r.expected === 'allowed' && r.actual === 'denied'),
     unevaluated: stack.unevaluated,
     unreadable: stack.unreadable,
+    awsManaged: stack.awsManaged,
   };
 }
 
@@ -189,6 +211,7 @@ export function renderMarkdown(result: MatrixResult): string {
   out.push(diff === 0
     ? 'Every row matches the contract.'
     : `**${diff} row(s) differ from the contract** (${result.becameAllowed.length} became allowed, ${result.stoppedBeingAllowed.length} stopped being allowed).`);
+  for (const m of result.awsManaged) out.push(`\n> AWS-managed policy evaluated: ${m}.`);
   for (const u of result.unevaluated) out.push(`\n> Not evaluated: ${u}.`);
   for (const line of incompleteLines(result)) out.push(`\n> **Fails closed**: ${line}.`);
   out.push('');
@@ -215,6 +238,7 @@ export function renderJson(result: MatrixResult): string {
       differences: differenceLines(result),
       unevaluated: result.unevaluated,
       cannotEvaluate: result.unreadable,
+      awsManagedPolicies: result.awsManaged,
       ...(result.scenarios ? { scenarios: result.scenarios, notEvaluated: result.notEvaluated ?? [] } : {}),
       rows: result.rows.map((r) => ({
         id: r.id, principal: r.principal, action: r.action, resource: r.resource, context: r.contextKeys,

@@ -136,6 +136,7 @@ export async function runMatrixScenarios(template: Template, contract: readonly 
     stoppedBeingAllowed: rows.filter((r) => r.expected === 'allowed' && r.actual === 'denied'),
     unevaluated: [...new Set(results.flatMap((r) => r.result.unevaluated))],
     unreadable: [...unreadable.values()],
+    awsManaged: [...new Set(results.flatMap((r) => r.result.awsManaged))],
     scenarios: results.map(({ label, parameters }) => ({ label, parameters })),
     notEvaluated,
   };

@@ -5,6 +5,7 @@
 import type { Json, JsonObject } from '../cfn/template.ts';
 import { referencedIds, type ResolvedResource } from '../cfn/intrinsics.ts';
 import type { Concrete } from './concretise.ts';
+import { awsManagedPolicy, parsePolicyArn } from './managed.ts';
 
 /** The template is not a stack the matrix can evaluate (exit code 2 from the CLI). */
 export class StackShapeError extends Error {
@@ -62,13 +63,15 @@ export interface BackupStack {
   resourcePolicies: ResourcePolicy[];
   /** Buckets whose PublicAccessBlockConfiguration sets RestrictPublicBuckets (S3 then ignores public grants). */
   restrictPublicBuckets: Set<string>;
-  /** Policies the evaluator cannot see (AWS managed policy ARNs, boundaries defined elsewhere). */
+  /** Policies the evaluator cannot see (managed policy ARNs it has no document for, boundaries defined elsewhere). */
   unevaluated: string[];
   /**
    * Identity policies attached to the role that the matrix has no document for (a managed policy ARN the
    * template does not define, AWS-managed ones included). They may grant anything, so the CLI fails closed.
    */
   unreadable: UnreadablePolicy[];
+  /** AWS-managed policies evaluated from the shipped documents, as `<arn> (<version> from <source>)`. */
+  awsManaged: string[];
 }
 
 export interface UnreadablePolicy {
@@ -207,27 +210,46 @@ export function discoverStack(concrete: Concrete): BackupStack {
       identityPolicies.push({ id: r.logicalId, logicalId: r.logicalId, document: doc(r.resolved['PolicyDocument'], r.logicalId) });
     }
   }
-  for (const arnValue of asList(role.resolved['ManagedPolicyArns'])) {
-    const managed = firstRef(arnValue, byId, 'AWS::IAM::ManagedPolicy');
-    if (managed) {
-      if (!attached.has(managed.logicalId)) {
-        identityPolicies.push({ id: managed.logicalId, logicalId: managed.logicalId, document: doc(managed.resolved['PolicyDocument'], managed.logicalId) });
-        attached.add(managed.logicalId);
-      }
-    } else {
-      const arn = str(arnValue, JSON.stringify(arnValue));
-      unevaluated.push(`managed policy ${arn} attached to ${role.logicalId} (not defined in the template)`);
-      unreadable.push({
-        arn,
-        reason: `attached to ${role.logicalId} by ManagedPolicyArns but not defined in the template; the matrix has no document for it, so what it grants is unknown`,
-      });
+  // By ARN: a customer managed policy of the template (its ARN, path included, as CloudFormation gives it)
+  // or an AWS-managed one (managed.ts). Anything else could grant anything: the CLI fails closed on it.
+  const templatePolicyByArn = new Map(
+    view.resources.filter((r) => r.type === 'AWS::IAM::ManagedPolicy').map((r) => [phys(r.logicalId).ref, r] as const),
+  );
+  const awsManaged: string[] = [];
+  /** The document a managed policy ARN (or a Ref to a template policy) stands for, or why there is none. */
+  const managedPolicy = (value: Json): { policy: PolicyDocument; key: string } | { arn: string; why: string } => {
+    const arn = str(value, JSON.stringify(value));
+    const managed = firstRef(value, byId, 'AWS::IAM::ManagedPolicy') ?? templatePolicyByArn.get(arn);
+    if (managed) return { key: managed.logicalId, policy: { id: managed.logicalId, logicalId: managed.logicalId, document: doc(managed.resolved['PolicyDocument'], managed.logicalId) } };
+    const parsed = parsePolicyArn(arn);
+    const aws = parsed?.account === 'aws' ? awsManagedPolicy(parsed) : undefined;
+    if (aws && 'document' in aws) {
+      const named = `${arn} (${aws.version} from ${aws.source})`;
+      if (!awsManaged.includes(named)) awsManaged.push(named);
+      return { key: arn, policy: { id: arn, logicalId: role.logicalId, document: aws.document } };
     }
+    const why = aws
+      ? aws.problem
+      : parsed
+        ? `a customer managed policy that names no AWS::IAM::ManagedPolicy of the template${parsed.account === accountId ? '' : ` (account ${parsed.account})`}`
+        : 'not an IAM policy ARN the template defines';
+    return { arn, why };
+  };
+  for (const arnValue of asList(role.resolved['ManagedPolicyArns'])) {
+    const found = managedPolicy(arnValue);
+    if ('policy' in found) {
+      if (!attached.has(found.key)) identityPolicies.push(found.policy);
+      attached.add(found.key);
+      continue;
+    }
+    unevaluated.push(`managed policy ${found.arn} attached to ${role.logicalId} (${found.why})`);
+    unreadable.push({ arn: found.arn, reason: `attached to ${role.logicalId} by ManagedPolicyArns: ${found.why}; the matrix has no document for it, so what it grants is unknown` });
   }
   let permissionsBoundary: PolicyDocument | undefined;
   if (role.resolved['PermissionsBoundary'] !== undefined) {
-    const boundary = firstRef(role.resolved['PermissionsBoundary'], byId, 'AWS::IAM::ManagedPolicy');
-    if (boundary) permissionsBoundary = { id: boundary.logicalId, logicalId: boundary.logicalId, document: doc(boundary.resolved['PolicyDocument'], boundary.logicalId) };
-    else unevaluated.push(`permissions boundary ${str(role.resolved['PermissionsBoundary'])} of ${role.logicalId} (not defined in the template)`);
+    const found = managedPolicy(role.resolved['PermissionsBoundary']);
+    if ('policy' in found) permissionsBoundary = found.policy;
+    else unevaluated.push(`permissions boundary ${found.arn} of ${role.logicalId} (${found.why})`);
   }
 
   // ------------------------------------------------------------------ resource policies
@@ -314,7 +336,7 @@ export function discoverStack(concrete: Concrete): BackupStack {
     if (isObject(pab) && (pab['RestrictPublicBuckets'] === true || pab['RestrictPublicBuckets'] === 'true')) restrictPublicBuckets.add(phys(r.logicalId).ref);
   }
 
-  return { concrete, sample, identityPolicies, ...(permissionsBoundary ? { permissionsBoundary } : {}), resourcePolicies, restrictPublicBuckets, unevaluated, unreadable };
+  return { concrete, sample, identityPolicies, ...(permissionsBoundary ? { permissionsBoundary } : {}), resourcePolicies, restrictPublicBuckets, unevaluated, unreadable, awsManaged };
 }
 
 /** The key policy KMS gives a key created without one: the account's IAM policies decide. */
