@@ -5,7 +5,7 @@
 // them and that no Metadata can suppress: the gate never passes what it did not fully evaluate.
 import type { Json, Template } from '../../scripts/lib/cfn/template.ts';
 import { scenarioPlan, view, type ResolvedResource, type TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
-import type { Finding, Found, Pack, Rule, RuleContext, RuleFinding, ViewContext } from './types.ts';
+import type { Finding, Found, Pack, Rule, RuleContext, RuleFinding, RuleSettings, ViewContext } from './types.ts';
 
 export const RULE_ERROR_ID = 'RULE-ERROR';
 /** Emitted by the engine, not a rule: the scenarios did not cover every value and pair of values; never suppressed. */
@@ -26,6 +26,7 @@ export interface RunOptions {
   only?: string[];
   /** Parameter values given by the user: they replace those parameters' scenarios (see scenarioPlan). */
   parameters?: Readonly<Record<string, string>>;
+  settings?: RuleSettings;
 }
 
 export function contextFor(template: Template, today: Date, parameters?: Readonly<Record<string, string>>): RuleContext {
@@ -149,7 +150,7 @@ export function evaluate(rule: Rule, ctx: RuleContext): RuleFinding[] {
 }
 
 export function runRules(template: Template, rules: readonly Rule[], options: RunOptions): Finding[] {
-  const ctx = contextFor(template, options.today, options.parameters);
+  const ctx: RuleContext = { ...contextFor(template, options.today, options.parameters), settings: options.settings };
   const selected = rules.filter(
     (rule) => (!options.packs || options.packs.includes(rule.pack)) && (!options.only || options.only.includes(rule.id)),
   );
