@@ -46,6 +46,15 @@ export const token = {
   pseudo: (name: string) => `{{${name}}}`,
 };
 
+/**
+ * Text with the tokens spelled as the template would write them inside !Sub (`${Name}` for a parameter or a
+ * resource's Ref, `${Bucket.Arn}`, `${AWS::Region}`), so a message quotes only what the template says.
+ * Dynamic references (`{{resolve:...}}`) are template syntax and stay.
+ */
+export function spelled(text: string): string {
+  return text.replace(/\{\{(?:(?:Param|Ref|GetAtt):([^}]+)|(AWS::[A-Za-z]+))\}\}/g, (_m, name: string | undefined, pseudo: string | undefined) => `\${${name ?? pseudo}}`);
+}
+
 /** True when `value` (anywhere inside it) points at resource `logicalId` through Ref or GetAtt. */
 export function refersTo(value: Json | undefined, logicalId: string): boolean {
   if (value === undefined || value === null) return false;
@@ -87,6 +96,8 @@ const ARN_SHAPE: Record<string, (ref: string) => string> = {
 
 export class Resolver {
   private readonly nameAliases: Array<[string, string]> = [];
+  /** Resolving a Condition's operands: pseudo parameters and stand-ins take the scenario's values (see ref). */
+  private inCondition = false;
 
   private readonly template: Template;
   readonly scenario: Scenario;
@@ -147,7 +158,15 @@ export class Resolver {
       }
       case 'Fn::Equals': {
         if (!Array.isArray(arg) || arg.length !== 2) return undefined;
-        const [a, b] = arg.map((v) => this.resolveRaw(v, false));
+        const outer = this.inCondition;
+        this.inCondition = true;
+        let a: Resolving | undefined;
+        let b: Resolving | undefined;
+        try {
+          [a, b] = arg.map((v) => this.resolveRaw(v, false));
+        } finally {
+          this.inCondition = outer;
+        }
         if (typeof a === 'string' && a.includes('{{')) return undefined;
         if (typeof b === 'string' && b.includes('{{')) return undefined;
         return JSON.stringify(a) === JSON.stringify(b);
@@ -188,8 +207,11 @@ export class Resolver {
 
   private ref(name: string): Resolving {
     if (name === 'AWS::NoValue') return NO_VALUE;
-    if (PSEUDO.has(name)) return token.pseudo(name);
+    // Conditions see the scenario's pseudo values and stand-ins; rules see tokens, which stand for every value,
+    // so no message quotes a value the template does not contain.
+    if (PSEUDO.has(name)) return (this.inCondition ? this.scenario.pseudo?.[name] : undefined) ?? token.pseudo(name);
     if (name in this.template.parameters) {
+      if (!this.inCondition && this.scenario.standIns?.includes(name)) return `{{Param:${name}}}`;
       return this.scenario.parameters[name] ?? `{{Param:${name}}}`;
     }
     const resource = this.template.resources[name];
