@@ -49,6 +49,10 @@ test.describe('scenarios from Conditions', () => {
     ]);
   });
 
+  test('a Condition comparing a parameter with a YAML number holds for that value (CloudFormation compares strings)', async () => {
+    expect(await findings('number-condition.yaml')).toContain('STATEFUL-RETAIN Second DeletionPolicy: DeletionPolicy is not set (Delete), not Retain (only when Count=2)');
+  });
+
   test('a label names only the parameters the finding depends on', async () => {
     const all = await findings('label-depends.yaml');
     expect(all.length).toBeGreaterThan(0);

@@ -169,7 +169,9 @@ export class Resolver {
         }
         if (typeof a === 'string' && a.includes('{{')) return undefined;
         if (typeof b === 'string' && b.includes('{{')) return undefined;
-        return JSON.stringify(a) === JSON.stringify(b);
+        // CloudFormation compares strings: a parameter's "2" equals the literal 2 (a YAML number).
+        const text = (v: Resolving | undefined) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
+        return JSON.stringify(text(a)) === JSON.stringify(text(b));
       }
       default:
         return undefined;
