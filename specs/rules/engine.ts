@@ -5,7 +5,7 @@
 // them and that no Metadata can suppress: the gate never passes what it did not fully evaluate.
 import type { Json, Template } from '../../scripts/lib/cfn/template.ts';
 import { scenarioPlan, spelled, view, type ResolvedResource, type TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
-import { inputsOf } from '../../scripts/lib/cfn/scenarios.ts';
+import { inputsOf } from '../../scripts/lib/cfn/inputs.ts';
 import type { Finding, Found, Pack, Rule, RuleContext, RuleFinding, RuleSettings, ViewContext } from './types.ts';
 
 export const RULE_ERROR_ID = 'RULE-ERROR';
