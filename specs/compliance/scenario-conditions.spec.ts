@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { loadTemplate } from '../../scripts/lib/cfn/template.ts';
 import { scenarioPlan } from '../../scripts/lib/cfn/scenarios.ts';
+import { spelled } from '../../scripts/lib/cfn/intrinsics.ts';
 import { runRules } from '../rules/engine.ts';
 import { RULES } from '../rules/index.ts';
 
@@ -51,6 +52,17 @@ test.describe('scenarios from Conditions', () => {
 
   test('a Condition comparing a parameter with a YAML number holds for that value (CloudFormation compares strings)', async () => {
     expect(await findings('number-condition.yaml')).toContain('STATEFUL-RETAIN Second DeletionPolicy: DeletionPolicy is not set (Delete), not Retain (only when Count=2)');
+  });
+
+  test('a lookup keyed by a pseudo parameter resolves where the table agrees; tokens are quoted as the template writes them', async () => {
+    const all = await findings('partition-map.yaml');
+    // eks.amazonaws.com in every partition: a service principal, so no principal finding on the cluster role.
+    expect(all.filter((f) => f.startsWith('IAM-TRUST-POLICY-SERVICE-ONLY ClusterRole'))).toEqual([]);
+    for (const f of all) expect(f).not.toContain('{{');
+    expect(spelled('KmsKeyId "{{Param:KeyArn}}" in {{GetAtt:Bucket.Arn}}, {{Ref:Queue}}, {{AWS::Region}}, {{resolve:ssm:/x}}')).toBe(
+      'KmsKeyId "${KeyArn}" in ${Bucket.Arn}, ${Queue}, ${AWS::Region}, {{resolve:ssm:/x}}',
+    );
+    expect(spelled('trusts {{FindInMap:PartitionPrincipals.{{AWS::Partition}}.Ec2}}')).toBe('trusts !FindInMap [PartitionPrincipals, !Ref AWS::Partition, Ec2]');
   });
 
   test('a label names only the parameters the finding depends on', async () => {

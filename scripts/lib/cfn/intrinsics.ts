@@ -52,7 +52,12 @@ export const token = {
  * Dynamic references (`{{resolve:...}}`) are template syntax and stay.
  */
 export function spelled(text: string): string {
-  return text.replace(/\{\{(?:(?:Param|Ref|GetAtt):([^}]+)|(AWS::[A-Za-z]+))\}\}/g, (_m, name: string | undefined, pseudo: string | undefined) => `\${${name ?? pseudo}}`);
+  // A lookup with a key known only at deployment: `!FindInMap [Map, !Ref AWS::Partition, Key]`, as written.
+  const lookups = text.replace(/\{\{FindInMap:([^.{}]+)\.(\{\{[^{}]+\}\}|[^.{}]+)\.([^{}]+)\}\}/g, (_m, map: string, top: string, key: string) => {
+    const ref = /^\{\{(?:Param:|Ref:)?([^{}]+)\}\}$/.exec(top);
+    return `!FindInMap [${map}, ${ref ? `!Ref ${ref[1]}` : top}, ${key}]`;
+  });
+  return lookups.replace(/\{\{(?:(?:Param|Ref|GetAtt):([^}]+)|(AWS::[A-Za-z]+))\}\}/g, (_m, name: string | undefined, pseudo: string | undefined) => `\${${name ?? pseudo}}`);
 }
 
 /** True when `value` (anywhere inside it) points at resource `logicalId` through Ref or GetAtt. */
@@ -283,6 +288,12 @@ export class Resolver {
         const found = this.template.mappings[map!]?.[top!];
         const leaf = isObject(found) ? found[second!] : undefined;
         if (leaf !== undefined) return r(leaf);
+        // A key known only at deployment (`!Ref AWS::Partition`) in a table whose entries agree: that value.
+        const mapping = this.template.mappings[map!];
+        if (mapping && top!.includes('{{') && !second!.includes('{{')) {
+          const leaves = Object.values(mapping).map((e) => (isObject(e) ? e[second!] : undefined));
+          if (leaves.length > 0 && leaves[0] !== undefined && leaves.every((l) => JSON.stringify(l) === JSON.stringify(leaves[0]))) return r(leaves[0]!);
+        }
         const fallback = isObject(arg[3]) ? arg[3]['DefaultValue'] : undefined;
         return fallback !== undefined ? r(fallback) : `{{FindInMap:${map}.${top}.${second}}}`;
       }
