@@ -5,8 +5,10 @@
 // them and that no Metadata can suppress: the gate never passes what it did not fully evaluate.
 import type { Json, Template } from '../../scripts/lib/cfn/template.ts';
 import { scenarioPlan, spelled, view, type ResolvedResource, type TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
-import { inputsOf } from '../../scripts/lib/cfn/inputs.ts';
 import type { Finding, Found, Pack, Rule, RuleContext, RuleFinding, RuleSettings, ViewContext } from './types.ts';
+import { scenarioSuffix } from './labels.ts';
+
+export { scenarioSuffix };
 
 export const RULE_ERROR_ID = 'RULE-ERROR';
 /** Emitted by the engine, not a rule: the scenarios did not cover every value and pair of values; never suppressed. */
@@ -62,62 +64,6 @@ export function suppressionsOf(metadata: Record<string, Json>): Map<string, stri
     if (typeof id === 'string' && typeof reason === 'string' && reason.trim() !== '') out.set(id, reason.trim());
   }
   return out;
-}
-
-/** The value of an axis (a parameter or a pseudo parameter a Condition compares) in a view. */
-const axisValue = (view: TemplateView, name: string) => view.scenario.pseudo?.[name] ?? view.scenario.parameters[name];
-
-/**
- * The suffix that says in which scenarios a finding occurs, or '' when it occurs in all of them. It names only
- * what the finding depends on: for each case, the fewest axes (one, else two) whose values hold in no scenario
- * without the finding, e.g. `(only when Environment=prod)`, taken first among those the finding's resource
- * reads, those a Condition reads first (inputsOf: pairwise rows can make an unrelated axis look decisive); a given parameter, or one with the
- * same value in every scenario, is never named. Where no such pair exists, the case's varying axes.
- */
-export function scenarioSuffix(ctx: RuleContext, matching: readonly TemplateView[], logicalId?: string): string {
-  if (matching.length === 0 || matching.length >= ctx.views.length) return '';
-  const all = ctx.views;
-  const first = all[0]!;
-  const given = new Set(first.scenario.fixed ?? []);
-  const names = [...Object.keys(first.scenario.parameters), ...Object.keys(first.scenario.pseudo ?? {})].filter(
-    (k) => !given.has(k) && all.some((v) => axisValue(v, k) !== axisValue(first, k)),
-  );
-  const inputs = logicalId === undefined ? undefined : inputsOf(ctx.template, logicalId);
-  const read = inputs ? names.filter((k) => inputs.has(k)) : names;
-  const inside = new Set(matching);
-  const sameAs = (term: readonly string[], m: TemplateView) => all.filter((w) => term.every((k) => axisValue(w, k) === axisValue(m, k)));
-  const termsOf = (list: readonly string[]) => [...list.map((k) => [k]), ...(list.length <= 24 ? list.flatMap((k, i) => list.slice(i + 1).map((l) => [k, l])) : [])];
-  const terms: Array<{ view: TemplateView; names: readonly string[]; covers: TemplateView[]; not?: string[] }> = [];
-  for (const m of matching) {
-    if (terms.some((t) => t.covers.includes(m))) continue;
-    // One axis whose values without the finding are few: `AWS::Region other than us-east-1`.
-    const negative = read.map((k) => {
-      const without = [...new Set(all.filter((w) => !inside.has(w)).map((w) => axisValue(w, k)!))];
-      const covers = all.filter((w) => !without.includes(axisValue(w, k)!));
-      return { view: m, names: [k], covers, not: without };
-    }).find((t) => t.covers.includes(m) && t.covers.every((w) => inside.has(w)) && t.covers.length === matching.length);
-    if (negative && !read.some((k) => sameAs([k], m).length === matching.length)) {
-      terms.push(negative);
-      continue;
-    }
-    let best: (typeof terms)[number] | undefined;
-    for (const candidates of read.length < names.length ? [termsOf(read), termsOf(names)] : [termsOf(names)]) {
-      for (const term of candidates) {
-        if (best && term.length > best.names.length) break;
-        const covers = sameAs(term, m);
-        if (!covers.every((w) => inside.has(w))) continue;
-        // Prefer axes a Condition reads (they decide what exists), then the term that explains more cases.
-        const gates = term.filter((k) => inputs?.get(k)).length;
-        const bestGates = best ? best.names.filter((k) => inputs?.get(k)).length : -1;
-        if (!best || gates > bestGates || (gates === bestGates && covers.length > best.covers.length)) best = { view: m, names: term, covers };
-      }
-      if (best) break;
-    }
-    terms.push(best ?? { view: m, names: read.length > 0 ? read : names, covers: [m] });
-  }
-  const text = ({ view, names: term, not }: (typeof terms)[number]) =>
-    not ? `${term[0]} other than ${not.map((v) => (v === '' ? "''" : v)).join(', ')}` : term.map((k) => view.scenario.shown?.[k] ?? `${k}=${axisValue(view, k) === '' ? "''" : axisValue(view, k)}`).join(', ');
-  return ` (only when ${terms.map(text).join('; ')})`;
 }
 
 function listOf(found: Found): readonly RuleFinding[] {
