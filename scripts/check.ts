@@ -1,6 +1,6 @@
 // `npm run check -- PATH... [--format text|json|sarif|junit] [--pack generic|backup-stack ...] [--output FILE]
 //   [--fail-on error|warning] [--baseline FILE | --write-baseline FILE] [--parameters Key=Value ...] [--parameters-file FILE]
-//   [--show-suppressed]`
+//   [--show-suppressed] [--required-tags TAG...] [--config FILE]`
 // Runs every compliance rule on any template; a PATH is a template, a directory (searched recursively) or a glob.
 // Exit 0 clean (or only findings below --fail-on, or only findings already in the baseline), 1 findings that
 // fail the check in any template, 2 unusable input (one line on stderr, before anything is checked).
@@ -26,7 +26,8 @@ import {
 } from './lib/check-report.ts';
 import { manyFailing, manySummaryLine, renderMany, type ManyReport, type SkippedFile } from './lib/check-report-many.ts';
 import { BaselineError, baselineOf, compareWithBaseline, mergeBaselines, readBaseline, writeBaseline, type Baseline } from './lib/check-baseline.ts';
-import { InputError, expandPaths, parameterWord, parametersFor, readParametersFile } from './lib/check-inputs.ts';
+import { InputError, expandPaths, parameterWord, parametersFor, readConfigFile, readParametersFile, requiredTagsArg } from './lib/check-inputs.ts';
+import { requiredTagsFor } from '../specs/rules/tagging/tags.ts';
 import { cliProgram, displayPath, failAndExit, internalError, invocationDir, userPath } from './lib/cli.ts';
 
 const PACKS: Pack[] = ['generic', 'backup-stack'];
@@ -41,6 +42,8 @@ interface Options {
   parameters: Record<string, string>;
   parametersFile?: string;
   showSuppressed: boolean;
+  requiredTags?: string[];
+  config?: string;
 }
 
 /** Runs `fn`, turning the input errors it may throw into one `error: ` line and exit 2. */
@@ -75,7 +78,10 @@ async function main(argv: string[]): Promise<number> {
       '--parameters-file <file>',
       'parameter values from a CloudFormation CLI JSON file ([{"ParameterKey":..,"ParameterValue":..}]) or a cfn-lint deployment file (template-file-path, parameters); --parameters override it',
     )
-    .option('--show-suppressed', "list every suppression in the templates' Metadata: its reason, expiry and whether it counts", false);
+    .option('--show-suppressed', "list every suppression in the templates' Metadata: its reason, expiry and whether it counts", false)
+
+    .option('--required-tags <tag...>', 'tag keys every taggable resource must carry (several words or comma-separated; default none in the generic pack); overrides the config file')
+    .option('--config <file>', 'settings from a JSON or YAML file: requiredTags (a list of tag keys)');
   program.parse(argv, { from: 'user' });
   const options = program.opts<Options>();
   const output = options.output === undefined ? undefined : userPath(options.output);
@@ -83,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
   if (options.baseline !== undefined) baseline = await usable(() => readBaseline(userPath(options.baseline!), options.baseline!));
   const fromFile = options.parametersFile === undefined ? undefined : await usable(() => readParametersFile(userPath(options.parametersFile!), options.parametersFile!));
   const parameters = { ...fromFile?.values, ...options.parameters };
+  const config = options.config === undefined ? {} : await usable(() => readConfigFile(userPath(options.config!), options.config!));
+  const configured = options.requiredTags === undefined ? config.requiredTags : await usable(() => requiredTagsArg(options.requiredTags!));
   // Reported as the user typed it; read from where the user ran npm. A deployment file names its template.
   const given = program.args.length > 0 ? program.args : fromFile?.template !== undefined ? [fromFile.template] : [];
   if (given.length === 0) failAndExit('no template given: name a template, a directory or a glob (see --help)', 2);
@@ -120,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
   const values = await usable(() => (Object.keys(parameters).length === 0 ? templates.map(() => ({})) : parametersFor(templates, parameters)));
 
   const rules = options.pack ? RULES.filter((r) => options.pack!.includes(r.pack)) : RULES;
+  const settings = { requiredTags: requiredTagsFor(configured, options.pack ?? PACKS) };
   const reports: CheckReport[] = [];
   // The one place the date enters: runtime rules and suppression expiry compare against the day the check runs.
   const today = new Date();
@@ -128,7 +137,7 @@ async function main(argv: string[]): Promise<number> {
     const began = performance.now();
     // The key a baseline stores: the template relative to where the user ran the command, so it holds in any checkout.
     const templateKey = displayPath(path);
-    const findings = namingOrigins(template.resources, runRules(template, rules, { today, parameters: values[i] }));
+    const findings = namingOrigins(template.resources, runRules(template, rules, { today, parameters: values[i], settings }));
     const text = await readFile(path, 'utf8');
     const report: CheckReport = { template: name, rules, findings, lines: declarationLines(text, Object.keys(template.resources)), failOn: options.failOn };
     if (options.showSuppressed) report.suppressions = declaredSuppressions(template, today);

@@ -1,7 +1,7 @@
 // What `npm run check` is asked to check: the paths on its command line expanded into template files
 // (a file, a directory searched recursively, or a glob), and the parameter values it is given (`--parameters
 // Key=Value ...` and `--parameters-file FILE`, in the CloudFormation CLI's JSON format or as a cfn-lint
-// deployment file). Every problem is an InputError with a one-line message: the CLI exits 2 before checking
+// deployment file), and the rules' settings (`--required-tags`, `--config FILE`). Every problem is an InputError with a one-line message: the CLI exits 2 before checking
 // anything.
 import * as fsp from 'node:fs/promises';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -218,4 +218,66 @@ export function parametersFor(templates: ReadonlyArray<{ name: string; template:
     }
     return mine;
   });
+}
+
+// ---------------------------------------------------------------- configuration
+
+/** What `--config FILE` may set (the rules' settings); `--required-tags` overrides its `requiredTags`. */
+export interface CheckConfig {
+  requiredTags?: string[];
+}
+
+const CONFIG_KEYS = ['requiredTags'];
+
+/** Tag keys as CloudFormation takes them: 1 to 128 characters, no `aws:` prefix. Returns a problem or undefined. */
+function tagKeyProblem(key: string): string | undefined {
+  if (key.length === 0 || key.length > 128) return `tag key '${key}' must have 1 to 128 characters`;
+  if (/^aws:/i.test(key)) return `tag key '${key}' uses the reserved aws: prefix`;
+  return undefined;
+}
+
+/** `--required-tags` words: each a tag key or a comma-separated list of them. */
+export function requiredTagsArg(words: readonly string[]): string[] {
+  const keys = words.flatMap((w) => w.split(',')).map((k) => k.trim());
+  for (const key of keys) {
+    const problem = tagKeyProblem(key);
+    if (problem) throw new InputError(`--required-tags: ${problem}`);
+  }
+  return [...new Set(keys)];
+}
+
+/** A config file (JSON or YAML): a mapping with only known keys, each of its type. `name` is how the user named it. */
+export function parseConfigFile(text: string, name: string): CheckConfig {
+  const bad = (what: string) => new InputError(`--config ${name}: ${what}`);
+  let data: unknown;
+  try {
+    data = parseYaml(text, { maxAliasCount: 100 });
+  } catch (error) {
+    throw bad(`not valid JSON or YAML (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw bad(`not a mapping of settings (known keys: ${CONFIG_KEYS.join(', ')})`);
+  const d = data as Record<string, unknown>;
+  const unknownKeys = Object.keys(d).filter((k) => !CONFIG_KEYS.includes(k));
+  if (unknownKeys.length > 0) throw bad(`unknown key ${unknownKeys.join(', ')} (known keys: ${CONFIG_KEYS.join(', ')})`);
+  const config: CheckConfig = {};
+  if ('requiredTags' in d) {
+    const tags = d['requiredTags'];
+    if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw bad('requiredTags must be a list of tag keys (strings)');
+    for (const key of tags) {
+      const problem = tagKeyProblem(key);
+      if (problem) throw bad(`requiredTags: ${problem}`);
+    }
+    config.requiredTags = [...new Set(tags)];
+  }
+  return config;
+}
+
+export async function readConfigFile(file: string, name: string): Promise<CheckConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`--config ${name}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`);
+  }
+  return parseConfigFile(text, name);
 }

@@ -4,9 +4,12 @@
 // or a pair of values unevaluated (scripts/lib/cfn/scenarios.ts), it adds a SCENARIO-BUDGET error that names
 // them and that no Metadata can suppress: the gate never passes what it did not fully evaluate.
 import type { Template } from '../../scripts/lib/cfn/template.ts';
-import { scenarioPlan, view, type ResolvedResource, type TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
-import type { Finding, Found, Pack, Rule, RuleContext, RuleFinding, ViewContext } from './types.ts';
+import { scenarioPlan, spelled, view, type ResolvedResource, type TemplateView } from '../../scripts/lib/cfn/intrinsics.ts';
+import type { Finding, Found, Pack, Rule, RuleContext, RuleFinding, RuleSettings, ViewContext } from './types.ts';
 import { applySuppression, declaredSuppressions, governanceFindings, registerMandatory } from './suppressions.ts';
+import { scenarioSuffix } from './labels.ts';
+
+export { scenarioSuffix };
 
 export const RULE_ERROR_ID = 'RULE-ERROR';
 /** Emitted by the engine, not a rule: the scenarios did not cover every value and pair of values; never suppressed. */
@@ -29,6 +32,7 @@ export interface RunOptions {
   only?: string[];
   /** Parameter values given by the user: they replace those parameters' scenarios (see scenarioPlan). */
   parameters?: Readonly<Record<string, string>>;
+  settings?: RuleSettings;
 }
 
 export function contextFor(template: Template, today: Date, parameters?: Readonly<Record<string, string>>): RuleContext {
@@ -44,25 +48,6 @@ export function budgetFindings(template: Template, parameters?: Readonly<Record<
     path: 'Parameters',
     message: `not evaluated, so this template cannot pass: ${what}`,
   }));
-}
-
-/**
- * The suffix that says in which scenarios a finding occurs, or '' when it occurs in all of them.
- * Parameters that keep one value across the matching views are named (`Environment=prod`); otherwise
- * the scenario labels are listed.
- */
-export function scenarioSuffix(ctx: RuleContext, matching: readonly TemplateView[]): string {
-  if (matching.length === 0 || matching.length >= ctx.views.length) return '';
-  const first = matching[0]!.scenario.parameters;
-  // A parameter the user gave a value holds in every scenario: it never says where a finding occurs.
-  const given = new Set(matching[0]!.scenario.fixed ?? []);
-  const constant = Object.entries(first).filter(([k, v]) => !given.has(k) && matching.every((m) => m.scenario.parameters[k] === v));
-  const covered = ctx.views.filter((w) => constant.every(([k, v]) => w.scenario.parameters[k] === v));
-  const label =
-    constant.length > 0 && covered.length === matching.length
-      ? constant.map(([k, v]) => `${k}=${v === '' ? "''" : v}`).join(', ')
-      : matching.map((m) => m.scenario.label).join('; ');
-  return ` (only when ${label})`;
 }
 
 function listOf(found: Found): readonly RuleFinding[] {
@@ -82,8 +67,8 @@ function mergeScenarios(ctx: RuleContext, places: Map<string, Place>): RuleFindi
     const [, firstViews] = entries[0]!;
     const same = entries.every(([, vs]) => vs.length === firstViews.length && vs.every((v) => firstViews.includes(v)));
     const message = same
-      ? entries.map(([m]) => m).join('; ') + scenarioSuffix(ctx, firstViews)
-      : entries.map(([m, vs]) => m + scenarioSuffix(ctx, vs)).join('; ');
+      ? entries.map(([m]) => m).join('; ') + scenarioSuffix(ctx, firstViews, logicalId)
+      : entries.map(([m, vs]) => m + scenarioSuffix(ctx, vs, logicalId)).join('; ');
     return { logicalId, path, message };
   });
 }
@@ -133,7 +118,7 @@ export function evaluate(rule: Rule, ctx: RuleContext): RuleFinding[] {
 }
 
 export function runRules(template: Template, rules: readonly Rule[], options: RunOptions): Finding[] {
-  const ctx = contextFor(template, options.today, options.parameters);
+  const ctx: RuleContext = { ...contextFor(template, options.today, options.parameters), settings: options.settings };
   const selected = rules.filter(
     (rule) => (!options.packs || options.packs.includes(rule.pack)) && (!options.only || options.only.includes(rule.id)),
   );
@@ -155,7 +140,8 @@ export function runRules(template: Template, rules: readonly Rule[], options: Ru
       }
       continue;
     }
-    for (const f of raw) {
+    for (const found of raw) {
+      const f = { ...found, message: spelled(found.message) };
       const key = `${rule.id}|${f.logicalId}|${f.path}|${f.message}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -21,12 +21,19 @@ export interface Finding {
   suppressionExpired?: { reason: string; expires: string };
 }
 
+/** Settings a user may give the rules (`npm run check --required-tags`, `--config FILE`). */
+export interface RuleSettings {
+  /** Tag keys TAGS-REQUIRED requires; unset: this product's three (the CLI always sets it, see tagging/tags.ts). */
+  requiredTags?: readonly string[];
+}
+
 /** What a rule sees: the parsed template, one resolved view per parameter scenario, and the date it runs on. */
 export interface RuleContext {
   template: Template;
   views: TemplateView[];
   /** The day the check runs for (the CLI passes the real date, specs a fixed one); no rule reads a clock. */
   today: Date;
+  settings?: RuleSettings;
 }
 
 /** The context of one scenario: a RuleContext plus the view being checked. */

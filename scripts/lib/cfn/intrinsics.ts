@@ -46,6 +46,20 @@ export const token = {
   pseudo: (name: string) => `{{${name}}}`,
 };
 
+/**
+ * Text with the tokens spelled as the template would write them inside !Sub (`${Name}` for a parameter or a
+ * resource's Ref, `${Bucket.Arn}`, `${AWS::Region}`), so a message quotes only what the template says.
+ * Dynamic references (`{{resolve:...}}`) are template syntax and stay.
+ */
+export function spelled(text: string): string {
+  // A lookup with a key known only at deployment: `!FindInMap [Map, !Ref AWS::Partition, Key]`, as written.
+  const lookups = text.replace(/\{\{FindInMap:([^.{}]+)\.(\{\{[^{}]+\}\}|[^.{}]+)\.([^{}]+)\}\}/g, (_m, map: string, top: string, key: string) => {
+    const ref = /^\{\{(?:Param:|Ref:)?([^{}]+)\}\}$/.exec(top);
+    return `!FindInMap [${map}, ${ref ? `!Ref ${ref[1]}` : top}, ${key}]`;
+  });
+  return lookups.replace(/\{\{(?:(?:Param|Ref|GetAtt):([^}]+)|(AWS::[A-Za-z]+))\}\}/g, (_m, name: string | undefined, pseudo: string | undefined) => `\${${name ?? pseudo}}`);
+}
+
 /** True when `value` (anywhere inside it) points at resource `logicalId` through Ref or GetAtt. */
 export function refersTo(value: Json | undefined, logicalId: string): boolean {
   if (value === undefined || value === null) return false;
@@ -87,6 +101,8 @@ const ARN_SHAPE: Record<string, (ref: string) => string> = {
 
 export class Resolver {
   private readonly nameAliases: Array<[string, string]> = [];
+  /** Resolving a Condition's operands: pseudo parameters and stand-ins take the scenario's values (see ref). */
+  private inCondition = false;
 
   private readonly template: Template;
   readonly scenario: Scenario;
@@ -147,10 +163,20 @@ export class Resolver {
       }
       case 'Fn::Equals': {
         if (!Array.isArray(arg) || arg.length !== 2) return undefined;
-        const [a, b] = arg.map((v) => this.resolveRaw(v, false));
+        const outer = this.inCondition;
+        this.inCondition = true;
+        let a: Resolving | undefined;
+        let b: Resolving | undefined;
+        try {
+          [a, b] = arg.map((v) => this.resolveRaw(v, false));
+        } finally {
+          this.inCondition = outer;
+        }
         if (typeof a === 'string' && a.includes('{{')) return undefined;
         if (typeof b === 'string' && b.includes('{{')) return undefined;
-        return JSON.stringify(a) === JSON.stringify(b);
+        // CloudFormation compares strings: a parameter's "2" equals the literal 2 (a YAML number).
+        const text = (v: Resolving | undefined) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
+        return JSON.stringify(text(a)) === JSON.stringify(text(b));
       }
       default:
         return undefined;
@@ -188,8 +214,11 @@ export class Resolver {
 
   private ref(name: string): Resolving {
     if (name === 'AWS::NoValue') return NO_VALUE;
-    if (PSEUDO.has(name)) return token.pseudo(name);
+    // Conditions see the scenario's pseudo values and stand-ins; rules see tokens, which stand for every value,
+    // so no message quotes a value the template does not contain.
+    if (PSEUDO.has(name)) return (this.inCondition ? this.scenario.pseudo?.[name] : undefined) ?? token.pseudo(name);
     if (name in this.template.parameters) {
+      if (!this.inCondition && this.scenario.standIns?.includes(name)) return `{{Param:${name}}}`;
       return this.scenario.parameters[name] ?? `{{Param:${name}}}`;
     }
     const resource = this.template.resources[name];
@@ -259,6 +288,12 @@ export class Resolver {
         const found = this.template.mappings[map!]?.[top!];
         const leaf = isObject(found) ? found[second!] : undefined;
         if (leaf !== undefined) return r(leaf);
+        // A key known only at deployment (`!Ref AWS::Partition`) in a table whose entries agree: that value.
+        const mapping = this.template.mappings[map!];
+        if (mapping && top!.includes('{{') && !second!.includes('{{')) {
+          const leaves = Object.values(mapping).map((e) => (isObject(e) ? e[second!] : undefined));
+          if (leaves.length > 0 && leaves[0] !== undefined && leaves.every((l) => JSON.stringify(l) === JSON.stringify(leaves[0]))) return r(leaves[0]!);
+        }
         const fallback = isObject(arg[3]) ? arg[3]['DefaultValue'] : undefined;
         return fallback !== undefined ? r(fallback) : `{{FindInMap:${map}.${top}.${second}}}`;
       }

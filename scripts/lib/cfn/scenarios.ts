@@ -1,7 +1,11 @@
 // The parameter scenarios a template is judged under. No case is dropped silently (issue #15):
 //   axes     every parameter with AllowedValues (each value); a free parameter a Condition compares (its
-//            Default and a sample value); a free parameter used as a FindInMap key (the map's keys there).
-//            Any other free parameter stays a {{Param:Name}} token, which stands for every value it may take.
+//            Default, every literal a Condition compares it with, and a stand-in for "any other value" that
+//            rules never see: for them it stays the {{Param:Name}} token); a free parameter used as a FindInMap
+//            key (the map's keys there); a pseudo parameter a Condition compares (`!Equals [!Ref AWS::Region,
+//            us-east-1]`: each literal and "any other", or one Region per partition class when the Region is
+//            taken apart): Conditions see those values, resources keep `{{AWS::Region}}`, so no resource under
+//            such a condition is left out. Any other free parameter stays a token, which stands for every value.
 //   rows     the full product of the axes when it has at most EXHAUSTIVE_LIMIT rows (small templates, the
 //            canonical one: 3 x 2); otherwise a deterministic greedy pairwise covering array: every value of
 //            every axis at least once and every pair of values of any two axes in at least one scenario.
@@ -18,6 +22,12 @@ export interface Scenario {
   label: string;
   /** Parameters whose value was given (`npm run check --parameters`): in `parameters`, but not axes and not named in labels. */
   fixed?: readonly string[];
+  /** What the Conditions see for the pseudo parameters they compare (`AWS::Region`); resources keep the token. */
+  pseudo?: Record<string, string>;
+  /** Parameters whose value is the stand-in for "any value the Conditions do not name": rules see the token. */
+  standIns?: readonly string[];
+  /** Each axis as a label names it: `Environment=prod`, `AWS::Region other than us-east-1`. */
+  shown?: Record<string, string>;
 }
 
 export interface ScenarioOptions {
@@ -28,6 +38,8 @@ export interface ScenarioOptions {
 export interface Axis {
   parameter: string;
   values: string[];
+  /** The value among `values` that stands for every value but `others` (those the Conditions name). */
+  standIn?: { value: string; others: string[] };
 }
 
 export interface ScenarioPlan {
@@ -55,6 +67,88 @@ const show = (v: string) => (v === '' ? "''" : v);
 
 export function labelOf(parameters: Record<string, string>): string {
   return Object.entries(parameters).map(([k, v]) => `${k}=${show(v)}`).join(', ');
+}
+
+/** Pseudo parameters a Condition may compare, with stand-ins for "any other value" (the first not named is used). */
+const PSEUDO_STAND_INS: Record<string, string[]> = {
+  'AWS::Region': ['us-west-2', 'eu-central-1', 'ap-southeast-2'],
+  'AWS::Partition': ['aws', 'aws-cn', 'aws-us-gov'],
+  'AWS::AccountId': ['111111111111', '222222222222'],
+  'AWS::URLSuffix': ['amazonaws.com', 'amazonaws.com.cn'],
+  'AWS::StackName': ['sample-stack', 'other-stack'],
+};
+/** One Region per partition class, for Conditions that take the Region apart (`!Select [0, !Split [-, ...]]`). */
+const REGION_CLASSES = ['us-east-1', 'eu-west-1', 'cn-north-1', 'us-gov-west-1'];
+const PARAMETER_STAND_INS = ['sample-value', 'sample-value-1', 'sample-value-2'];
+
+/**
+ * For each name a Condition refers to with Ref: the literals an Fn::Equals compares it with directly, and
+ * whether it is also used otherwise (taken apart, compared with another reference).
+ */
+function conditionLiterals(template: Template): Map<string, { literals: string[]; indirect: boolean }> {
+  const out = new Map<string, { literals: string[]; indirect: boolean }>();
+  const entry = (name: string) => out.get(name) ?? out.set(name, { literals: [], indirect: false }).get(name)!;
+  const refName = (v: Json | undefined) => (isObject(v) && typeof v['Ref'] === 'string' && Object.keys(v).length === 1 ? v['Ref'] : undefined);
+  const literal = (v: Json | undefined) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
+  const visit = (value: Json): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (!isObject(value)) return;
+    const eq = value['Fn::Equals'];
+    if (Array.isArray(eq) && eq.length === 2) {
+      for (const [a, b] of [[eq[0], eq[1]], [eq[1], eq[0]]] as const) {
+        const name = refName(a);
+        const lit = literal(b);
+        if (name === undefined) visit(a as Json);
+        else if (lit !== undefined) entry(name).literals.includes(lit) || entry(name).literals.push(lit);
+        else entry(name).indirect = true;
+      }
+      return;
+    }
+    const ref = refName(value);
+    if (ref !== undefined) entry(ref).indirect = true;
+    else Object.values(value).forEach(visit);
+  };
+  visit(template.conditions);
+  return out;
+}
+
+function standInFor(candidates: readonly string[], named: readonly string[]): string {
+  return candidates.find((c) => !named.includes(c)) ?? `${candidates[0]}-${named.length}`;
+}
+
+/** The axes of the pseudo parameters the Conditions compare. */
+function pseudoAxes(compared: Map<string, { literals: string[]; indirect: boolean }>): Axis[] {
+  const axes: Axis[] = [];
+  for (const [name, candidates] of Object.entries(PSEUDO_STAND_INS)) {
+    const use = compared.get(name);
+    if (!use) continue;
+    if (name === 'AWS::Region' && use.indirect) {
+      axes.push({ parameter: name, values: [...new Set([...use.literals, ...REGION_CLASSES])] });
+      continue;
+    }
+    const value = standInFor(candidates, use.literals);
+    axes.push({ parameter: name, values: [...use.literals, value], standIn: { value, others: use.literals } });
+  }
+  return axes;
+}
+
+/** A scenario from one value per axis (given parameters come later, in withFixed). */
+function scenarioOf(axes: readonly Axis[], values: Record<string, string>): Scenario {
+  const parameters: Record<string, string> = {};
+  const pseudo: Record<string, string> = {};
+  const standIns: string[] = [];
+  const shown: Record<string, string> = {};
+  for (const axis of axes) {
+    const value = values[axis.parameter]!;
+    (axis.parameter.startsWith('AWS::') ? pseudo : parameters)[axis.parameter] = value;
+    if (axis.standIn?.value === value) {
+      standIns.push(axis.parameter);
+      shown[axis.parameter] = `${axis.parameter} other than ${axis.standIn.others.map(show).join(', ')}`;
+    } else {
+      shown[axis.parameter] = `${axis.parameter}=${show(value)}`;
+    }
+  }
+  return { parameters, label: Object.values(shown).join(', '), pseudo, standIns, shown };
 }
 
 /** Free parameters used as a FindInMap key, with the keys the map has at that level. */
@@ -85,6 +179,7 @@ function findInMapKeys(template: Template): Map<string, string[]> {
 export function scenarioAxes(template: Template): Axis[] {
   const conditionText = JSON.stringify(template.conditions);
   const mapKeys = findInMapKeys(template);
+  const compared = conditionLiterals(template);
   const axes: Axis[] = [];
   for (const [name, param] of Object.entries(template.parameters)) {
     const allowed = param['AllowedValues'];
@@ -92,16 +187,25 @@ export function scenarioAxes(template: Template): Axis[] {
     if (Array.isArray(allowed) && allowed.length > 0) {
       axes.push({ parameter: name, values: [...new Set(allowed.map((v) => String(v)))] });
     } else if (conditionText.includes(`"Ref":"${name}"`)) {
-      // A condition on a free parameter usually asks "was it given?": try the default and a sample value.
-      const values = [fallback, fallback === '' ? 'sample-value' : ''];
+      // A condition on a free parameter usually asks "was it given?": its Default, each literal a Condition
+      // compares it with, and a stand-in for any other value when those are all named (rules see the token,
+      // never the stand-in). Compared with no literal: the Default, and '' or the stand-in.
+      const named = compared.get(name)?.literals ?? [];
+      const hasDefault = param['Default'] !== undefined;
+      const values = named.length > 0 ? [...new Set([...(hasDefault ? [fallback] : []), ...named])] : fallback === '' ? [''] : [fallback, ''];
       for (const key of mapKeys.get(name) ?? []) if (!values.includes(key)) values.push(key);
-      axes.push({ parameter: name, values });
+      let standIn: Axis['standIn'];
+      if (values.every((v) => named.includes(v) || (named.length === 0 && v === ''))) {
+        standIn = { value: standInFor(PARAMETER_STAND_INS, values), others: [...values] };
+        values.push(standIn.value);
+      }
+      axes.push(standIn ? { parameter: name, values, standIn } : { parameter: name, values });
     } else if (mapKeys.has(name)) {
       const keys = mapKeys.get(name)!;
       axes.push({ parameter: name, values: param['Default'] === undefined ? keys : [...new Set([fallback, ...keys])] });
     }
   }
-  return axes;
+  return [...axes, ...pseudoAxes(compared)];
 }
 
 /**
@@ -221,7 +325,7 @@ export function scenarioPlan(template: Template, options: ScenarioOptions = {}):
 function withFixed(plan: ScenarioPlan, fixed: Readonly<Record<string, string>>): ScenarioPlan {
   const names = Object.keys(fixed);
   if (names.length === 0) return plan;
-  return { ...plan, scenarios: plan.scenarios.map((s) => ({ parameters: { ...fixed, ...s.parameters }, label: s.label, fixed: names })) };
+  return { ...plan, scenarios: plan.scenarios.map((s) => ({ ...s, parameters: { ...fixed, ...s.parameters }, fixed: names })) };
 }
 
 function planFor(template: Template, all: Axis[]): ScenarioPlan {
@@ -229,7 +333,7 @@ function planFor(template: Template, all: Axis[]): ScenarioPlan {
   const sizeOf = (axes: readonly Axis[]) => axes.reduce((p, a) => p * a.values.length, 1);
   let plan: ScenarioPlan;
   if (sizeOf(all) <= EXHAUSTIVE_LIMIT) {
-    plan = { axes: all, scenarios: product(all).map((p) => ({ parameters: p, label: labelOf(p) })), strategy: 'exhaustive', notEvaluated };
+    plan = { axes: all, scenarios: product(all).map((p) => scenarioOf(all, p)), strategy: 'exhaustive', notEvaluated };
   } else {
     // Axes beyond the axis and pair budgets are held at their first value (the Default where there is one).
     let varied = all.slice(0, MAX_AXES);
@@ -257,7 +361,7 @@ function planFor(template: Template, all: Axis[]): ScenarioPlan {
         const i = varied.indexOf(axis);
         parameters[axis.parameter] = i >= 0 ? axis.values[row[i]!]! : held.find((h) => h.parameter === axis.parameter)!.value;
       }
-      return { parameters, label: labelOf(parameters) };
+      return scenarioOf(all, parameters);
     });
     const seen = varied.map((axis) => new Set(scenarios.map((s) => s.parameters[axis.parameter])));
     const missingValues = varied.flatMap((axis, i) => axis.values.filter((v) => !seen[i]!.has(v)).map((v) => `${axis.parameter}=${show(v)}`));

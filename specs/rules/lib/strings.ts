@@ -63,18 +63,29 @@ export function templateStrings(ctx: RuleContext): ScannedString[] {
 }
 
 /**
+ * Documentation, not configuration: the template's Description and top-level Metadata (cfn-lint's config,
+ * console labels), and the Description and ConstraintDescription of parameters and outputs. Nothing deploys it.
+ */
+export function isDocumentation(logicalId: string, path: string): boolean {
+  if (logicalId === 'Template') return path === 'Description' || path.startsWith('Metadata.');
+  if (logicalId.startsWith('Parameters.') || logicalId.startsWith('Outputs.')) return path === 'Description' || path === 'ConstraintDescription';
+  return false;
+}
+
+/**
  * Findings for every string of the scenario `ctx.view` that `match` flags: `match` returns the offending
- * snippet (or undefined) and `message` words the finding. The engine names the scenarios when not all.
+ * snippet (or undefined; it sees where the string is) and `message` words the finding. The engine names the
+ * scenarios when not all.
  */
 export function scanStrings(
   ctx: ViewContext,
-  match: (value: string) => string | undefined,
+  match: (value: string, where: ScannedString) => string | undefined,
   message: (snippet: string, value: string) => string,
 ): RuleFinding[] {
   const out: RuleFinding[] = [];
   for (const s of templateStrings(ctx)) {
     if (!s.views.includes(ctx.view)) continue;
-    const snippet = match(s.value);
+    const snippet = match(s.value, s);
     if (snippet !== undefined) out.push({ logicalId: s.logicalId, path: s.path, message: message(snippet, s.value) });
   }
   return out;

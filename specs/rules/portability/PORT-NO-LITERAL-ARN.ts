@@ -1,5 +1,6 @@
 import { defineRule } from '../engine.ts';
 import { arnParts, scanStrings } from '../helpers.ts';
+import { notScanned } from './patterns.ts';
 
 /** An ARN whose resource part (after the account field) names a fixed resource rather than a reference or parameter. */
 function literalResourceArn(value: string): string | undefined {
@@ -21,8 +22,9 @@ export const rule = defineRule({
   rationale:
     'An ARN with a fixed resource name (`arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:ops-alerts`) points at something ' +
     'outside the stack that may not exist in the next account or Region, and S3 bucket names are global. cfn-lint I3042 checks only the ' +
-    'partition/Region/account fields; no tool checks the resource part.',
+    'partition/Region/account fields; no tool checks the resource part. Documentation, Conditions and per-Region ' +
+    'or per-partition mapping tables are not scanned.',
   remediation: 'Build the ARN from Ref/GetAtt of a stack resource or from a parameter instead of a fixed resource name.',
   resourceTypes: [],
-  template: (_view, ctx) => scanStrings(ctx, literalResourceArn, (arn) => `fixed ARN ${arn}; reference the resource or take it as a parameter`),
+  template: (_view, ctx) => scanStrings(ctx, (v, where) => (notScanned(where, true) ? undefined : literalResourceArn(v)), (arn) => `fixed ARN ${arn}; reference the resource or take it as a parameter`),
 });
