@@ -30,7 +30,7 @@ export function renderRulesDoc(areas: Record<string, readonly Rule[]> = AREAS): 
     '`Metadata: {compliance: {suppress: [{id: RULE-ID, reason: "…", expires: YYYY-MM-DD}]}}` (`expires` optional); a',
     'suppression without a reason, or after its `expires` day, does not count. A **mandatory** rule cannot be suppressed:',
     'a suppression of it does not count and is itself an error, `SUPPRESSION-OF-MANDATORY`, as is an `expires` that is',
-    'not a date (`SUPPRESSION-EXPIRES`). The engine\'s own `SCENARIO-BUDGET` and `RULE-ERROR` are mandatory too.',
+    'not a date (`SUPPRESSION-EXPIRES`). The engine\'s own `SCENARIO-BUDGET`, `NOT-EVALUATED` and `RULE-ERROR` are mandatory too.',
     '',
   ];
   for (const [area, rules] of Object.entries(areas)) {

@@ -8,6 +8,7 @@ import { scenarioPlan } from '../../scripts/lib/cfn/scenarios.ts';
 import { spelled } from '../../scripts/lib/cfn/intrinsics.ts';
 import { runRules } from '../rules/engine.ts';
 import { RULES } from '../rules/index.ts';
+import { runScriptSync } from '../support/cli.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'templates', 'scenarios');
 const TODAY = new Date('2026-12-01T00:00:00Z');
@@ -70,5 +71,26 @@ test.describe('scenarios from Conditions', () => {
     expect(all.length).toBeGreaterThan(0);
     // NodeType has one allowed value and Tier is only a tag value: neither decides whether the bucket exists.
     for (const f of all) expect(f).toMatch(/ \(only when Enable=yes\)$/);
+  });
+});
+
+test.describe('what the scenarios cannot cover', () => {
+  test('a list parameter is a list (Fn::Length), an unknowable Condition is checked as if it held, a Condition no scenario meets is named', async () => {
+    const all = await findings('not-evaluated.yaml');
+    // Fn::Length of the CommaDelimitedList's Default (three names): the bucket under it is judged.
+    expect(all).toContain('S3-ENCRYPTION Plain Properties.BucketEncryption: bucket has no default encryption (BucketEncryption.ServerSideEncryptionConfiguration) (only when Names=a,b,c)');
+    // A GetAtt cannot be known before deployment: the topic is judged, and the report says how.
+    expect(all).toContain("ENC-SNS-STACK-KEY FifoTopic Properties.KmsMasterKeyId: the topic has no KmsMasterKeyId; encrypt with the stack's customer-managed key");
+    expect(all).toContain('NOT-EVALUATED Template Conditions.QueueIsFifo: condition QueueIsFifo cannot be evaluated before deployment; what it guards was checked as if it held, and the other branch of each Fn::If on it was not checked');
+    // No scenario has two names: the bucket is not judged, and that is a finding, not silence.
+    expect(all.filter((f) => f.includes(' OnlyForTwo '))).toEqual([
+      'NOT-EVALUATED OnlyForTwo Condition: condition TwoNames holds in none of the 2 scenario(s) evaluated (parameter values that make it hold were not among them), so OnlyForTwo was not checked',
+    ]);
+  });
+
+  test('NOT-EVALUATED is a warning in the report: --fail-on warning fails on it', () => {
+    const run = runScriptSync('check', [join(DIR, 'not-evaluated.yaml'), '--pack', 'generic', '--fail-on', 'warning']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/WARNING NOT-EVALUATED\s+OnlyForTwo/);
   });
 });

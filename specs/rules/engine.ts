@@ -14,7 +14,12 @@ export { scenarioSuffix };
 export const RULE_ERROR_ID = 'RULE-ERROR';
 /** Emitted by the engine, not a rule: the scenarios did not cover every value and pair of values; never suppressed. */
 export const SCENARIO_BUDGET_ID = 'SCENARIO-BUDGET';
-registerMandatory(RULE_ERROR_ID, SCENARIO_BUDGET_ID);
+/**
+ * Emitted by the engine: a Condition it could not evaluate (what it guards was checked one way only), or a
+ * resource whose Condition holds in no scenario (it was not checked at all).
+ */
+export const NOT_EVALUATED_ID = 'NOT-EVALUATED';
+registerMandatory(RULE_ERROR_ID, SCENARIO_BUDGET_ID, NOT_EVALUATED_ID);
 
 /** Declares a rule; the engine needs at least one predicate. */
 export function defineRule(rule: Rule): Rule {
@@ -48,6 +53,24 @@ export function budgetFindings(template: Template, parameters?: Readonly<Record<
     path: 'Parameters',
     message: `not evaluated, so this template cannot pass: ${what}`,
   }));
+}
+
+/**
+ * What the views did not cover, one warning each: a Condition some scenario could not evaluate (read after the
+ * rules ran, which resolve lazily too), and a resource whose Condition holds in no scenario.
+ */
+function notEvaluatedFindings(ctx: RuleContext): Finding[] {
+  const warning = (logicalId: string, path: string, message: string): Finding => ({ ruleId: NOT_EVALUATED_ID, severity: 'warning', logicalId, path, message });
+  const conditions = [...new Set(ctx.views.flatMap((v) => [...v.undetermined]))].sort();
+  const present = new Set(ctx.views.flatMap((v) => v.resources.map((r) => r.logicalId)));
+  return [
+    ...conditions.map((name) =>
+      warning('Template', `Conditions.${name}`, `condition ${name} cannot be evaluated before deployment; what it guards was checked as if it held, and the other branch of each Fn::If on it was not checked`),
+    ),
+    ...Object.values(ctx.template.resources)
+      .filter((r) => !present.has(r.logicalId))
+      .map((r) => warning(r.logicalId, 'Condition', `condition ${r.condition} holds in none of the ${ctx.views.length} scenario(s) evaluated (parameter values that make it hold were not among them), so ${r.logicalId} was not checked`)),
+  ];
 }
 
 function listOf(found: Found): readonly RuleFinding[] {
@@ -150,6 +173,7 @@ export function runRules(template: Template, rules: readonly Rule[], options: Ru
       findings.push(finding);
     }
   }
+  findings.push(...notEvaluatedFindings(ctx));
   return findings.sort((a, b) => a.ruleId.localeCompare(b.ruleId) || a.logicalId.localeCompare(b.logicalId) || a.path.localeCompare(b.path));
 }
 

@@ -28,6 +28,8 @@ export interface TemplateView {
   conditionHolds(name: string): boolean;
   /** Resolved Outputs (only those whose condition holds). */
   outputs: Record<string, JsonObject>;
+  /** Conditions this view could not evaluate (checked as if they held; see Resolver.conditionHolds). */
+  undetermined: ReadonlySet<string>;
 }
 
 const PSEUDO = new Set([
@@ -103,6 +105,8 @@ export class Resolver {
   private readonly nameAliases: Array<[string, string]> = [];
   /** Resolving a Condition's operands: pseudo parameters and stand-ins take the scenario's values (see ref). */
   private inCondition = false;
+  /** Conditions whose value could not be worked out (e.g. Fn::Equals on a GetAtt): the engine reports them. */
+  readonly undetermined = new Set<string>();
 
   private readonly template: Template;
   readonly scenario: Scenario;
@@ -140,7 +144,12 @@ export class Resolver {
     seen.add(name);
     const expr = this.template.conditions[name];
     if (expr === undefined) return false;
-    return this.evaluateCondition(expr, seen) === true;
+    const value = this.evaluateCondition(expr, seen);
+    if (value !== undefined) return value;
+    // Never skip what a condition guards because it cannot be worked out: check it as if the condition held,
+    // and record the condition so the report says so (the other branch of an Fn::If on it goes unchecked).
+    this.undetermined.add(name);
+    return true;
   }
 
   private evaluateCondition(expr: Json, seen: Set<string>): boolean | undefined {
@@ -219,7 +228,12 @@ export class Resolver {
     if (PSEUDO.has(name)) return (this.inCondition ? this.scenario.pseudo?.[name] : undefined) ?? token.pseudo(name);
     if (name in this.template.parameters) {
       if (!this.inCondition && this.scenario.standIns?.includes(name)) return `{{Param:${name}}}`;
-      return this.scenario.parameters[name] ?? `{{Param:${name}}}`;
+      const value = this.scenario.parameters[name];
+      if (value === undefined) return `{{Param:${name}}}`;
+      // A list parameter's Ref is a list (Fn::Length, Fn::Select and Fn::Join take it), as in CloudFormation.
+      const type = this.template.parameters[name]?.['Type'];
+      const isList = type === 'CommaDelimitedList' || (typeof type === 'string' && type.startsWith('List<'));
+      return isList ? (value === '' ? [] : value.split(',').map((v) => v.trim())) : value;
     }
     const resource = this.template.resources[name];
     if (resource?.type === 'AWS::SNS::Topic') return ARN_SHAPE['AWS::SNS::Topic']!(token.ref(name));
@@ -348,6 +362,7 @@ export function view(template: Template, scenario: Scenario): TemplateView {
     resolve: (value) => resolver.resolve(value),
     resolveLiteral: (value) => resolver.resolveLiteral(value),
     conditionHolds: (name) => resolver.conditionHolds(name),
+    undetermined: resolver.undetermined,
   };
 }
 
