@@ -1,7 +1,7 @@
 // Bundles the backup Lambda into one ESM file and zips it for CloudFormation/Lambda.
 // `npm run build:lambda` prints the zip size; deploy scripts import buildLambda().
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, utimes } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,12 @@ export async function buildLambda(options: { outDir?: string } = {}): Promise<La
   }
 }
 
+/** A zip built elsewhere (a previous release's code), addressed by its SHA-256 like a fresh build. */
+export async function zipBundle(zipPath: string): Promise<LambdaBundle> {
+  const data = await readFile(zipPath);
+  return { zipPath, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length };
+}
+
 async function buildInto(outDir: string): Promise<LambdaBundle> {
   const zipPath = join(outDir, 'backup-lambda.zip');
   await build({
@@ -64,8 +70,7 @@ async function buildInto(outDir: string): Promise<LambdaBundle> {
     logLevel: 'warning',
   });
   await zipFiles(outDir, zipPath, ['index.mjs', 'index.mjs.map']);
-  const data = await readFile(zipPath);
-  return { zipPath, sha256: createHash('sha256').update(data).digest('hex'), bytes: (await stat(zipPath)).size };
+  return zipBundle(zipPath);
 }
 
 async function zipFiles(dir: string, zipPath: string, files: string[]): Promise<void> {

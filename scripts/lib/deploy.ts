@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { CloudFormationClient, CreateChangeSetCommand, DeleteStackCommand, DescribeChangeSetCommand, ExecuteChangeSetCommand, type Parameter, type Stack } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, HeadBucketCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutPublicAccessBlockCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { buildLambda } from '../build-lambda.ts';
+import { buildLambda, zipBundle } from '../build-lambda.ts';
 import { clientConfig, type AwsTarget } from './aws/clients.ts';
 import { describeStack, failedResources, IN_PROGRESS, stackOutputs, waitForStack, type FailedResource } from './aws/resources.ts';
 import { checkDeployInput, describeConnectionError } from './deploy/input.ts';
@@ -102,8 +102,8 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
     // Nothing is built, uploaded or changed before the input is known to be usable. (No progress line for it: it
     // takes a second, and a refusal is then the only line the user sees.)
     const { templateBody, account } = await checkDeployInput(options);
-    onProgress?.({ phase: 'build', message: 'bundling the Lambda' });
-    const bundle = await buildLambda();
+    onProgress?.({ phase: 'build', message: options.lambdaZip ? `using ${options.lambdaZip}` : 'bundling the Lambda' });
+    const bundle = options.lambdaZip ? await zipBundle(options.lambdaZip) : await buildLambda();
     const artifactBucket = options.artifactBucket ?? defaultArtifactBucket(account, target.region);
     const codeKey = `lambda/backup-${bundle.sha256.slice(0, 16)}.zip`;
     onProgress?.({ phase: 'upload', message: `s3://${artifactBucket}/${codeKey}` });

@@ -1,11 +1,14 @@
-// The upgrade path (issue #17): a stack deployed from the previous release of the template (a pinned copy of the
-// template as it was before its newest change), documents backed up (some twice, so objects have
-// several versions), the gate run against today's template, the update made through `deploy --gate`; then the
-// backup bucket, every object version, the key and the manifests are still there and the next backup runs.
+// The upgrade path (issue #17): a stack deployed from the previous release (pinned copies of the template as it
+// was before its newest change and of the Lambda built from that commit), documents backed up (some twice, so
+// objects have several versions), the gate run against today's template, the update made through
+// `deploy --gate`; then the backup bucket, every object version, the key and the manifests the old code wrote
+// are still there and readable, and the next backup runs on today's code.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { test, expect } from '../fixtures.ts';
 import { generateDocuments, seedDocuments } from '../../fixtures/documents/generate.ts';
@@ -24,16 +27,27 @@ const NEXT_RUN = new Date('2026-11-21T02:00:00Z');
 const KEPT = ['BackupBucket', 'BackupKey', 'BackupKeyAlias', 'BackupLogGroup', 'DeadLetterQueue', 'AccessLogBucket'];
 
 /**
- * The previous release of the template, pinned as a fixture (fixtures/releases/previous, copied from git history
- * and named in its SOURCE file) so the spec does not depend on how deep the clone's history is.
+ * The previous release, pinned as fixtures (fixtures/releases/previous: its template and its Lambda as built
+ * then, the commit named in SOURCE) so the spec depends neither on how deep the clone's history is nor on
+ * packages today's lock no longer has.
  */
-const PREVIOUS = 'fixtures/releases/previous/backup-stack.yaml';
+const PREVIOUS = join(ROOT, 'fixtures', 'releases', 'previous');
 
-function previousRelease(): { rev: string; path: string } {
-  const rev = readFileSync(join(ROOT, 'fixtures/releases/previous/SOURCE'), 'utf8').trim();
-  const path = join(ROOT, PREVIOUS);
+function previousRelease(): { rev: string; path: string; lambdaZip: string } {
+  const rev = readFileSync(join(PREVIOUS, 'SOURCE'), 'utf8').trim().split(' ')[0]!;
+  const path = join(PREVIOUS, 'backup-stack.yaml');
   expect(readFileSync(path, 'utf8'), 'the previous release differs from today\'s template').not.toBe(readFileSync(join(ROOT, TEMPLATE), 'utf8'));
-  return { rev, path };
+  return { rev, path, lambdaZip: join(PREVIOUS, 'backup-lambda.zip') };
+}
+
+/** The deployed function's code digest, as Lambda reports it (base64 SHA-256 of the zip). */
+async function codeSha256(target: AwsTarget, name: string): Promise<string | undefined> {
+  const lambda = new LambdaClient(clientConfig(target));
+  try {
+    return (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))).CodeSha256;
+  } finally {
+    lambda.destroy();
+  }
 }
 
 async function versions(s3: S3Client, bucket: string): Promise<string[]> {
@@ -60,8 +74,10 @@ async function deployedTemplate(target: AwsTarget, stackName: string): Promise<s
 
 test('an upgrade from the previous release through deploy --gate keeps the bucket, its versions, the key and the manifests, and the next backup runs', async ({ ownStacks, target, s3 }) => {
   const previous = previousRelease();
-  const own: DeployedStack = await ownStacks.deploy({ prefix: 'upg', templatePath: previous.path });
+  const own: DeployedStack = await ownStacks.deploy({ prefix: 'upg', templatePath: previous.path, lambdaZip: previous.lambdaZip });
   const fn = own.outputs['BackupLambdaName']!;
+  const previousCode = createHash('sha256').update(readFileSync(previous.lambdaZip)).digest('base64');
+  expect(await codeSha256(target, fn), 'the previous release\'s Lambda runs before the update').toBe(previousCode);
 
   // Two runs for the same date with two documents changed in between: those backups have two versions each.
   const documents = [...generateDocuments({ count: COUNT, seed: 1717 })];
@@ -91,6 +107,7 @@ test('an upgrade from the previous release through deploy --gate keeps the bucke
   expect(deploy.stderr).toMatch(/^gate: passes: /m);
   expect(deploy.stderr).toContain(`${own.stackName}: UPDATE_COMPLETE`);
   expect(await deployedTemplate(target, own.stackName)).toBe(readFileSync(join(ROOT, TEMPLATE), 'utf8'));
+  expect(await codeSha256(target, fn), 'today\'s Lambda runs after the update').not.toBe(previousCode);
 
   // What holds the backups survived: same physical resources, every version, the manifests, the key.
   const ids = await physicalIdsOf(target, own.stackName);

@@ -24,6 +24,8 @@ export interface TestStackOptions {
   sourcePrefix?: string;
   /** Another template than the canonical one (the upgrade spec deploys the previous release's). */
   templatePath?: string;
+  /** A built Lambda zip instead of today's code (the previous release's, for the upgrade spec). */
+  lambdaZip?: string;
 }
 
 export async function deployTestStack(target: AwsTarget, options: TestStackOptions = {}): Promise<DeployedStack> {
@@ -39,6 +41,7 @@ export async function deployTestStack(target: AwsTarget, options: TestStackOptio
     sourceBucket,
     ...(options.sourcePrefix ? { sourcePrefix: options.sourcePrefix } : {}),
     ...(options.templatePath ? { templatePath: options.templatePath } : {}),
+    ...(options.lambdaZip ? { lambdaZip: options.lambdaZip } : {}),
     stackName: uniqueName(`${prefix}-stack`),
   });
   return { ...result, environment, sourceBucket, backupBucket, physicalIds: await physicalIdsOf(target, result.stackName) };

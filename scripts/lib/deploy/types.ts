@@ -16,6 +16,8 @@ export interface DeployOptions {
   sourcePrefix?: string;
   stackName?: string;
   templatePath?: string;
+  /** A built Lambda zip to deploy instead of bundling lambda/src (the upgrade spec deploys a previous release's). */
+  lambdaZip?: string;
   /** Bucket for the Lambda package; created (encrypted, private) when missing. */
   artifactBucket?: string;
   alarmEmail?: string;
