@@ -120,6 +120,7 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
       { ParameterKey: 'LambdaCodeBucket', ParameterValue: artifactBucket },
       { ParameterKey: 'LambdaCodeKey', ParameterValue: codeKey },
       { ParameterKey: 'AlarmEmail', ParameterValue: options.alarmEmail ?? '' },
+      ...(options.breakGlassRoleName === undefined ? [] : [{ ParameterKey: 'BreakGlassRoleName', ParameterValue: options.breakGlassRoleName }]),
     ];
 
     let existing = await describeStack(cfn, stackName);

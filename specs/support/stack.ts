@@ -24,6 +24,8 @@ export interface TestStackOptions {
   sourcePrefix?: string;
   /** Another template than the canonical one (the upgrade spec deploys the previous release's). */
   templatePath?: string;
+  /** The role the backup bucket policy excepts from its Object Lock denials (the object-lock spec). */
+  breakGlassRoleName?: string;
 }
 
 export async function deployTestStack(target: AwsTarget, options: TestStackOptions = {}): Promise<DeployedStack> {
@@ -39,6 +41,7 @@ export async function deployTestStack(target: AwsTarget, options: TestStackOptio
     sourceBucket,
     ...(options.sourcePrefix ? { sourcePrefix: options.sourcePrefix } : {}),
     ...(options.templatePath ? { templatePath: options.templatePath } : {}),
+    ...(options.breakGlassRoleName ? { breakGlassRoleName: options.breakGlassRoleName } : {}),
     stackName: uniqueName(`${prefix}-stack`),
   });
   return { ...result, environment, sourceBucket, backupBucket, physicalIds: await physicalIdsOf(target, result.stackName) };
