@@ -18,14 +18,13 @@ import {
   PutObjectRetentionCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { test, expect } from '../fixtures.ts';
 import { generateDocuments, seedDocuments } from '../../fixtures/documents/generate.ts';
 import { invokeBackup, scheduledEvent } from '../../scripts/lib/invoke.ts';
 import { clientConfig } from '../../scripts/lib/aws/clients.ts';
 import { uniqueName } from '../../scripts/lib/aws/resources.ts';
 import type { DeployedStack } from '../support/stack.ts';
+import { breakGlassS3 } from '../support/break-glass.ts';
 
 const COUNT = 12;
 const RUN = new Date('2026-12-01T02:00:00Z');
@@ -155,16 +154,7 @@ test.describe('Object Lock on the backup bucket', () => {
 
   test('the break-glass role named by the stack may bypass governance: the one exception', async ({ target, s3 }) => {
     const probe = await lockedVersion(s3, own.backupBucket, 'break-glass');
-    const iam = new IAMClient(clientConfig(target));
-    const sts = new STSClient(clientConfig(target));
-    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] };
-    const role = await iam.send(new CreateRoleCommand({ RoleName: breakGlassRole, AssumeRolePolicyDocument: JSON.stringify(trust) }));
-    const session = await sts.send(new AssumeRoleCommand({ RoleArn: role.Role!.Arn!, RoleSessionName: 'incident-4711' }));
-    const c = session.Credentials!;
-    const asBreakGlass = new S3Client({
-      ...clientConfig(target),
-      credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! },
-    });
+    const asBreakGlass = await breakGlassS3(target, breakGlassRole);
     try {
       // Without the bypass header S3 itself still refuses: the role lifts the lock only on purpose.
       expect(await errorOf(asBreakGlass.send(new DeleteObjectCommand({ Bucket: own.backupBucket, ...probe })))).toBe('AccessDenied');
@@ -172,7 +162,7 @@ test.describe('Object Lock on the backup bucket', () => {
       const versions = await asBreakGlass.send(new ListObjectVersionsCommand({ Bucket: own.backupBucket, Prefix: probe.Key }));
       expect(versions.Versions?.map((v) => v.VersionId) ?? []).not.toContain(probe.VersionId);
     } finally {
-      [iam, sts, asBreakGlass].forEach((client) => client.destroy());
+      asBreakGlass.destroy();
     }
   });
 });
