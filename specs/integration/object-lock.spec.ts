@@ -24,6 +24,7 @@ import { invokeBackup, scheduledEvent } from '../../scripts/lib/invoke.ts';
 import { clientConfig } from '../../scripts/lib/aws/clients.ts';
 import { uniqueName } from '../../scripts/lib/aws/resources.ts';
 import type { DeployedStack } from '../support/stack.ts';
+import { deployStack } from '../../scripts/lib/deploy.ts';
 import { breakGlassS3 } from '../support/break-glass.ts';
 
 const COUNT = 12;
@@ -164,5 +165,13 @@ test.describe('Object Lock on the backup bucket', () => {
     } finally {
       asBreakGlass.destroy();
     }
+  });
+
+  test('a redeploy that does not name the break-glass role keeps it (the Default would drop the exception)', async ({ target, s3 }) => {
+    const result = await deployStack({ target, environment: 'dev', bucketName: own.backupBucket, sourceBucket: own.sourceBucket, stackName: own.stackName });
+    expect(result.status).toMatch(/^(CREATE|UPDATE)_COMPLETE$/);
+    const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: own.backupBucket }))).Policy ?? '{}');
+    const bypass = (policy.Statement as Array<{ Sid?: string; Condition?: Record<string, Record<string, string>> }>).find((st) => st.Sid === 'DenyGovernanceBypass');
+    expect(bypass?.Condition?.['ArnNotEquals']?.['aws:PrincipalArn']).toBe(`arn:aws:iam::000000000000:role/${breakGlassRole}`);
   });
 });
