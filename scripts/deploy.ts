@@ -25,6 +25,7 @@ const program = cliProgram('npm run deploy --', 'Package the backup Lambda, uplo
   .option('--region <region>', 'AWS region', process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? DEFAULT_REGION)
   .option('--artifact-bucket <name>', 'bucket for the Lambda package (created when missing)', bucketNameArg())
   .option('--alarm-email <address>', 'e-mail subscribed to the alarm topic')
+  .option('--break-glass-role <name>', 'IAM role (name, with its path) the backup bucket policy lets lift or shorten Object Lock retention; default: none')
   .option('--template <path>', 'template to deploy (default: the canonical template); relative to where you ran npm')
   .option('--gate', 'run the change-set gate (npm run gate) against the deployed stack first; deploy nothing when it fails')
   .option('--allow-replace <logicalId...>', 'with --gate: stateful resources whose replacement or removal is intended', (id: string, previous: string[]) => [...previous, id], [])
@@ -41,6 +42,7 @@ const opts = program.opts<{
   region: string;
   artifactBucket?: string;
   alarmEmail?: string;
+  breakGlassRole?: string;
   template?: string;
   gate?: boolean;
   allowReplace: string[];
@@ -87,6 +89,7 @@ async function gateFirst(): Promise<void> {
         SourceBucketName: opts.sourceBucket,
         SourcePrefix: opts.sourcePrefix,
         AlarmEmail: opts.alarmEmail ?? '',
+        ...(opts.breakGlassRole === undefined ? {} : { BreakGlassRoleName: opts.breakGlassRole }),
         ...(opts.artifactBucket ? { LambdaCodeBucket: opts.artifactBucket } : {}),
       },
       allowReplace: opts.allowReplace,
@@ -115,6 +118,7 @@ try {
     ...(opts.stackName ? { stackName: opts.stackName } : {}),
     ...(opts.artifactBucket ? { artifactBucket: opts.artifactBucket } : {}),
     ...(opts.alarmEmail ? { alarmEmail: opts.alarmEmail } : {}),
+    ...(opts.breakGlassRole === undefined ? {} : { breakGlassRoleName: opts.breakGlassRole }),
     ...(templatePath ? { templatePath } : {}),
     onProgress: progress.update,
   });

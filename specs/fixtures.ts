@@ -19,6 +19,7 @@ import {
   type TestStackOptions,
 } from './support/stack.ts';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.ts';
+import { BREAK_GLASS_ROLE } from './support/break-glass.ts';
 
 // One private worker fixture owns LocalStack for the whole run (Playwright's own pattern for servers);
 // tests get thin fixtures built on it. Whatever a spec needs of its own (buckets, a fault proxy, a stack whose
@@ -39,7 +40,7 @@ interface WorkerFixtures extends LocalStackOptions {
   modeUnavailable: string | undefined;
   localstack: LocalStackHandle;
   target: AwsTarget;
-  /** The canonical template deployed once per worker (Environment=dev); specs must not change it. */
+  /** The canonical template deployed once per worker (Environment=dev, BreakGlassRoleName support/break-glass.ts's); specs must not change it. */
   stack: DeployedStack;
   ownStacks: OwnStacks;
   /** A stack of its own (Environment=dev) whose function tests may reconfigure, through `ownFunction` only. */
@@ -121,7 +122,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker', timeout: 240_000 },
   ],
   target: [async ({ localstack }, use) => use({ endpoint: localstack.endpoint, region: DEFAULT_REGION }), { scope: 'worker' }],
-  stack: [async ({ target }, use) => use(await deployTestStack(target)), { scope: 'worker', timeout: 240_000 }],
+  // With a break-glass role: the one principal that may destroy a retained backup version (restore.spec.ts does).
+  stack: [async ({ target }, use) => use(await deployTestStack(target, { breakGlassRoleName: BREAK_GLASS_ROLE })), { scope: 'worker', timeout: 240_000 }],
   ownStacks: [
     async ({ target }, use) => {
       const deployed: DeployedStack[] = [];

@@ -101,7 +101,7 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
   try {
     // Nothing is built, uploaded or changed before the input is known to be usable. (No progress line for it: it
     // takes a second, and a refusal is then the only line the user sees.)
-    const { templateBody, account } = await checkDeployInput(options);
+    const { templateBody, template, account } = await checkDeployInput(options);
     onProgress?.({ phase: 'build', message: options.lambdaZip ? `using ${options.lambdaZip}` : 'bundling the Lambda' });
     const bundle = options.lambdaZip ? await zipBundle(options.lambdaZip) : await buildLambda();
     const artifactBucket = options.artifactBucket ?? defaultArtifactBucket(account, target.region);
@@ -120,6 +120,7 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
       { ParameterKey: 'LambdaCodeBucket', ParameterValue: artifactBucket },
       { ParameterKey: 'LambdaCodeKey', ParameterValue: codeKey },
       { ParameterKey: 'AlarmEmail', ParameterValue: options.alarmEmail ?? '' },
+      ...(options.breakGlassRoleName === undefined ? [] : [{ ParameterKey: 'BreakGlassRoleName', ParameterValue: options.breakGlassRoleName }]),
     ];
 
     let existing = await describeStack(cfn, stackName);
@@ -128,6 +129,10 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
       await cfn.send(new DeleteStackCommand({ StackName: stackName }));
       await waitForStack(cfn, stackName, { since: new Date(), settled: (status) => status === 'DELETE_COMPLETE', pollMs: POLL_MS });
       existing = undefined;
+    }
+    // Not given: a stack that has a break-glass role keeps it (the Default, none, would silently drop the exception).
+    if (options.breakGlassRoleName === undefined && 'BreakGlassRoleName' in template.parameters && existing?.Parameters?.some((p) => p.ParameterKey === 'BreakGlassRoleName')) {
+      parameters.push({ ParameterKey: 'BreakGlassRoleName', UsePreviousValue: true });
     }
     if (existing?.StackStatus && IN_PROGRESS.test(existing.StackStatus)) {
       throw new DeployError(`stack ${stackName} is busy (${existing.StackStatus}); wait for it to finish and try again`);

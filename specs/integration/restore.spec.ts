@@ -26,6 +26,7 @@ import { loadConfig } from '../../lambda/src/config.ts';
 import { NoManifestError, restoreDrill, runRestore } from '../../scripts/lib/restore.ts';
 import { createBucket, uniqueName } from '../../scripts/lib/aws/resources.ts';
 import type { DeployedStack } from '../support/stack.ts';
+import { breakGlassS3 } from '../support/break-glass.ts';
 import { clientConfig, type AwsTarget } from '../../scripts/lib/aws/clients.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -69,10 +70,11 @@ async function listKeys(s3: S3Client, bucket: string, prefix = ''): Promise<stri
   return keys;
 }
 
+/** Every version of `key` deleted, Object Lock bypassed: `s3` must act as the break-glass role. */
 async function deleteAllVersions(s3: S3Client, bucket: string, key: string): Promise<void> {
   const out = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
   for (const v of [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])]) {
-    if (v.Key === key) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: v.VersionId }));
+    if (v.Key === key) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: v.VersionId, BypassGovernanceRetention: true }));
   }
 }
 
@@ -203,13 +205,19 @@ test.describe('restore and verify', () => {
   });
 
   test('restore verify reports a tampered backup object as mismatched and a destroyed one as missing (CLI exit 1)', async ({ stack, target, s3 }) => {
-    // Someone able to delete versions: the recorded version of one document is removed, leaving the
-    // rewritten bytes current; every version of another is removed.
+    // The one principal able to delete retained versions (GOVERNANCE in dev), the break-glass role with the
+    // bypass header: the recorded version of one document is removed, leaving the rewritten bytes current;
+    // every version of another is removed.
     const tampered = documents[55]!;
     const destroyed = documents[75]!;
     const tamperedEntry = entries.get(tampered.key)!;
-    await s3.send(new DeleteObjectCommand({ Bucket: stack.backupBucket, Key: tamperedEntry.targetKey, VersionId: tamperedEntry.targetVersionId }));
-    await deleteAllVersions(s3, stack.backupBucket, entries.get(destroyed.key)!.targetKey);
+    const breakGlass = await breakGlassS3(target);
+    try {
+      await breakGlass.send(new DeleteObjectCommand({ Bucket: stack.backupBucket, Key: tamperedEntry.targetKey, VersionId: tamperedEntry.targetVersionId, BypassGovernanceRetention: true }));
+      await deleteAllVersions(breakGlass, stack.backupBucket, entries.get(destroyed.key)!.targetKey);
+    } finally {
+      breakGlass.destroy();
+    }
 
     const verify = await runRestore(s3, { backupBucket: stack.backupBucket, date: DATE, prefix: PREFIX, verifyOnly: true, kmsKeyArn: stack.outputs['KMSKeyArn']! });
     expect(verify).toMatchObject({ verified: COUNT - 2, mismatched: 1, missing: 1, ok: false });

@@ -14,9 +14,9 @@ import { deleteStack, deployStack, type EnvironmentName } from '../../scripts/li
 
 // What each Environment value must yield, as an operator would read it back.
 const EXPECTED: Record<EnvironmentName, { expiration: number; noncurrent: number; transition?: [string, number]; logRetention: number; memory: number; timeout: number; durationMs: number }> = {
-  dev: { expiration: 30, noncurrent: 7, logRetention: 30, memory: 512, timeout: 600, durationMs: 480000 },
-  staging: { expiration: 90, noncurrent: 30, transition: ['STANDARD_IA', 30], logRetention: 90, memory: 1024, timeout: 900, durationMs: 720000 },
-  prod: { expiration: 365, noncurrent: 90, transition: ['GLACIER_IR', 90], logRetention: 365, memory: 1024, timeout: 900, durationMs: 720000 },
+  dev: { expiration: 30, noncurrent: 30, logRetention: 30, memory: 512, timeout: 600, durationMs: 480000 },
+  staging: { expiration: 90, noncurrent: 90, transition: ['STANDARD_IA', 30], logRetention: 90, memory: 1024, timeout: 900, durationMs: 720000 },
+  prod: { expiration: 365, noncurrent: 365, transition: ['GLACIER_IR', 90], logRetention: 365, memory: 1024, timeout: 900, durationMs: 720000 },
 };
 
 test.describe.configure({ mode: 'serial' });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectLockConfigurationCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { test, expect } from '../fixtures.ts';
 import { generateDocuments, seedDocuments } from '../../fixtures/documents/generate.ts';
 import { invokeBackup, readJsonObject, scheduledEvent } from '../../scripts/lib/invoke.ts';
@@ -129,5 +129,10 @@ test('an upgrade from the previous release through deploy --gate keeps the bucke
   expect(next.payload, JSON.stringify(next.payload)).toMatchObject({ runDate: '2026-11-21', status: 'complete', counts: { listed: COUNT, copied: COUNT, failed: 0 } });
   const copy = await s3.send(new HeadObjectCommand({ Bucket: own.backupBucket, Key: `backups/2026-11-21/${documents[5]!.key}` }));
   expect(copy.SSEKMSKeyId).toBe(own.outputs['KMSKeyArn']);
+  // Object Lock is enabled on the existing bucket in place (issue #20; the extension's cfn_s3_bucket plans it as
+  // AWS does), and the next backup's versions get its default retention.
+  const lock = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: own.backupBucket }));
+  expect(lock.ObjectLockConfiguration).toEqual({ ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 30 } } });
+  expect(copy.ObjectLockMode).toBe('GOVERNANCE');
   expect(ManifestSchema.parse(await readJsonObject(target, own.backupBucket, String(next.payload['manifestKey']))).counts).toMatchObject({ listed: COUNT, copied: COUNT });
 });

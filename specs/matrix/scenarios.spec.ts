@@ -69,7 +69,7 @@ test('s3:* on * behind Fn::If on a non-default value: exit 1 naming the widened 
   const path = await variant('widened-in-prod.yaml', widenedInProd);
   const run = matrix(path);
   expect(run.code, run.stderr).toBe(1);
-  expect(run.stderr).toMatch(/^matrix: \d+ row\(s\) differ from the contract \(aws, 6 scenarios, /m);
+  expect(run.stderr).toMatch(/^matrix: \d+ row\(s\) differ from the contract \(aws, 12 scenarios, /m);
   expect(run.stderr).toMatch(
     /became allowed: s3:DeleteObject on arn:aws:s3:::docbackup-backups-111122223333\/backups\/\S+ by backup role \[role\.s3\.delete-backup\] - BackupPolicy#EverythingInProd \(only when Environment=prod\)/,
   );
@@ -83,7 +83,7 @@ test('s3:* on * behind Fn::If on a non-default value: exit 1 naming the widened 
   // --param fixes its parameter: dev alone passes, prod alone fails (no "only when": every scenario left is prod).
   const dev = matrix(path, '--param', 'Environment=dev');
   expect(dev.code, dev.stderr).toBe(0);
-  expect(dev.stderr).toMatch(/rows match the contract \(aws, 2 scenarios, /);
+  expect(dev.stderr).toMatch(/rows match the contract \(aws, 4 scenarios, /);
   const prod = matrix(path, '--param', 'Environment=prod', '--format', 'json');
   expect(prod.code).toBe(1);
   const doc = JSON.parse(prod.stdout) as { passes: boolean; parameters: Record<string, string>; differences: string[] };

@@ -26,6 +26,8 @@ export interface TestStackOptions {
   templatePath?: string;
   /** A built Lambda zip instead of today's code (the previous release's, for the upgrade spec). */
   lambdaZip?: string;
+  /** The role the backup bucket policy excepts from its Object Lock denials (the object-lock spec). */
+  breakGlassRoleName?: string;
 }
 
 export async function deployTestStack(target: AwsTarget, options: TestStackOptions = {}): Promise<DeployedStack> {
@@ -42,6 +44,7 @@ export async function deployTestStack(target: AwsTarget, options: TestStackOptio
     ...(options.sourcePrefix ? { sourcePrefix: options.sourcePrefix } : {}),
     ...(options.templatePath ? { templatePath: options.templatePath } : {}),
     ...(options.lambdaZip ? { lambdaZip: options.lambdaZip } : {}),
+    ...(options.breakGlassRoleName ? { breakGlassRoleName: options.breakGlassRoleName } : {}),
     stackName: uniqueName(`${prefix}-stack`),
   });
   return { ...result, environment, sourceBucket, backupBucket, physicalIds: await physicalIdsOf(target, result.stackName) };

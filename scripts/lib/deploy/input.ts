@@ -116,7 +116,11 @@ export async function checkDeployInput(options: DeployOptions): Promise<CheckedI
     SourcePrefix: options.sourcePrefix ?? '',
     AlarmEmail: options.alarmEmail ?? '',
     ...(options.artifactBucket ? { LambdaCodeBucket: options.artifactBucket } : {}),
+    ...(options.breakGlassRoleName === undefined ? {} : { BreakGlassRoleName: options.breakGlassRoleName }),
   };
+  if (options.breakGlassRoleName !== undefined && !('BreakGlassRoleName' in template.parameters)) {
+    throw new DeployInputError(`${templatePath}: a break-glass role was given, but the template declares no parameter BreakGlassRoleName`);
+  }
   for (const [name, value] of Object.entries(values)) {
     const problem = parameterValueProblem(name, template.parameters[name]!, value);
     if (problem) throw new DeployInputError(problem);

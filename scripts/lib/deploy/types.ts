@@ -21,6 +21,8 @@ export interface DeployOptions {
   /** Bucket for the Lambda package; created (encrypted, private) when missing. */
   artifactBucket?: string;
   alarmEmail?: string;
+  /** The template's BreakGlassRoleName; not passed at all when absent, so templates without the parameter deploy too. */
+  breakGlassRoleName?: string;
   /** Called as resources complete, for progress bars. */
   onProgress?: (event: DeployProgress) => void;
 }

@@ -26,6 +26,7 @@ const deny = (p: PrincipalKey, id: string, action: string, resource: (s: Sample)
 // ------------------------------------------------------------------ principals
 const ROLE: PrincipalKey = 'backup-role';
 const ADMIN: PrincipalKey = 'account-admin';
+const BREAK_GLASS: PrincipalKey = 'break-glass';
 const OTHER: PrincipalKey = 'other-account';
 const ANON: PrincipalKey = 'anonymous';
 const EVENTS: PrincipalKey = 'service:events';
@@ -109,6 +110,20 @@ const OWN_LOGS = logsContext((s) => s.logGroup.name, 'the function log group');
 const THIS_ACCOUNT: Partial<Extra> = { context: (s) => ({ 'aws:SourceAccount': s.account }), contextLabel: 'aws:SourceAccount=this account' };
 const OTHER_SOURCE_ACCOUNT: Partial<Extra> = { context: (s) => ({ 'aws:SourceAccount': s.otherAccount }), contextLabel: 'aws:SourceAccount=another account' };
 const hasPrefix = (s: Sample) => s.sourcePrefix !== '';
+// Object Lock requests: what S3 puts in s3:object-lock-* for a retention `days` from now in `mode`.
+const retention = (label: string, days: (lock: NonNullable<Sample['objectLock']>) => number, mode?: (m: string) => string): Partial<Extra> => ({
+  context: (s) => ({
+    's3:object-lock-remaining-retention-days': String(days(s.objectLock!)),
+    's3:object-lock-mode': mode ? mode(s.objectLock!.mode) : s.objectLock!.mode,
+  }),
+  contextLabel: label,
+  when: (s) => s.objectLock !== undefined,
+});
+const SHORTER = retention('retention 1 day shorter than the default, same mode', (l) => l.days - 1);
+const LONGER = retention('retention 30 days longer than the default, same mode', (l) => l.days + 30);
+const OTHER_MODE = retention('full retention in the other mode', (l) => l.days, (m) => (m === 'COMPLIANCE' ? 'GOVERNANCE' : 'COMPLIANCE'));
+const locked = { when: (s: Sample) => s.objectLock !== undefined };
+const breakGlass = { when: (s: Sample) => s.objectLock?.breakGlassRoleArn !== undefined };
 
 export const CONTRACT: readonly ContractRow[] = [
   // ================================================================ backup role: what the backup needs
@@ -138,6 +153,10 @@ export const CONTRACT: readonly ContractRow[] = [
   // backups are never destroyed or rewritten elsewhere
   deny(ROLE, 'role.s3.delete-backup', 's3:DeleteObject', backupObject, 'a compromised function must not destroy backups'),
   deny(ROLE, 'role.s3.delete-backup-version', 's3:DeleteObjectVersion', backupObject, 'nor earlier versions of them'),
+  // The copy gets the bucket's default retention without asking for it: no Object Lock permission is needed.
+  deny(ROLE, 'role.s3.bypass-governance', 's3:BypassGovernanceRetention', backupObject, 'a compromised function cannot lift a lock'),
+  deny(ROLE, 'role.s3.put-retention', 's3:PutObjectRetention', backupObject, 'nor change a version\'s retention'),
+  deny(ROLE, 'role.s3.put-lock-configuration', 's3:PutBucketObjectLockConfiguration', backupBucket, 'nor the bucket\'s default retention'),
   deny(ROLE, 'role.s3.delete-manifest', 's3:DeleteObject', manifestObject, 'nor the manifests that say what a run did'),
   deny(ROLE, 'role.s3.get-backup-version', 's3:GetObjectVersion', backupObject, 'it never needs noncurrent versions'),
   deny(ROLE, 'role.s3.delete-backup-tags', 's3:DeleteObjectTagging', backupObject, 'nor strip a backup of its bookkeeping'),
@@ -228,6 +247,19 @@ export const CONTRACT: readonly ContractRow[] = [
     context: (s) => ({ 's3:x-amz-server-side-encryption': 'aws:kms:dsse', 's3:x-amz-server-side-encryption-aws-kms-key-id': s.key.arn }), contextLabel: 'DSSE-KMS with the stack key',
   }),
   deny(ADMIN, 'admin.s3.put-backup-aes256', 's3:PutObject', backupObject, 'DenyPutsNotEncryptedWithKms, whatever the identity policy says', AES_PUT),
+  // Object Lock: no one but the break-glass role lifts or shortens the retention of a backup version.
+  deny(ADMIN, 'admin.s3.bypass-governance', 's3:BypassGovernanceRetention', backupObject, 'DenyGovernanceBypass: deleting or shortening a locked version early', locked),
+  deny(ADMIN, 'admin.s3.put-lock-configuration', 's3:PutBucketObjectLockConfiguration', backupBucket, 'DenyObjectLockConfigurationChanges: no weaker default retention', locked),
+  deny(ADMIN, 'admin.s3.shorten-retention', 's3:PutObjectRetention', backupObject, 'a retention below the backup retention is a shortening', SHORTER),
+  deny(ADMIN, 'admin.s3.put-backup-short-retention', 's3:PutObject', backupObject, 'no new version locked for less than the backup retention', SHORTER),
+  deny(ADMIN, 'admin.s3.other-retention-mode', 's3:PutObjectRetention', backupObject, 'the environment\'s mode only (no GOVERNANCE version in prod)', OTHER_MODE),
+  allow(ADMIN, 'admin.s3.extend-retention', 's3:PutObjectRetention', backupObject, 'extending a retention is not refused', LONGER),
+  allow(BREAK_GLASS, 'break-glass.s3.bypass-governance', 's3:BypassGovernanceRetention', backupObject, 'the one exception to DenyGovernanceBypass', breakGlass),
+  allow(BREAK_GLASS, 'break-glass.s3.put-lock-configuration', 's3:PutBucketObjectLockConfiguration', backupBucket, 'the one exception to DenyObjectLockConfigurationChanges', breakGlass),
+  allow(BREAK_GLASS, 'break-glass.s3.shorten-retention', 's3:PutObjectRetention', backupObject, 'the one exception to the retention denials', {
+    ...SHORTER,
+    ...breakGlass,
+  }),
   deny(ADMIN, 'admin.s3.get-backup-no-tls', 's3:GetObject', backupObject, 'no plain HTTP to the backup bucket', NO_TLS),
   deny(ADMIN, 'admin.s3.put-backup-old-tls', 's3:PutObject', backupObject, 'no TLS below 1.2 to the backup bucket', { ...OLD_TLS, context: (s) => ({ ...KMS_PUT.context!(s), 's3:TlsVersion': '1.1' }) }),
   allow(ADMIN, 'admin.s3.get-access-log', 's3:GetObject', accessLogObject, 'the account can read its access logs over TLS'),

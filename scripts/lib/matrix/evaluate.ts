@@ -8,9 +8,11 @@ import { s3Bucket, type BackupStack, type PolicyDocument, type ResourcePolicy } 
 /**
  * Who asks. `backup-role` is the function's execution role (a session of it) with its identity policies;
  * `account-admin` and `other-account` are roles whose identity policies allow everything, so only the
- * stack's resource policies stand between them and the resource; `service:<name>` is a service principal.
+ * stack's resource policies stand between them and the resource; `break-glass` is such a role too, the one the
+ * backup bucket policy excepts from its Object Lock denials (rows about it apply only when the template names
+ * one); `service:<name>` is a service principal.
  */
-export type PrincipalKey = 'backup-role' | 'account-admin' | 'other-account' | 'anonymous' | `service:${string}`;
+export type PrincipalKey = 'backup-role' | 'account-admin' | 'break-glass' | 'other-account' | 'anonymous' | `service:${string}`;
 
 export interface Principal {
   key: PrincipalKey;
@@ -71,6 +73,11 @@ export function principalFor(stack: BackupStack, key: PrincipalKey): Principal {
     case 'account-admin': {
       const arn = `arn:${s.partition}:iam::${s.account}:role/AccountAdmin`;
       return { key, label: 'account admin', principal: arn, account: s.account, principalArn: arn, identityPolicies: [{ id: 'AdminIdentityPolicy', logicalId: '-', document: ALLOW_EVERYTHING }] };
+    }
+    case 'break-glass': {
+      const arn = s.objectLock?.breakGlassRoleArn;
+      if (arn === undefined) throw new EvaluationError('no break-glass role: the backup bucket policy excepts no aws:PrincipalArn from its Object Lock denials');
+      return { key, label: 'break-glass role', principal: arn, account: s.account, principalArn: arn, identityPolicies: [{ id: 'BreakGlassIdentityPolicy', logicalId: '-', document: ALLOW_EVERYTHING }] };
     }
     case 'other-account': {
       const arn = `arn:${s.partition}:iam::${s.otherAccount}:role/OtherAccountAdmin`;

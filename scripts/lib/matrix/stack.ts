@@ -51,6 +51,11 @@ export interface Sample {
   service(name: string): string;
   /** ARNs in this account and region for things the stack does not own (another key, queue, ...). */
   arn(service: string, rest: string, opts?: { account?: string; region?: string }): string;
+  /**
+   * The backup bucket's Object Lock default retention, when it has one, and the role its bucket policy excepts
+   * from the denial of s3:BypassGovernanceRetention (the break-glass role), when it names one.
+   */
+  objectLock?: { mode: string; days: number; breakGlassRoleArn?: string };
 }
 
 export interface BackupStack {
@@ -99,6 +104,22 @@ function asList(value: Json | undefined): Json[] {
 export function s3Bucket(arn: string): string | undefined {
   const m = /^arn:[^:]+:s3:::([^/]+)/.exec(arn);
   return m?.[1];
+}
+
+/** The aws:PrincipalArn a Deny of s3:BypassGovernanceRetention in these bucket policies excepts (ArnNotEquals/ArnNotLike). */
+function breakGlassRole(concrete: Concrete, policies: readonly ResolvedResource[]): string | undefined {
+  for (const policy of policies) {
+    const document = concrete.fill(policy.resolved['PolicyDocument'] ?? null);
+    for (const st of isObject(document) ? asList(document['Statement']) : []) {
+      if (!isObject(st) || st['Effect'] !== 'Deny' || !asList(st['Action']).includes('s3:BypassGovernanceRetention') || !isObject(st['Condition'])) continue;
+      for (const op of ['ArnNotEquals', 'ArnNotLike']) {
+        const block = st['Condition'][op];
+        const arn = isObject(block) ? asList(block['aws:PrincipalArn'])[0] : undefined;
+        if (typeof arn === 'string') return arn;
+      }
+    }
+  }
+  return undefined;
 }
 
 export function discoverStack(concrete: Concrete): BackupStack {
@@ -183,6 +204,12 @@ export function discoverStack(concrete: Concrete): BackupStack {
     arn: (service, rest, opts = {}) =>
       `arn:${partition}:${service}:${service === 'iam' || service === 's3' ? '' : (opts.region ?? region)}:${service === 's3' ? '' : (opts.account ?? accountId)}:${rest}`,
   };
+  const retention = concrete.fill(backupBucket.resolved['ObjectLockConfiguration'] ?? null);
+  const lock = isObject(retention) && isObject(retention['Rule']) && isObject(retention['Rule']['DefaultRetention']) ? retention['Rule']['DefaultRetention'] : undefined;
+  if (lock && typeof lock['Mode'] === 'string' && lock['Days'] !== undefined) {
+    const breakGlassRoleArn = breakGlassRole(concrete, view.resources.filter((r) => r.type === 'AWS::S3::BucketPolicy' && referencedIds(r.resolved['Bucket']).includes(backupBucket.logicalId)));
+    sample.objectLock = { mode: lock['Mode'], days: Number(lock['Days']), ...(breakGlassRoleArn ? { breakGlassRoleArn } : {}) };
+  }
 
   // ------------------------------------------------------------------ identity policies of the role
   const identityPolicies: PolicyDocument[] = [];

@@ -8,6 +8,13 @@ public access block, and any spec asserting them fails (or worse, passes against
 The patch calls LocalStack's own S3 API through the provider's request client, mapping the CloudFormation
 property shapes to the API shapes (they differ for lifecycle and logging).
 It also creates buckets private when AccessControl is absent, as AWS does (4.14 defaults to PublicRead).
+
+Object Lock on an existing bucket: 4.14's schema lists ObjectLockEnabled as create-only, so adding it in an
+update (the upgrade of a stack deployed before its backup bucket had Object Lock) plans a *replacement* of the
+bucket - the gate refuses it, and executing it would create a second bucket of the same name. On AWS Object
+Lock can be enabled on an existing bucket, and CloudFormation's registry schema (the one cfn-lint ships and the
+gate reads) does not list the property as create-only: the update is in place. The patch plans it so, and the
+update enables Object Lock with PutObjectLockConfiguration, as AWS does.
 """
 
 from __future__ import annotations
@@ -24,6 +31,10 @@ if TYPE_CHECKING:
 Props = dict[str, Any]
 
 BUCKET_PROVIDER = "localstack.services.s3.resource_providers.aws_s3_bucket:S3BucketProvider"
+CHANGE_SET_MODEL = "localstack.services.cloudformation.engine.v2.change_set_model:ChangeSetModel"
+
+# Create-only in 4.14's schemas, updatable in place on AWS (absent from the registry schema's createOnlyProperties).
+UPDATABLE_ON_AWS: dict[str, frozenset[str]] = {"AWS::S3::Bucket": frozenset({"ObjectLockEnabled"})}
 
 
 def _int(value: Any) -> int:
@@ -226,6 +237,9 @@ def _apply_update_of_builtin_properties(
         )
     if changed("ObjectLockConfiguration") and (lock := desired.get("ObjectLockConfiguration")):
         s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration=lock)
+    elif changed("ObjectLockEnabled") and _bool(desired.get("ObjectLockEnabled", False)):
+        # Enabled without a default retention: S3 enables Object Lock on an existing bucket this way.
+        s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})
 
 
 def _create(fn, self: S3BucketProvider, request: ResourceRequest) -> ProgressEvent:
@@ -262,10 +276,27 @@ def _update(fn, self: S3BucketProvider, request: ResourceRequest) -> ProgressEve
     )
 
 
+def without_updatable(resource_type: str | None, properties: list[Any]) -> list[Any]:
+    """The properties whose change decides replacement: those AWS updates in place are left out."""
+    updatable = UPDATABLE_ON_AWS.get(resource_type or "", frozenset())
+    return [p for p in properties if p.name not in updatable]
+
+
+def _requires_replacement(fn, self, node_properties, resource_type):
+    from types import SimpleNamespace
+
+    kept = without_updatable(getattr(resource_type, "value", None), node_properties.properties)
+    if len(kept) == len(node_properties.properties):
+        return fn(self, node_properties, resource_type)
+    # The original reads only `.properties`.
+    return fn(self, SimpleNamespace(properties=kept), resource_type)
+
+
 PATCHES = LazyPatches(
     "cfn_s3_bucket",
     [
         (BUCKET_PROVIDER, "create", _create),
         (BUCKET_PROVIDER, "update", _update),
+        (CHANGE_SET_MODEL, "_resolve_requires_replacement", _requires_replacement),
     ]
 )

@@ -22,6 +22,7 @@ PATCH_NAMES: tuple[str, ...] = (
     "cfn_lambda",
     "cfn_sns_topic",
     "s3_list_versions",
+    "s3_object_lock_policy",
 )
 
 EXECUTOR_NAME = "local-node"

@@ -219,3 +219,37 @@ def test_apply_logging_removed_turns_logging_off():
     s3 = MagicMock()
     apply_bucket_configuration(s3, "docs", {}, {"LoggingConfiguration": {"DestinationBucketName": "logs"}})
     s3.put_bucket_logging.assert_called_once_with(Bucket="docs", BucketLoggingStatus={})
+
+
+# -- Object Lock on an existing bucket ------------------------------------------------------------
+
+
+def test_object_lock_enabled_does_not_decide_replacement_of_a_bucket():
+    from types import SimpleNamespace
+
+    from localstack_backup_ext.cfn_s3_bucket import _requires_replacement, without_updatable
+
+    lock, name = SimpleNamespace(name="ObjectLockEnabled"), SimpleNamespace(name="BucketName")
+    assert without_updatable("AWS::S3::Bucket", [lock, name]) == [name]
+    assert without_updatable("AWS::Other::Thing", [lock, name]) == [lock, name]
+    seen = []
+    original = lambda self, node, resource_type: seen.append([p.name for p in node.properties]) or False  # noqa: E731
+    _requires_replacement(original, None, SimpleNamespace(properties=[lock, name]), SimpleNamespace(value="AWS::S3::Bucket"))
+    _requires_replacement(original, None, SimpleNamespace(properties=[lock]), SimpleNamespace(value="AWS::SQS::Queue"))
+    assert seen == [["BucketName"], ["ObjectLockEnabled"]]
+
+
+def test_an_update_that_adds_object_lock_enables_it_with_or_without_a_default_retention():
+    from localstack_backup_ext.cfn_s3_bucket import _apply_update_of_builtin_properties
+
+    provider = MagicMock()
+    s3 = MagicMock()
+    rule = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 30}}}
+    _apply_update_of_builtin_properties(provider, s3, "b", {"ObjectLockEnabled": True, "ObjectLockConfiguration": rule}, {})
+    s3.put_object_lock_configuration.assert_called_once_with(Bucket="b", ObjectLockConfiguration=rule)
+    s3.reset_mock()
+    _apply_update_of_builtin_properties(provider, s3, "b", {"ObjectLockEnabled": "true"}, {})
+    s3.put_object_lock_configuration.assert_called_once_with(Bucket="b", ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})
+    s3.reset_mock()
+    _apply_update_of_builtin_properties(provider, s3, "b", {"ObjectLockEnabled": True}, {"ObjectLockEnabled": True})
+    s3.put_object_lock_configuration.assert_not_called()
