@@ -18,7 +18,7 @@ import {
   type FunctionSettings,
   type TestStackOptions,
 } from './support/stack.ts';
-import { startFaultProxy, type FaultProxy } from './support/fault-proxy.ts';
+import { startFaultProxy, type FaultProxy } from '../scripts/lib/fault-proxy.ts';
 
 // One private worker fixture owns LocalStack for the whole run (Playwright's own pattern for servers);
 // tests get thin fixtures built on it. Whatever a spec needs of its own (buckets, a fault proxy, a stack whose
