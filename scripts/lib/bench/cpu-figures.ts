@@ -1,6 +1,7 @@
 // Pure: the CPU-per-document and latency-tolerance figures (issue #18) from the runs cpu-sections.ts made.
 // CPU per document is each contender's own CPU (kernel accounting of its own process) over the documents it
 // copied; on AWS, where S3 does not share the client's vCPU, that figure caps documents per second.
+import type { ProfileSummary } from './profile.ts';
 import { median, ratio } from './stats.ts';
 
 export const CPU_CONTENDERS = ['lambda', 'sdkLoop', 's5cmd', 'awsCli'] as const;
@@ -33,6 +34,15 @@ export interface LatencyRun {
   ms: number;
   documentsPerSecond: number;
   complete: boolean;
+}
+
+export interface ProfileRun {
+  window: number;
+  documents: number;
+  /** The profiled process's CPU over the invocation (profiling adds a little). */
+  cpuMs: number;
+  cpuMsPerDocument: number | null;
+  summary: ProfileSummary;
 }
 
 export interface Spread {

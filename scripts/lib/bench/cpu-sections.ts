@@ -17,11 +17,11 @@ import { invokeBackup } from '../invoke.ts';
 import { verifyRun, type InvocationPayload } from '../load/run.ts';
 import { findHandlerProcess } from './memory.ts';
 import { processCpuMs, serverCpuMs } from './cpu.ts';
-import { type CpuContender, type CpuRun, type LatencyRun } from './cpu-figures.ts';
+import { type CpuContender, type CpuRun, type LatencyRun, type ProfileRun } from './cpu-figures.ts';
 import { roundOrder } from './figures.ts';
 import type { CopyLoopResult } from './limit.ts';
 import { awsSync, ensureS5cmd, s5cmdCopy, type ServerCpu } from './peers.ts';
-import { summarizeProfile, type CpuProfile, type ProfileSummary } from './profile.ts';
+import { summarizeProfile, type CpuProfile } from './profile.ts';
 import { nextRunDate, type BenchContext, type ThroughputJob } from './sweeps.ts';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -170,14 +170,6 @@ export async function latencyRuns(ctx: BenchContext, t: ThroughputJob, opts: { l
   return runs;
 }
 
-export interface ProfileRun {
-  window: number;
-  documents: number;
-  /** The profiled process's CPU over the invocation (profiling adds a little). */
-  cpuMs: number;
-  cpuMsPerDocument: number | null;
-  summary: ProfileSummary;
-}
 
 /** The handler process, profiled over its invocation (see handler-process.ts), against LocalStack directly, at `window`, on a fresh run date. */
 export async function profileHandler(ctx: BenchContext, opts: { window: number }): Promise<ProfileRun> {
