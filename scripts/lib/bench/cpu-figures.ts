@@ -12,6 +12,8 @@ export interface CpuRun {
   /** 1 = ran first in its round. */
   position: number;
   contender: CpuContender;
+  /** Copies in flight, the same for every contender of a run. */
+  window: number;
   setting: string;
   documents: number;
   expected: number;

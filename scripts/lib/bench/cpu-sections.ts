@@ -100,7 +100,7 @@ async function lambdaCpuRun(ctx: BenchContext, t: ThroughputJob, window: number,
   return { documents: payload.counts?.copied ?? 0, ms, complete, ...(cpuMs !== undefined ? { cpuMs } : {}), ...(serverMs !== undefined ? { serverCpuMs: Math.round(serverMs) } : {}) };
 }
 
-type Measured = Omit<CpuRun, 'round' | 'position' | 'contender' | 'setting' | 'expected'>;
+type Measured = Omit<CpuRun, 'round' | 'position' | 'contender' | 'window' | 'setting' | 'expected'>;
 
 /** Interleaved rounds of the four contenders at the same window, the order rotating every round. */
 export async function cpuRounds(ctx: BenchContext, t: ThroughputJob, opts: { rounds: number; window: number; serverPid?: number }): Promise<CpuRun[]> {
@@ -138,7 +138,7 @@ export async function cpuRounds(ctx: BenchContext, t: ThroughputJob, opts: { rou
   for (let round = 1; round <= opts.rounds; round++) {
     for (const [position, c] of roundOrder(contenders, round).entries()) {
       const r = await c.run(String(round));
-      runs.push({ round, position: position + 1, contender: c.name, setting: c.setting, expected: t.docs.expected.size, ...r, ms: Math.round(r.ms) });
+      runs.push({ round, position: position + 1, contender: c.name, window: w, setting: c.setting, expected: t.docs.expected.size, ...r, ms: Math.round(r.ms) });
       const per = (v: number | undefined) => (v !== undefined && r.documents ? (v / r.documents).toFixed(3) : '?');
       ctx.log(`cpu ${round}/${opts.rounds}  ${c.name.padEnd(7)} ${c.setting}: ${per(r.cpuMs)} ms CPU/document (LocalStack ${per(r.serverCpuMs)}), ${r.documents} documents${r.complete ? '' : ' (INCOMPLETE, not counted)'}`);
     }

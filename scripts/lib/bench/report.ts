@@ -104,7 +104,7 @@ export function cpuSummaryRows(result: BenchResult): [string, string][] {
   if (result.raw.cpu.length) {
     const perContender = (t: Record<CpuContender, Spread | null>) => CPU_CONTENDERS.map((c) => `${CONTENDER_LABELS[c]} ${range(t[c])}`).join('; ');
     rows.push(
-      ['CPU per document (ms)', `${perContender(cpuSpread.client)}: median (range) of ${rounds} interleaved rounds, ${result.raw.cpu[0]!.setting.split(',')[0]} window`],
+      ['CPU per document (ms)', `${perContender(cpuSpread.client)}: median (range) of ${rounds} interleaved rounds, ${result.raw.cpu[0]!.window} copies in flight each`],
       ['Lambda CPU / s5cmd', `${fmt(result.lambdaCpuToS5cmd)}: target <= 1.0 ${metOrMissed(targets.lambdaCpuAtMostS5cmd)} (per round ${range(cpuSpread.perRound.lambdaCpuToS5cmd)})`],
       ['Lambda CPU / SDK loop', `${fmt(result.lambdaCpuToSdkLoop)}: target <= 1.1 ${metOrMissed(targets.lambdaCpuWithin1_1OfSdkLoop)} (per round ${range(cpuSpread.perRound.lambdaCpuToSdkLoop)})`],
       ['LocalStack CPU per document (ms)', perContender(cpuSpread.server)],
