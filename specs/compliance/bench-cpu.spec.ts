@@ -75,7 +75,22 @@ test.describe('CPU per document and latency figures', () => {
       { contender: 'lambda', latencyMs: 100, window: 8, documents: 1000, ms: 13_000, documentsPerSecond: 76.9, complete: true },
       { contender: 's5cmd', latencyMs: 100, window: 8, documents: 990, ms: 13_000, documentsPerSecond: 76.2, complete: false },
     ];
-    expect(latencyFigures(runs)).toEqual({ latencyEfficiency: 0.961, s5cmdLatencyEfficiency: null });
+    expect(latencyFigures(runs)).toMatchObject({ latencyEfficiency: 0.961, s5cmdLatencyEfficiency: null });
+  });
+
+  test("LocalStack's own time per request, from the run without added latency, and the efficiency given it", () => {
+    const runs: LatencyRun[] = [
+      // Baseline: 8 in flight at 200/s is 40 ms per request; with 100 ms more the most possible is 8 / 0.14 s = 57.1/s.
+      { contender: 'lambda', latencyMs: 0, window: 8, documents: 1000, ms: 5000, documentsPerSecond: 200, complete: true },
+      { contender: 'lambda', latencyMs: 100, window: 8, documents: 1000, ms: 18_000, documentsPerSecond: 55, complete: true },
+      { contender: 's5cmd', latencyMs: 0, window: 8, documents: 1000, ms: 4000, documentsPerSecond: 250, complete: true },
+    ];
+    const f = latencyFigures(runs);
+    expect(f.latencyEfficiency).toBe(0.688);
+    expect(f.latencyServiceMs).toEqual({ lambda: 40, s5cmd: 32 });
+    expect(f.latencyEfficiencyGivenServiceTime).toEqual({ lambda: 0.962, s5cmd: null });
+    // The baseline alone is no efficiency figure.
+    expect(f.s5cmdLatencyEfficiency).toBeNull();
   });
 
   test('the targets: Lambda CPU <= s5cmd, <= 1.1x the SDK loop, latency efficiency >= 0.9', () => {
@@ -145,6 +160,7 @@ test.describe('report', () => {
   const runs: BenchRuns = {
     limit: [], limitExtras: {}, lambda: [], peers: [], headToHead: [], memory: [], rounds: 0, timeoutSeconds: 900, cpu: CPU_RUNS, profile,
     latency: [
+      { contender: 'lambda', latencyMs: 0, window: 8, documents: 1000, ms: 5000, documentsPerSecond: 200, complete: true },
       { contender: 'lambda', latencyMs: 100, window: 8, documents: 1000, ms: 14_000, documentsPerSecond: 70, complete: true },
       { contender: 's5cmd', latencyMs: 100, window: 8, documents: 1000, ms: 13_000, documentsPerSecond: 76, complete: true },
     ],
@@ -163,6 +179,9 @@ test.describe('report', () => {
     expect(rows['Lambda CPU / SDK loop']).toMatch(/^1\.15: target <= 1\.1 MISSED/);
     expect(rows['latency tolerance']).toBe(
       'Lambda 0.875 of ideal (70 documents/s): target >= 0.9 MISSED; s5cmd 0.95 (76 documents/s); 100 ms added to every S3 request, window 8, ideal 80 documents/s',
+    );
+    expect(rows["latency, given LocalStack's own time"]).toBe(
+      'LocalStack takes 40 ms (Lambda) / ? ms (s5cmd) per request at window 8 without added latency; against window / (latency + that): Lambda 1.225, s5cmd n/a',
     );
     expect(rows['handler profile']).toMatch(/^10 ms on CPU \(1\.5 ms\/document, profiled\) and 1 ms idle over 1000 documents/);
     expect(result.raw.cpu).toHaveLength(CPU_RUNS.length);

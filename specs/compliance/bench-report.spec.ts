@@ -140,6 +140,8 @@ test.describe('bench figures', () => {
       },
       latencyEfficiency: null,
       s5cmdLatencyEfficiency: null,
+      latencyServiceMs: { lambda: null, s5cmd: null },
+      latencyEfficiencyGivenServiceTime: { lambda: null, s5cmd: null },
     });
     expect(f.targets).toEqual({
       lambdaAtLeast0_9OfLimit: false,
@@ -201,7 +203,7 @@ test.describe('bench result', () => {
       'lambdaToLimit', 'lambdaToBestPeer', 'memoryGrowth100kTo1k', 'memoryGrowth100kTo1kExtrapolated', 'memoryGrowth100kTo10k', 'checkSpeedupVsCfnLint',
       'checkCorpus', 'sweepLambdaToLimit', 'sweepLambdaToBestPeer', 'lambdaTemplateConcurrencyToLimit', 'lambdaToLimitWithBackupRequest', 'perRound',
       'estimated100kSeconds', 'documentsPer15MinInvocation', 'cpuMsPerDocument', 'serverCpuMsPerDocument', 'lambdaCpuToS5cmd', 'lambdaCpuToSdkLoop', 'cpuSpread',
-      'latencyEfficiency', 's5cmdLatencyEfficiency', 'targets', 'raw',
+      'latencyEfficiency', 's5cmdLatencyEfficiency', 'latencyServiceMs', 'latencyEfficiencyGivenServiceTime', 'targets', 'raw',
     ]);
     expect(Object.keys(result.raw)).toEqual(['generatedAt', 'wallClockSeconds', 'machine', 'localstack', 'stack', 'documents', 'rates', 'headToHead', 'limit', 'lambda', 'peers', 'check', 'cpu', 'latency', 'profile', 'memory']);
     expect(result.raw.stack).toEqual({ stackName: 'load-prod-x', environment: 'prod', templateCopyConcurrency: 64, timeoutSeconds: 900, memorySizeMB: 1024 });

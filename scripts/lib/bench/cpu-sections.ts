@@ -146,30 +146,37 @@ export async function cpuRounds(ctx: BenchContext, t: ThroughputJob, opts: { rou
   return runs;
 }
 
-/** The handler and s5cmd through the latency-only fault proxy (every S3 request delayed by `latencyMs`), at `window`. */
+/**
+ * The handler and s5cmd through the latency-only fault proxy (every S3 request delayed by `latencyMs`), at
+ * `window`; each first through the same proxy without delay (latencyMs 0), which prices LocalStack's own time per
+ * request at that window, so the report can tell the client's shortfall from the emulator's.
+ */
 export async function latencyRuns(ctx: BenchContext, t: ThroughputJob, opts: { latencyMs: number; window: number }): Promise<LatencyRun[]> {
-  const proxy = await startFaultProxy({ upstream: ctx.target.endpoint!, rules: latencyOnlyRules(opts.latencyMs) });
+  const proxy = await startFaultProxy({ upstream: ctx.target.endpoint!, rules: [] });
   const runs: LatencyRun[] = [];
+  const expected = t.docs.expected.size;
   try {
-    const base = { latencyMs: opts.latencyMs, window: opts.window };
     const env = await handlerEnv(ctx, proxy.endpoint);
-    const runDate = nextRunDate();
-    const h = await runTs<HandlerProcessResult>('./handler-process.ts', { date: runDate, prefix: 'bench/', concurrency: opts.window }, env);
-    const copied = h.payload.counts?.copied ?? 0;
-    const durationMs = h.payload.durationMs ?? h.ms;
-    runs.push({ contender: 'lambda', ...base, documents: copied, ms: durationMs, documentsPerSecond: +(copied / (durationMs / 1000)).toFixed(1), complete: copied === t.docs.expected.size });
-    ctx.log(`latency ${opts.latencyMs} ms, window ${opts.window}: handler ${runs.at(-1)!.documentsPerSecond} documents/s (ideal ${(opts.window * 1000) / opts.latencyMs})`);
-    if (ensureS5cmd(ctx.log)) {
-      const r = await s5cmdCopy({ ...ctx.target, endpoint: proxy.endpoint }, { ...t.job, destPrefix: `latency-s5cmd/` }, opts.window);
-      runs.push({ contender: 's5cmd', ...base, documents: r.documents, ms: r.ms, documentsPerSecond: r.documentsPerSecond, complete: r.documents === r.expected && r.exitCode === 0 });
-      ctx.log(`latency ${opts.latencyMs} ms, window ${opts.window}: s5cmd ${r.documentsPerSecond} documents/s`);
+    const haveS5cmd = ensureS5cmd(ctx.log) !== undefined;
+    for (const latencyMs of [0, opts.latencyMs]) {
+      proxy.setRules(latencyMs ? latencyOnlyRules(latencyMs) : []);
+      const base = { latencyMs, window: opts.window };
+      const h = await runTs<HandlerProcessResult>('./handler-process.ts', { date: nextRunDate(), prefix: 'bench/', concurrency: opts.window }, env);
+      const copied = h.payload.counts?.copied ?? 0;
+      const durationMs = h.payload.durationMs ?? h.ms;
+      runs.push({ contender: 'lambda', ...base, documents: copied, ms: durationMs, documentsPerSecond: +(copied / (durationMs / 1000)).toFixed(1), complete: copied === expected });
+      if (haveS5cmd) {
+        const r = await s5cmdCopy({ ...ctx.target, endpoint: proxy.endpoint }, { ...t.job, destPrefix: `latency-${latencyMs}-s5cmd/` }, opts.window);
+        runs.push({ contender: 's5cmd', ...base, documents: r.documents, ms: r.ms, documentsPerSecond: r.documentsPerSecond, complete: r.documents === r.expected && r.exitCode === 0 });
+      }
+      const of = (c: LatencyRun['contender']) => runs.find((r) => r.contender === c && r.latencyMs === latencyMs)?.documentsPerSecond ?? '?';
+      ctx.log(`latency +${latencyMs} ms per S3 request, window ${opts.window}: handler ${of('lambda')}, s5cmd ${of('s5cmd')} documents/s${latencyMs ? ` (ideal ${(opts.window * 1000) / latencyMs})` : ''}`);
     }
   } finally {
     await proxy.close();
   }
   return runs;
 }
-
 
 /** The handler process, profiled over its invocation (see handler-process.ts), against LocalStack directly, at `window`, on a fresh run date. */
 export async function profileHandler(ctx: BenchContext, opts: { window: number }): Promise<ProfileRun> {

@@ -110,13 +110,20 @@ export function cpuSummaryRows(result: BenchResult): [string, string][] {
       ['LocalStack CPU per document (ms)', perContender(cpuSpread.server)],
     );
   }
-  if (lat.length) {
-    const l = lat[0]!;
-    const of = (c: 'lambda' | 's5cmd') => lat.find((r) => r.contender === c);
+  const l = lat.find((r) => r.latencyMs > 0);
+  if (l) {
+    const of = (c: 'lambda' | 's5cmd') => lat.find((r) => r.contender === c && r.latencyMs > 0);
     rows.push([
       'latency tolerance',
       `Lambda ${fmt(result.latencyEfficiency)} of ideal (${of('lambda')?.documentsPerSecond ?? '?'} documents/s): target >= 0.9 ${metOrMissed(targets.latencyEfficiencyAtLeast0_9)}; ` +
         `s5cmd ${fmt(result.s5cmdLatencyEfficiency)} (${of('s5cmd')?.documentsPerSecond ?? '?'} documents/s); ${l.latencyMs} ms added to every S3 request, window ${l.window}, ideal ${idealRate(l.window, l.latencyMs)} documents/s`,
+    ]);
+    const svc = result.latencyServiceMs;
+    const given = result.latencyEfficiencyGivenServiceTime;
+    rows.push([
+      'latency, given LocalStack\'s own time',
+      `LocalStack takes ${svc.lambda ?? '?'} ms (Lambda) / ${svc.s5cmd ?? '?'} ms (s5cmd) per request at window ${l.window} without added latency; ` +
+        `against window / (latency + that): Lambda ${fmt(given.lambda)}, s5cmd ${fmt(given.s5cmd)}`,
     ]);
   }
   if (profile) {
