@@ -183,7 +183,7 @@ test.describe('report', () => {
     expect(rows["latency, given LocalStack's own time"]).toBe(
       'LocalStack takes 40 ms (Lambda) / ? ms (s5cmd) per request at window 8 without added latency; against window / (latency + that): Lambda 1.225, s5cmd n/a',
     );
-    expect(rows['handler profile']).toMatch(/^10 ms on CPU \(1\.5 ms\/document, profiled\) and 1 ms idle over 1000 documents/);
+    expect(rows['handler profile']).toMatch(/^1500 ms CPU \(1\.5 ms\/document, profiled\) over 1000 documents at window 64; 10 ms sampled busy, 1 ms idle/);
     expect(result.raw.cpu).toHaveLength(CPU_RUNS.length);
   });
 
