@@ -37,6 +37,8 @@ export async function copyLoop(
   const request = opts.request ?? 'copy';
   const s3 = new S3Client({
     ...clientConfig(target),
+    // As the Lambda's clients (lambda/src/adapter.ts): the loop is the best an SDK client does, not a handicapped one.
+    cacheMiddleware: true,
     maxAttempts: 8,
     requestHandler: new NodeHttpHandler({ httpAgent: { maxSockets: opts.concurrency, keepAlive: true } }),
   });
