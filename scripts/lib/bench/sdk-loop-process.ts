@@ -1,7 +1,7 @@
 // The bare SDK copy loop as a process of its own (run by cpu-sections.ts under `node --import tsx`), so the
 // kernel's account of this process's CPU is the loop's alone. It sends the Lambda's own CopyObject (SSE-KMS
 // with the stack key, the SHA-256 checksum, the bookkeeping tags, CopySourceIfMatch and If-None-Match) at the
-// given concurrency. Keys and ETags are listed before the clock, as limit.ts does. Prints one JSON line.
+// given concurrency. Keys and ETags are listed, and 300 copies made, before the clock. Prints one JSON line.
 import { S3Client } from '@aws-sdk/client-s3';
 import { clientConfig, type AwsTarget } from '../aws/clients.ts';
 import { serverCpuMs } from './cpu.ts';
@@ -24,6 +24,9 @@ const s3 = new S3Client(clientConfig(args.target));
 const keys = [...(await sourceEtags(s3, args.sourceBucket)).keys()].filter((k) => k.startsWith(args.sourcePrefix));
 s3.destroy();
 const serverPid = args.serverPid;
+const request = { sourceBucket: args.sourceBucket, destBucket: args.destBucket, kmsKeyArn: args.kmsKeyArn, concurrency: args.concurrency, request: 'backup-copy' as const };
+// Unmeasured warm-up (V8's JIT on the copy path), as the bench warms the Lambda's environment: steady states compared.
+await copyLoop(args.target, { ...request, keys: keys.slice(0, 300), destPrefix: `${args.destPrefix}warm-up/` });
 const result = await copyLoop(args.target, {
   sourceBucket: args.sourceBucket,
   keys,
