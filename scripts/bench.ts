@@ -151,7 +151,7 @@ try {
       }
       if (want('latency')) runs.latency = await latencyRuns(ctx, job, { latencyMs: opts.latencyMs, window: opts.latencyWindow });
       if (want('profile')) {
-        runs.profile = await profileHandler(ctx, { window });
+        runs.profile = await profileHandler(ctx, job, { window });
         log(`profile handler process: ${runs.profile.cpuMsPerDocument ?? '?'} ms CPU/document (profiled); top: ${runs.profile.summary.byFile.slice(0, 5).map((e) => `${e.name} ${(e.share * 100).toFixed(0)}%`).join(', ')}`);
       }
     }

@@ -46,6 +46,8 @@ export interface ProfileRun {
   cpuMs: number;
   cpuMsPerDocument: number | null;
   summary: ProfileSummary;
+  /** The bare SDK loop profiled the same way at the same window: what the handler spends beyond its requests. */
+  sdkLoop?: { documents: number; cpuMs: number; cpuMsPerDocument: number | null; summary: ProfileSummary };
 }
 
 export interface Spread {

@@ -182,8 +182,8 @@ export async function latencyRuns(ctx: BenchContext, t: ThroughputJob, opts: { l
   return runs;
 }
 
-/** The handler process, profiled over its invocation (see handler-process.ts), against LocalStack directly, at `window`, on a fresh run date. */
-export async function profileHandler(ctx: BenchContext, opts: { window: number }): Promise<ProfileRun> {
+/** The handler process, profiled over its invocation (see handler-process.ts), against LocalStack directly, at `window`, on a fresh run date; then the SDK loop alike. */
+export async function profileHandler(ctx: BenchContext, t: ThroughputJob, opts: { window: number }): Promise<ProfileRun> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cpuprof-'));
   try {
     const env = await handlerEnv(ctx, ctx.target.endpoint!);
@@ -191,7 +191,12 @@ export async function profileHandler(ctx: BenchContext, opts: { window: number }
     const h = await runTs<HandlerProcessResult>('./handler-process.ts', { date: nextRunDate(), prefix: 'bench/', concurrency: opts.window, profileFile }, env);
     const summary = summarizeProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, ROOT);
     const documents = h.payload.counts?.copied ?? 0;
-    return { window: opts.window, documents, cpuMs: h.cpuMs, cpuMsPerDocument: documents ? +(h.cpuMs / documents).toFixed(3) : null, summary };
+    const perDoc = (cpuMs: number, docs: number) => (docs ? +(cpuMs / docs).toFixed(3) : null);
+    // The bare SDK loop the same way, for the difference: what the handler spends beyond its requests.
+    const loopFile = join(dir, 'sdk-loop.cpuprofile');
+    const loop = await runTs<CopyLoopResult>('./sdk-loop-process.ts', { target: ctx.target, ...t.job, destPrefix: 'profile-sdk-loop/', concurrency: opts.window, profileFile: loopFile }, process.env);
+    const sdkLoop = { documents: loop.documents, cpuMs: loop.cpuMs ?? 0, cpuMsPerDocument: perDoc(loop.cpuMs ?? 0, loop.documents), summary: summarizeProfile(JSON.parse(readFileSync(loopFile, 'utf8')) as CpuProfile, ROOT) };
+    return { window: opts.window, documents, cpuMs: h.cpuMs, cpuMsPerDocument: perDoc(h.cpuMs, documents), summary, sdkLoop };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

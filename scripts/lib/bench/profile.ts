@@ -86,3 +86,29 @@ export function summarizeProfile(profile: CpuProfile, root: string, top = 15): P
       .map(([name, us]) => ({ name, selfMs: Math.round(us / 100) / 10, share: busy ? +(us / busy).toFixed(3) : 0 }));
   return { busyMs: Math.round(busy / 1000), idleMs: Math.round(idle / 1000), byFunction: entries(byFunction), byFile: entries(byFile) };
 }
+
+export interface ProfileDiffRow {
+  name: string;
+  /** Sampled self time per document, in microseconds. */
+  handlerUs: number;
+  sdkLoopUs: number;
+  differenceUs: number;
+}
+
+/**
+ * Per document, file by file: the handler's sampled self time against the SDK loop's (both profiled the same way),
+ * largest difference first: where the handler spends beyond its requests. Files outside a profile's top list count 0.
+ */
+export function profileDiff(handler: { documents: number; summary: ProfileSummary }, sdkLoop: { documents: number; summary: ProfileSummary }, top = 10): ProfileDiffRow[] {
+  const perDoc = (p: { documents: number; summary: ProfileSummary }) => new Map(p.summary.byFile.map((e) => [e.name, p.documents ? (e.selfMs * 1000) / p.documents : 0]));
+  const h = perDoc(handler);
+  const s = perDoc(sdkLoop);
+  return [...new Set([...h.keys(), ...s.keys()])]
+    .map((name) => {
+      const handlerUs = Math.round(h.get(name) ?? 0);
+      const sdkLoopUs = Math.round(s.get(name) ?? 0);
+      return { name, handlerUs, sdkLoopUs, differenceUs: handlerUs - sdkLoopUs };
+    })
+    .sort((a, b) => b.differenceUs - a.differenceUs)
+    .slice(0, top);
+}

@@ -7,6 +7,7 @@ import type { SeededSet } from '../load/documents.ts';
 import type { LoadStack } from '../load/stack.ts';
 import { REPORTS_DIR, type MachineInfo } from '../load/report.ts';
 import { renderReport, type ChartSpec, type TableSpec } from './html.ts';
+import { profileDiff } from './profile.ts';
 import type { BenchFigures, BenchRuns, RoundRatios } from './figures.ts';
 import { CPU_CONTENDERS, cpuFigures, idealRate, type CpuContender, type ProfileRun, type Spread } from './cpu-figures.ts';
 
@@ -163,9 +164,17 @@ export function profileTables(profile: ProfileRun | undefined): TableSpec[] {
   if (!profile) return [];
   const rows = (es: ProfileRun['summary']['byFunction']) => es.map((e) => [e.name, String(e.selfMs), `${(e.share * 100).toFixed(1)}%`]);
   const note = `handler process, ${profile.documents} documents, window ${profile.window}`;
+  const loop = profile.sdkLoop;
   return [
     { title: `Handler CPU profile: top functions by self time (${note})`, head: ['function', 'self ms', 'share of CPU'], rows: rows(profile.summary.byFunction) },
     { title: `Handler CPU profile: self time by file or package (${note})`, head: ['file', 'self ms', 'share of CPU'], rows: rows(profile.summary.byFile) },
+    ...(loop
+      ? [{
+          title: `Beyond the requests: sampled self time per document (µs), handler against the bare SDK loop (${loop.documents} documents), largest difference first`,
+          head: ['file', 'handler', 'SDK loop', 'difference'],
+          rows: profileDiff(profile, loop).map((r) => [r.name, String(r.handlerUs), String(r.sdkLoopUs), String(r.differenceUs)]),
+        }]
+      : []),
   ];
 }
 
