@@ -5,7 +5,7 @@
 import { test, expect } from '@playwright/test';
 import { parseBashTimes, parseProcStat, treeTicks } from '../../scripts/lib/bench/cpu.ts';
 import { cpuFigures, idealRate, latencyFigures, type CpuRun, type LatencyRun, type ProfileRun } from '../../scripts/lib/bench/cpu-figures.ts';
-import { fileLabel, summarizeProfile, type CpuProfile } from '../../scripts/lib/bench/profile.ts';
+import { fileLabel, profileDiff, summarizeProfile, type CpuProfile } from '../../scripts/lib/bench/profile.ts';
 import { benchFigures, type BenchRuns } from '../../scripts/lib/bench/figures.ts';
 import { benchResult, cpuChart, cpuSummaryRows, profileTables } from '../../scripts/lib/bench/report.ts';
 import { renderReport } from '../../scripts/lib/bench/html.ts';
@@ -133,6 +133,19 @@ test.describe('profile summary', () => {
     expect(summarizeProfile(PROFILE, '/repo', 1).byFunction).toHaveLength(1);
   });
 
+  test('handler against the SDK loop: sampled self time per document by file, largest difference first', () => {
+    const handler = { documents: 100, summary: summarizeProfile(PROFILE, '/repo') };
+    // The loop: the same SDK signing per document, no project code, half the garbage collection.
+    const loopProfile: CpuProfile = { ...PROFILE, samples: [4, 4, 5, 2], timeDeltas: [0, 4000, 2000, 500], endTime: 6500 };
+    const sdkLoop = { documents: 100, summary: summarizeProfile(loopProfile, '/repo') };
+    const rows = profileDiff(handler, sdkLoop);
+    expect(rows.map((r) => r.name)).toEqual(['lambda/src/document.ts', '(garbage collector)', '@smithy/signature-v4']);
+    expect(rows[0]).toEqual({ name: 'lambda/src/document.ts', handlerUs: 30, sdkLoopUs: 0, differenceUs: 30 });
+    expect(rows[1]).toEqual({ name: '(garbage collector)', handlerUs: 10, sdkLoopUs: 5, differenceUs: 5 });
+    expect(rows[2]!.differenceUs).toBe(0);
+    expect(profileDiff(handler, sdkLoop, 1)).toHaveLength(1);
+  });
+
   test('file labels: a package for node_modules (scoped or not), the project path, node: built-ins as they are', () => {
     expect(fileLabel('file:///w/node_modules/@aws-sdk/core/dist-cjs/index.js', '/w')).toBe('@aws-sdk/core');
     expect(fileLabel('file:///w/node_modules/tslib/tslib.js', '/w')).toBe('tslib');
@@ -199,6 +212,10 @@ test.describe('report', () => {
     const tables = profileTables(profile);
     expect(tables.map((t) => t.rows[0])).toEqual([['signRequest @smithy/signature-v4:520', '6', '60.0%'], ['@smithy/signature-v4', '6', '60.0%']]);
     expect(profileTables(undefined)).toEqual([]);
+    const withLoop = profileTables({ ...profile, sdkLoop: { documents: 1000, cpuMs: 1000, cpuMsPerDocument: 1, summary: summarizeProfile(PROFILE, '/repo') } });
+    expect(withLoop).toHaveLength(3);
+    expect(withLoop[2]!.head).toEqual(['file', 'handler', 'SDK loop', 'difference']);
+    expect(withLoop[2]!.rows[0]).toEqual(['@smithy/signature-v4', '6', '6', '0']);
     const html = renderReport({ title: 't', summary: [], charts: [], tables: [{ title: 'a<b', head: ['x'], rows: [['<script>']] }], raw: {} });
     expect(html).toContain('<h2>a&#60;b</h2>');
     expect(html).toContain('<td>&#60;script&#62;</td>');
