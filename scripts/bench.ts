@@ -9,6 +9,12 @@
 //      both over the same 100 templates in one process each (generated from the project's, or --check-corpus DIR)
 //   5. the handler's peak memory at 1k and 10k documents (median of --memory-repeats fresh processes), and
 //      100k once with --full (else extrapolated, labelled)
+//   6. cpu: CPU per copied document of every contender from the kernel's accounting of its own process (the
+//      handler's node_runner.mjs, the SDK loop in a process of its own, s5cmd, the aws CLI), and LocalStack's over
+//      each run: --cpu-rounds interleaved rounds at one window (issue #18: the figure that carries over to AWS)
+//   7. latency: the fault proxy adds --latency-ms to every S3 request; the handler and s5cmd at --latency-window
+//      against the ideal window / latency
+//   8. profile: the handler process under V8's CPU profiler, its top entries by self time
 // With --json the last stdout line is ONE JSON object: the ratios of this run plus the raw figures.
 import { statSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +30,7 @@ import { compareCheckWithCfnLint, compareOnCorpus } from './lib/bench/commands.t
 import { CORPUS_SIZE, corpusFromDir, writeGeneratedCorpus } from './lib/bench/corpus.ts';
 import { benchFigures, type BenchRuns } from './lib/bench/figures.ts';
 import { benchResult, corpusLine, spread, targetsLine, writeBenchReport } from './lib/bench/report.ts';
+import { cpuRounds, latencyRuns, profileHandler } from './lib/bench/cpu-sections.ts';
 import { headToHeadRounds, loadNote, measureMemory, sweepLambda, sweepLimit, sweepPeers, throughputJob, type BenchContext } from './lib/bench/sweeps.ts';
 
 const positiveInt = positiveIntArg;
@@ -34,7 +41,7 @@ function nonNegativeInt(value: string): number {
 }
 const list = (value: string) => value.split(',').map((v) => positiveInt(v.trim()));
 
-const SECTIONS = ['limit', 'lambda', 'peers', 'check', 'memory'] as const;
+const SECTIONS = ['limit', 'lambda', 'peers', 'check', 'memory', 'cpu', 'latency', 'profile'] as const;
 type Section = (typeof SECTIONS)[number];
 const sections = (value: string): Section[] => {
   const list = value.split(',').map((v) => v.trim());
@@ -56,6 +63,10 @@ const program = cliProgram('npm run bench --', 'Benchmarks the backup Lambda aga
   .option('--lambda-concurrency <list>', 'concurrency sweep of the Lambda (manual-event override)', list, [16, 32, 64, 128])
   .option('--aws-concurrency <list>', 'max_concurrent_requests sweep of aws s3 sync', list, [10, 32, 64])
   .option('--s5cmd-workers <list>', 'numworkers sweep of s5cmd', list, [16, 64, 256])
+  .option('--cpu-rounds <n>', 'interleaved rounds of the CPU section', positiveInt, 3)
+  .option('--cpu-window <n>', "copies in flight for every contender in the CPU section and the profile (default: the template's COPY_CONCURRENCY)", positiveInt)
+  .option('--latency-ms <n>', 'delay the fault proxy adds to every S3 request in the latency section', positiveInt, 100)
+  .option('--latency-window <n>', 'copies in flight in the latency section (small, so LocalStack is not the bottleneck)', positiveInt, 8)
   .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(',')}`, sections, [...SECTIONS])
   .option('--endpoint <url>', 'use this LocalStack instead of starting one (default: LOCALSTACK_ENDPOINT, else embedded)', endpointUrlArg)
   .option('--no-progress', 'no progress bars');
@@ -63,6 +74,7 @@ program.parse();
 const opts = program.opts<{
   documents: number; full: boolean; json: boolean; checkRuns: number; checkCorpus?: string; checkTemplates: number; rounds: number; memoryRepeats: number; limitConcurrency: number[]; lambdaConcurrency: number[];
   awsConcurrency: number[]; s5cmdWorkers: number[]; only: Section[]; endpoint?: string; progress: boolean;
+  cpuRounds: number; cpuWindow?: number; latencyMs: number; latencyWindow: number;
 }>();
 if (opts.endpoint) {
   process.env.LOCALSTACK_ENDPOINT = opts.endpoint;
@@ -123,7 +135,7 @@ try {
     };
     const ctx: BenchContext = { target, stack: deployed, scratchBucket, log, seed };
 
-    const needDocs = want('limit') || want('lambda') || want('peers');
+    const needDocs = (['limit', 'lambda', 'peers', 'cpu', 'latency', 'profile'] as const).some(want);
     docs = needDocs ? await seed({ count: opts.documents, prefix: 'bench/', minSize: 256, maxSize: 64 * 1024 }) : undefined;
     if (docs) {
       const job = throughputJob(ctx, docs);
@@ -131,6 +143,17 @@ try {
       if (want('lambda')) runs.lambda = await sweepLambda(ctx, job, opts.lambdaConcurrency);
       if (want('peers')) runs.peers = await sweepPeers(ctx, job, opts.awsConcurrency, opts.s5cmdWorkers);
       if (opts.rounds > 0) runs.headToHead = await headToHeadRounds(ctx, job, runs, opts.rounds);
+      // 6-8: after the throughput sections, so the function's environment is warm.
+      const window = opts.cpuWindow ?? deployed.copyConcurrency;
+      if (want('cpu')) {
+        if (localstack.pid === undefined) log('cpu     LocalStack is not a local process (external or container): no LocalStack CPU figures');
+        runs.cpu = await cpuRounds(ctx, job, { rounds: opts.cpuRounds, window, ...(localstack.pid !== undefined ? { serverPid: localstack.pid } : {}) });
+      }
+      if (want('latency')) runs.latency = await latencyRuns(ctx, job, { latencyMs: opts.latencyMs, window: opts.latencyWindow });
+      if (want('profile')) {
+        runs.profile = await profileHandler(ctx, job, { window });
+        log(`profile handler process: ${runs.profile.cpuMsPerDocument ?? '?'} ms CPU/document (profiled); top: ${runs.profile.summary.byFile.slice(0, 5).map((e) => `${e.name} ${(e.share * 100).toFixed(0)}%`).join(', ')}`);
+      }
     }
     // 5. memory (before the check comparison, so LocalStack is not idle-cooling in between)
     if (want('memory')) runs.memory = (await measureMemory(ctx, { full: opts.full, repeats: opts.memoryRepeats })).memory;

@@ -18,7 +18,7 @@ import {
   type FunctionSettings,
   type TestStackOptions,
 } from './support/stack.ts';
-import { startFaultProxy, type FaultProxy } from './support/fault-proxy.ts';
+import { startFaultProxy, type FaultProxy } from '../scripts/lib/fault-proxy.ts';
 import { BREAK_GLASS_ROLE } from './support/break-glass.ts';
 
 // One private worker fixture owns LocalStack for the whole run (Playwright's own pattern for servers);

@@ -46,14 +46,20 @@ export function createClients(
   // Enough sockets for every document in the window to run a multipart copy's parts at once; the SDK
   // default of 50 would queue requests behind each other silently.
   const maxSockets = Math.max(50, config.copyConcurrency * Math.min(config.multipartPartConcurrency, 4));
+  // cacheMiddleware (issue #18): without it every send() builds the command's middleware stack anew, a tenth of
+  // the handler's CPU per document (bench A/B: 1.54 -> 1.40 ms per document, every round lower). The handler is
+  // resolved once per command class; the catch is that middleware added to a client after its first send of that
+  // class is not seen, and nothing in lambda/src adds any.
+  const cacheMiddleware = true;
   const s3 = new S3Client({
     ...common,
+    cacheMiddleware,
     retryMode: 'adaptive',
     maxAttempts: 8,
     forcePathStyle: customEndpoint || (forcePathStyle ?? false),
     requestHandler: new NodeHttpHandler({ httpAgent: { maxSockets, keepAlive: true }, httpsAgent: { maxSockets, keepAlive: true } }),
   });
-  const cloudwatch = new CloudWatchClient({ ...common, retryMode: 'adaptive', maxAttempts: 5 });
+  const cloudwatch = new CloudWatchClient({ ...common, cacheMiddleware, retryMode: 'adaptive', maxAttempts: 5 });
   return { s3, cloudwatch };
 }
 

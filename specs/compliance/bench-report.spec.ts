@@ -128,6 +128,20 @@ test.describe('bench figures', () => {
       estimated100kSeconds: 605,
       // README "Scaling past one invocation": 165.3/s x (900 - 30) s.
       documentsPer15MinInvocation: 143_811,
+      // No CPU or latency section in these runs (bench-cpu.spec.ts has them): every such figure null.
+      cpuMsPerDocument: { lambda: null, sdkLoop: null, s5cmd: null, awsCli: null },
+      serverCpuMsPerDocument: { lambda: null, sdkLoop: null, s5cmd: null, awsCli: null },
+      lambdaCpuToS5cmd: null,
+      lambdaCpuToSdkLoop: null,
+      cpuSpread: {
+        client: { lambda: null, sdkLoop: null, s5cmd: null, awsCli: null },
+        server: { lambda: null, sdkLoop: null, s5cmd: null, awsCli: null },
+        perRound: { lambdaCpuToS5cmd: null, lambdaCpuToSdkLoop: null },
+      },
+      latencyEfficiency: null,
+      s5cmdLatencyEfficiency: null,
+      latencyServiceMs: { lambda: null, s5cmd: null },
+      latencyEfficiencyGivenServiceTime: { lambda: null, s5cmd: null },
     });
     expect(f.targets).toEqual({
       lambdaAtLeast0_9OfLimit: false,
@@ -135,6 +149,9 @@ test.describe('bench figures', () => {
       memory100kWithin1_2xOf1k: true,
       checkAtLeast3xFasterThanCfnLint: true,
       hundredKInsideFifteenMinutes: true,
+      lambdaCpuAtMostS5cmd: null,
+      lambdaCpuWithin1_1OfSdkLoop: null,
+      latencyEfficiencyAtLeast0_9: null,
     });
     expect(f.bestPeer).toEqual(runs.peers[1]);
     expect(f.lambdaSweep).toHaveLength(2);
@@ -148,7 +165,7 @@ test.describe('bench figures', () => {
     // No measured 100k: the estimate decides (502 s < 870 s).
     expect(f.targets).toMatchObject({ memory100kWithin1_2xOf1k: null, checkAtLeast3xFasterThanCfnLint: null, hundredKInsideFifteenMinutes: true });
     const empty = benchFigures({ limit: [], limitExtras: {}, lambda: [], peers: [], headToHead: [], memory: [], rounds: 5, timeoutSeconds: 900 });
-    expect(Object.values(empty.targets)).toEqual([null, null, null, null, null]);
+    expect(Object.values(empty.targets)).toEqual([null, null, null, null, null, null, null, null]);
     expect(empty.summary.documentsPer15MinInvocation).toBeNull();
   });
 
@@ -185,9 +202,10 @@ test.describe('bench result', () => {
     expect(Object.keys(result)).toEqual([
       'lambdaToLimit', 'lambdaToBestPeer', 'memoryGrowth100kTo1k', 'memoryGrowth100kTo1kExtrapolated', 'memoryGrowth100kTo10k', 'checkSpeedupVsCfnLint',
       'checkCorpus', 'sweepLambdaToLimit', 'sweepLambdaToBestPeer', 'lambdaTemplateConcurrencyToLimit', 'lambdaToLimitWithBackupRequest', 'perRound',
-      'estimated100kSeconds', 'documentsPer15MinInvocation', 'targets', 'raw',
+      'estimated100kSeconds', 'documentsPer15MinInvocation', 'cpuMsPerDocument', 'serverCpuMsPerDocument', 'lambdaCpuToS5cmd', 'lambdaCpuToSdkLoop', 'cpuSpread',
+      'latencyEfficiency', 's5cmdLatencyEfficiency', 'latencyServiceMs', 'latencyEfficiencyGivenServiceTime', 'targets', 'raw',
     ]);
-    expect(Object.keys(result.raw)).toEqual(['generatedAt', 'wallClockSeconds', 'machine', 'localstack', 'stack', 'documents', 'rates', 'headToHead', 'limit', 'lambda', 'peers', 'check', 'memory']);
+    expect(Object.keys(result.raw)).toEqual(['generatedAt', 'wallClockSeconds', 'machine', 'localstack', 'stack', 'documents', 'rates', 'headToHead', 'limit', 'lambda', 'peers', 'check', 'cpu', 'latency', 'profile', 'memory']);
     expect(result.raw.stack).toEqual({ stackName: 'load-prod-x', environment: 'prod', templateCopyConcurrency: 64, timeoutSeconds: 900, memorySizeMB: 1024 });
     expect(result.raw.documents).toEqual({ count: 2000, bytes: 23_700_000, minSize: 256, maxSize: 65_536, seed: 7 });
     expect(result.raw.limit).toEqual({ best: runs.limit[1], sweep: runs.limit, plainCopy: runs.limitExtras.plainCopy, backupCopy: runs.limitExtras.backupCopy });
@@ -217,7 +235,7 @@ test.describe('bench result', () => {
       ['machine', '2 CPUs, load average 2.1 3 4 at start, 4.5 3.9 3.5 at end; LocalStack host'],
     ]);
     expect(spread('Lambda / limit', null)).toBe('Lambda / limit n/a');
-    expect(targetsLine(result.targets)).toBe('lambdaAtLeast0_9OfLimit=MISSED, lambdaAtLeastBestPeer=MISSED, memory100kWithin1_2xOf1k=met, checkAtLeast3xFasterThanCfnLint=met, hundredKInsideFifteenMinutes=met');
+    expect(targetsLine(result.targets)).toBe('lambdaAtLeast0_9OfLimit=MISSED, lambdaAtLeastBestPeer=MISSED, memory100kWithin1_2xOf1k=met, checkAtLeast3xFasterThanCfnLint=met, hundredKInsideFifteenMinutes=met, lambdaCpuAtMostS5cmd=n/a, lambdaCpuWithin1_1OfSdkLoop=n/a, latencyEfficiencyAtLeast0_9=n/a');
     const bars = throughputBars(runs);
     expect(bars).toHaveLength(3 + 3 + 3 + headToHead.length);
     expect(bars.slice(3, 6).map((b) => b.label)).toEqual(['Lambda c=32', 'Lambda c=64', 'Lambda c=16 (template)']);

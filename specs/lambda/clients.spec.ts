@@ -57,6 +57,23 @@ test.describe('Lambda clients', () => {
     }
   });
 
+  test('each client resolves a command\'s middleware once (cacheMiddleware, issue #18), and a base cannot turn that off', async () => {
+    const server = await answering(() => 403);
+    const base: ClientBase = Object.assign(clientConfig({ endpoint: server.endpoint, region: 'eu-west-2' }), { cacheMiddleware: false });
+    const { s3, cloudwatch } = createClients(CONFIG, {}, base);
+    try {
+      expect((s3.config as { cacheMiddleware?: boolean }).cacheMiddleware).toBe(true);
+      expect((cloudwatch.config as { cacheMiddleware?: boolean }).cacheMiddleware).toBe(true);
+      await expect(s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }))).rejects.toThrow();
+      // The SDK keeps the resolved handler per command class only when caching is on.
+      expect((s3 as unknown as { handlers?: WeakMap<object, unknown> }).handlers?.has(GetObjectCommand)).toBe(true);
+    } finally {
+      s3.destroy();
+      cloudwatch.destroy();
+      await server.close();
+    }
+  });
+
   test('without a base the clients are the handler\'s: no endpoint of their own, path-style only with AWS_ENDPOINT_URL', async () => {
     const plain = createClients(CONFIG, {});
     const emulated = createClients(CONFIG, { AWS_ENDPOINT_URL: 'http://127.0.0.1:4599' });

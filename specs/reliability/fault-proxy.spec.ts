@@ -3,7 +3,7 @@
 import http from 'node:http';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { clientConfig } from '../../scripts/lib/aws/clients.ts';
-import { startFaultProxy, type FaultRule } from '../support/fault-proxy.ts';
+import { startFaultProxy, type FaultRule } from '../../scripts/lib/fault-proxy.ts';
 import { test, expect } from '../fixtures.ts';
 
 const client = (endpoint: string) => new S3Client({ ...clientConfig({ endpoint, region: 'us-east-1' }), maxAttempts: 1 });

@@ -3,7 +3,7 @@
 // function it reconfigures) comes from the fixtures in specs/fixtures.ts, which remove or restore it afterwards.
 import { ListObjectVersionsCommand, PutBucketVersioningCommand, type ObjectVersion, type S3Client } from '@aws-sdk/client-s3';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { FaultRule } from '../support/fault-proxy.ts';
+import type { FaultRule } from '../../scripts/lib/fault-proxy.ts';
 import { sumBackupMetrics } from '../../scripts/lib/invoke.ts';
 
 export async function enableVersioning(s3: S3Client, bucket: string): Promise<void> {

@@ -10,7 +10,7 @@ import { clientConfig } from '../../scripts/lib/aws/clients.ts';
 import { captureLogger, listKeys, readManifest, RUN_DATE, runCore } from '../lambda/helpers.ts';
 import { test, expect } from '../fixtures.ts';
 import { metricSums } from './helpers.ts';
-import type { FaultRule } from '../support/fault-proxy.ts';
+import type { FaultRule } from '../../scripts/lib/fault-proxy.ts';
 
 const cloudWatchDown: FaultRule[] = [{ name: 'cloudwatch down', match: { service: 'monitoring' }, fault: { kind: 'reset' } }];
 

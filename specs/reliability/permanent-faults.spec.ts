@@ -9,7 +9,7 @@ import { captureLogger, readManifest, RUN_DATE, runCore } from '../lambda/helper
 import { uniqueName } from '../../scripts/lib/aws/resources.ts';
 import { test, expect } from '../fixtures.ts';
 import { metricSums } from './helpers.ts';
-import type { FaultRule } from '../support/fault-proxy.ts';
+import type { FaultRule } from '../../scripts/lib/fault-proxy.ts';
 
 const denyCopies = (keys: string[]): FaultRule[] => [
   { name: 'access denied', match: { service: 's3', operation: 'CopyObject', key: keys }, fault: { kind: 'error', status: 403, code: 'AccessDenied' } },

@@ -5,6 +5,7 @@ import type { CommandTiming, CorpusTiming } from './commands.ts';
 import type { CopyLoopResult } from './limit.ts';
 import type { PeerRun } from './peers.ts';
 import { best, median, ratio } from './stats.ts';
+import { cpuFigures, latencyFigures, type CpuRun, type LatencyRun, type ProfileRun } from './cpu-figures.ts';
 
 export type ContenderName = 'limit' | 'limit, backup request' | 'lambda' | PeerRun['tool'];
 
@@ -96,6 +97,12 @@ export interface BenchRuns {
   rounds: number;
   /** The function's timeout: a 15-minute invocation less the 30 s safety margin bounds what one run can do. */
   timeoutSeconds: number;
+  /** CPU rounds (issue #18): every contender's own CPU and LocalStack's, per run. */
+  cpu?: CpuRun[];
+  /** The handler and s5cmd behind the latency-only fault proxy. */
+  latency?: LatencyRun[];
+  /** The handler process's CPU profile, summarized. */
+  profile?: ProfileRun;
 }
 
 export function benchFigures(runs: BenchRuns) {
@@ -135,6 +142,8 @@ export function benchFigures(runs: BenchRuns) {
   const m1k = memory.find((m) => m.documents === 1000)?.peakMB ?? undefined;
   const m100k = memory.find((m) => m.documents === 100_000);
   const rate = rates.lambda;
+  const cpu = cpuFigures(runs.cpu ?? []);
+  const latency = latencyFigures(runs.latency ?? []);
   const summary = {
     lambdaToLimit: ratio(rates.lambda, rates.limit),
     lambdaToBestPeer: ratio(rates.lambda, rates.bestPeer),
@@ -154,6 +163,8 @@ export function benchFigures(runs: BenchRuns) {
     perRound,
     estimated100kSeconds: rate ? Math.round(100_000 / rate) : null,
     documentsPer15MinInvocation: rate ? Math.floor(rate * (runs.timeoutSeconds - 30)) : null,
+    ...cpu,
+    ...latency,
   };
   const targets = {
     lambdaAtLeast0_9OfLimit: summary.lambdaToLimit !== null ? summary.lambdaToLimit >= 0.9 : null,
@@ -166,6 +177,9 @@ export function benchFigures(runs: BenchRuns) {
         : summary.estimated100kSeconds !== null
           ? summary.estimated100kSeconds < 870
           : null,
+    lambdaCpuAtMostS5cmd: summary.lambdaCpuToS5cmd !== null ? summary.lambdaCpuToS5cmd <= 1 : null,
+    lambdaCpuWithin1_1OfSdkLoop: summary.lambdaCpuToSdkLoop !== null ? summary.lambdaCpuToSdkLoop <= 1.1 : null,
+    latencyEfficiencyAtLeast0_9: summary.latencyEfficiency !== null ? summary.latencyEfficiency >= 0.9 : null,
   };
   return { bestLimit, lambdaSweep, bestLambda, lambdaTemplate, bestPeer, bestAws, bestS5, rates, perRound, m100k, summary, targets };
 }

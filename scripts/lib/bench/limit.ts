@@ -15,6 +15,13 @@ export interface CopyLoopResult {
   failed: number;
   ms: number;
   documentsPerSecond: number;
+  /**
+   * This process's CPU (user + system, getrusage) over the copies alone: the loop's own cost only when it runs
+   * in a process of its own (sdk-loop-process.ts), as the bench's CPU figures run it.
+   */
+  cpuMs?: number;
+  /** LocalStack's CPU over the copies, when opts.server was given. */
+  serverCpuMs?: number;
 }
 
 export async function copyLoop(
@@ -23,11 +30,15 @@ export async function copyLoop(
     sourceBucket: string; keys: string[]; destBucket: string; destPrefix: string; kmsKeyArn: string; concurrency: number;
     /** 'copy' (default): CopyObject with SSE-KMS and a checksum. 'plain-copy': neither. 'backup-copy': the Lambda's. */
     request?: 'copy' | 'plain-copy' | 'backup-copy';
+    /** LocalStack's CPU so far (cpu.ts serverCpuMs): read right before and after the copies. */
+    server?: () => number;
   },
 ): Promise<CopyLoopResult> {
   const request = opts.request ?? 'copy';
   const s3 = new S3Client({
     ...clientConfig(target),
+    // As the Lambda's clients (lambda/src/adapter.ts): the loop is the best an SDK client does, not a handicapped one.
+    cacheMiddleware: true,
     maxAttempts: 8,
     requestHandler: new NodeHttpHandler({ httpAgent: { maxSockets: opts.concurrency, keepAlive: true } }),
   });
@@ -66,6 +77,8 @@ export async function copyLoop(
       }
     }
   };
+  const server0 = opts.server?.();
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   try {
     await Promise.all(Array.from({ length: Math.min(opts.concurrency, opts.keys.length) }, worker));
@@ -73,10 +86,20 @@ export async function copyLoop(
     s3.destroy();
   }
   const ms = performance.now() - started;
-  return { concurrency: opts.concurrency, documents: opts.keys.length - failed, failed, ms: Math.round(ms), documentsPerSecond: +((opts.keys.length - failed) / (ms / 1000)).toFixed(1) };
+  const cpu = process.cpuUsage(cpu0);
+  const serverMs = server0 !== undefined && opts.server ? opts.server() - server0 : undefined;
+  return {
+    concurrency: opts.concurrency,
+    documents: opts.keys.length - failed,
+    failed,
+    ms: Math.round(ms),
+    documentsPerSecond: +((opts.keys.length - failed) / (ms / 1000)).toFixed(1),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    ...(serverMs !== undefined ? { serverCpuMs: Math.round(serverMs) } : {}),
+  };
 }
 
-async function sourceEtags(s3: S3Client, bucket: string): Promise<Map<string, string>> {
+export async function sourceEtags(s3: S3Client, bucket: string): Promise<Map<string, string>> {
   const etags = new Map<string, string>();
   let token: string | undefined;
   do {

@@ -2,7 +2,6 @@
 // (built project-locally into .tools/bin from the Go module proxy when missing). Each copies the same
 // source prefix into its own destination prefix, with SSE-KMS under the stack's key, and is timed as a
 // whole command (listing included, as the Lambda's run time includes its listing).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { clientConfig, type AwsTarget } from '../aws/clients.ts';
 import { ROOT } from '../deploy.ts';
 import { ensureGoTool, S5CMD_TOOL, toolPath } from '../tools.ts';
+import { runMeasured, type MeasuredCommand } from './cpu.ts';
 
 export const AWS_CLI = join(ROOT, '.venv', 'bin', 'aws');
 export const S5CMD = toolPath(S5CMD_TOOL);
@@ -24,7 +24,14 @@ export interface PeerRun {
   documentsPerSecond: number;
   exitCode: number;
   stderr?: string;
+  /** The command's own CPU (user + system, from its rusage), listing and start-up included. */
+  cpuMs?: number;
+  /** LocalStack's CPU over the command's run (only when the caller asked for it). */
+  serverCpuMs?: number;
 }
+
+/** LocalStack's CPU so far (cpu.ts serverCpuMs), for figures of what each contender costs the server. */
+export type ServerCpu = () => number;
 
 const credentialsEnv = (target: AwsTarget) => ({
   AWS_ACCESS_KEY_ID: 'test',
@@ -32,19 +39,6 @@ const credentialsEnv = (target: AwsTarget) => ({
   AWS_DEFAULT_REGION: target.region,
   AWS_REGION: target.region,
 });
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; ms: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      if (stderr.length < 4000) stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, ms: performance.now() - started, stderr }));
-  });
-}
 
 export async function countObjects(target: AwsTarget, bucket: string, prefix: string): Promise<number> {
   const s3 = new S3Client(clientConfig(target));
@@ -72,7 +66,7 @@ interface CopyJob {
 }
 
 /** `aws s3 sync` with s3.max_concurrent_requests = `concurrency` (set through a private AWS_CONFIG_FILE). */
-export async function awsSync(target: AwsTarget, job: CopyJob, concurrency: number): Promise<PeerRun> {
+export async function awsSync(target: AwsTarget, job: CopyJob, concurrency: number, server?: ServerCpu): Promise<PeerRun> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-awscli-'));
   try {
     const config = join(dir, 'config');
@@ -86,7 +80,7 @@ export async function awsSync(target: AwsTarget, job: CopyJob, concurrency: numb
       '--sse', 'aws:kms', '--sse-kms-key-id', job.kmsKeyArn,
       '--only-show-errors', '--no-progress',
     ];
-    const out = await run(AWS_CLI, args, env);
+    const out = await runMeasured(AWS_CLI, args, env, server);
     const documents = await countObjects(target, job.destBucket, job.destPrefix);
     return peerRun('aws s3 sync', `max_concurrent_requests=${concurrency}`, concurrency, documents, job.expected, out);
   } finally {
@@ -95,7 +89,7 @@ export async function awsSync(target: AwsTarget, job: CopyJob, concurrency: numb
 }
 
 /** `s5cmd --numworkers N cp 's3://src/prefix/*' s3://dst/prefix/` (its bulk-copy path; sync adds a second listing). */
-export async function s5cmdCopy(target: AwsTarget, job: CopyJob, numworkers: number): Promise<PeerRun> {
+export async function s5cmdCopy(target: AwsTarget, job: CopyJob, numworkers: number, server?: ServerCpu): Promise<PeerRun> {
   const env = { ...process.env, ...credentialsEnv(target), AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_CONFIG_FILE: '/dev/null' };
   const args = [
     ...(target.endpoint ? ['--endpoint-url', target.endpoint] : []),
@@ -105,12 +99,12 @@ export async function s5cmdCopy(target: AwsTarget, job: CopyJob, numworkers: num
     `s3://${job.sourceBucket}/${job.sourcePrefix}*`,
     `s3://${job.destBucket}/${job.destPrefix}`,
   ];
-  const out = await run(S5CMD, args, env);
+  const out = await runMeasured(S5CMD, args, env, server);
   const documents = await countObjects(target, job.destBucket, job.destPrefix);
   return peerRun('s5cmd cp', `--numworkers ${numworkers}`, numworkers, documents, job.expected, out);
 }
 
-function peerRun(tool: PeerRun['tool'], setting: string, concurrency: number, documents: number, expected: number, out: { code: number; ms: number; stderr: string }): PeerRun {
+function peerRun(tool: PeerRun['tool'], setting: string, concurrency: number, documents: number, expected: number, out: MeasuredCommand): PeerRun {
   return {
     tool,
     setting,
@@ -121,6 +115,8 @@ function peerRun(tool: PeerRun['tool'], setting: string, concurrency: number, do
     // Only what landed counts: a tool that skips or fails documents does not get credit for them.
     documentsPerSecond: +(documents / (out.ms / 1000)).toFixed(1),
     exitCode: out.code,
+    ...(out.cpuMs !== undefined ? { cpuMs: out.cpuMs } : {}),
+    ...(out.serverCpuMs !== undefined ? { serverCpuMs: out.serverCpuMs } : {}),
     ...(out.code !== 0 || documents !== expected ? { stderr: out.stderr.trim().split('\n').slice(0, 5).join('\n') } : {}),
   };
 }

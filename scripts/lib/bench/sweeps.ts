@@ -25,7 +25,7 @@ export const loadNote = () => `load average ${loadAverage().join(' ')}`;
 
 /** Run dates far from today, one per Lambda run, so every run starts on an empty backups/<date>/ as a daily run does. */
 let dateCounter = 0;
-const nextRunDate = () => new Date(Date.UTC(2031, 0, 1) + dateCounter++ * 86_400_000).toISOString().slice(0, 10);
+export const nextRunDate = () => new Date(Date.UTC(2031, 0, 1) + dateCounter++ * 86_400_000).toISOString().slice(0, 10);
 
 /** The throughput set: its keys and the peers' job description. */
 export function throughputJob(ctx: BenchContext, docs: SeededSet) {

@@ -1,6 +1,6 @@
-// A small HTTP fault proxy for the reliability specs. It sits between an AWS SDK client (or a deployed
-// Lambda, through AWS_ENDPOINT_URL) and LocalStack, forwards every request unchanged, and on a chosen,
-// seed-deterministic share of the requests that match a rule it instead:
+// A small HTTP fault proxy for the reliability specs and the bench's latency section. It sits between an AWS
+// SDK client (or a deployed Lambda, through AWS_ENDPOINT_URL) and LocalStack, forwards every request
+// unchanged, and on a chosen, seed-deterministic share of the requests that match a rule it instead:
 //   - answers 503 SlowDown or 500 InternalError with S3's XML error body (or any status/code, e.g. 403
 //     AccessDenied for chosen keys: a permanent fault),
 //   - resets the connection, either before the request reaches LocalStack or after LocalStack has done
@@ -109,6 +109,12 @@ export interface FaultProxyOptions {
   /** Interface to listen on (default 127.0.0.1). */
   host?: string;
 }
+
+/**
+ * Latency-only mode: every request of `service` waits `ms`, then is forwarded; nothing else is injected. The
+ * bench uses it to stand in for a real S3 round trip, which LocalStack on loopback does not have.
+ */
+export const latencyOnlyRules = (ms: number, service = 's3'): FaultRule[] => [{ name: `latency ${ms} ms`, match: { service }, fault: { kind: 'latency', ms } }];
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade']);
 
