@@ -86,6 +86,14 @@ test.describe('AWS::LanguageExtensions', () => {
     expect(wide.map((f) => f.message)).toEqual(['allows wildcard action s3:*; list the actions it needs (only when Env=prod)']);
   });
 
+  test('Fn::ToJsonString: a policy written as a JSON string is judged like any other', () => {
+    const text =
+      'Transform: AWS::LanguageExtensions\nResources:\n  Queue: {Type: AWS::SQS::Queue}\n  QueuePolicy:\n    Type: AWS::SQS::QueuePolicy\n' +
+      '    Properties:\n      Queues: [!Ref Queue]\n      PolicyDocument:\n        Fn::ToJsonString:\n          Version: "2012-10-17"\n' +
+      '          Statement: [{Effect: Allow, Principal: "*", Action: "sqs:SendMessage", Resource: !GetAtt Queue.Arn}]\n';
+    expect(ids(findings(file('to-json-string.yaml', text)), 'IAM-RESOURCE-POLICY-NO-PUBLIC-PRINCIPAL')).toEqual(['QueuePolicy']);
+  });
+
   test('a stray --- around the template is one document, not a stream', () => {
     const text = '---\nResources:\n  Q: {Type: AWS::SQS::Queue}\n---\n';
     expect(ids(findings(file('stray-separator.yaml', text)), 'ENC-SQS-STACK-KEY')).toEqual(['Q']);
