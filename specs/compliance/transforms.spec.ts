@@ -135,6 +135,12 @@ test.describe('what must be processed first, and what is not a template', () => 
     test(`${name}: exit 2 with one line`, () => expectOneLineError(check([`${D}/${name}`]), 2, message));
   }
 
+  test('an empty file and a file of comments only: exit 2 with one line, not an internal error', () => {
+    for (const [name, text] of [['empty.yaml', ''], ['comments.yaml', '# nothing here yet\n']] as const) {
+      expectOneLineError(check([file(name, text)]), 2, new RegExp(`${name}: not a CloudFormation template`));
+    }
+  });
+
   test('Fn::Transform inside a resource and an unknown tag are refused, named', () => {
     const include = 'Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      Fn::Transform: [{Name: AWS::Include, Parameters: {Location: s3://b/k}}]\n';
     expectOneLineError(check([file('inline.yaml', include)]), 2, /uses Fn::Transform \(AWS::Include\)/);

@@ -113,7 +113,8 @@ export const MAX_YAML_NODES = 1_000_000;
 function parseYaml(text: string, source: string): unknown {
   // `merge`: `<<: *anchor` merges the anchored mapping as YAML 1.1 and cfn-lint do, not a literal key `<<`.
   const all = parseAllDocuments(text, { customTags: TAGS, uniqueKeys: true, prettyErrors: false, merge: true });
-  if (!Array.isArray(all)) return null; // an empty stream: refused as "not a mapping"
+  // An empty stream (an empty file, or only comments) is refused as "not a mapping".
+  if (!Array.isArray(all) || all.length === 0) return null;
   // A stray `---` before or after the template makes an empty document, not a second one.
   const docs = all.length > 1 ? all.filter((d) => d.errors.length > 0 || (d.contents !== null && !(d.contents instanceof Scalar && d.contents.value === null))) : all;
   if (docs.length > 1) throw new TemplateLoadError(`${source}: not a CloudFormation template (a YAML stream of ${docs.length} documents)`);
