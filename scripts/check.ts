@@ -109,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
       continue;
     }
     try {
-      templates.push({ path: c.path, name: single ? given[0]! : displayPath(c.path), template: await loadTemplate(c.path) });
+      templates.push({ path: c.path, name: single ? given[0]! : displayPath(c.path), template: await loadTemplate(c.path, parameters) });
       found.set(c.from, found.get(c.from)! + 1);
     } catch (error) {
       if (!(error instanceof TemplateLoadError)) throw error;

@@ -103,7 +103,7 @@ async function gateFirst(): Promise<void> {
       return;
     }
     if (error instanceof GateInputError || error instanceof TemplateLoadError) failAndExit(error.message, 2);
-    throw error;
+    internalError(error);
   }
 }
 

@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   let result;
   try {
     // Read from where the user ran npm; named in the report as the user typed it.
-    const template = { ...(await loadTemplate(userPath(given))), source: given };
+    const template = { ...(await loadTemplate(userPath(given), parameters)), source: given };
     result = await runMatrixScenarios(template, CONTRACT, { partition, parameters });
   } catch (error) {
     if (error instanceof TemplateLoadError || error instanceof StackShapeError || error instanceof ConcretiseError || error instanceof EvaluationError) {

@@ -76,6 +76,20 @@ test.describe('AWS::LanguageExtensions', () => {
     expect(ids(findings(file('foreach-param.yaml', text)), 'ENC-SQS-STACK-KEY')).toEqual(['Queueab', 'Queuec']);
   });
 
+  test('given values replace the Default of a loop over a parameter, and a parameter without Default can be given', () => {
+    const loop = '  Fn::ForEach::Queues:\n    - N\n    - !Ref Names\n    - Queue&{N}:\n        Type: AWS::SQS::Queue\n';
+    const withDefault = file('foreach-given.yaml', `Transform: AWS::LanguageExtensions\nParameters:\n  Names: {Type: CommaDelimitedList, Default: "a"}\nResources:\n${loop}`);
+    const given = (path: string) => {
+      const run = check([path, '--format', 'json', '--pack', 'generic', '--parameters', 'Names=p,q']);
+      expect([0, 1], run.stderr).toContain(run.code);
+      return ids((JSON.parse(run.stdout) as { findings: JsonFinding[] }).findings, 'ENC-SQS-STACK-KEY');
+    };
+    expect(given(withDefault)).toEqual(['Queuep', 'Queueq']);
+    const noDefault = file('foreach-no-default.yaml', `Transform: AWS::LanguageExtensions\nParameters:\n  Names: {Type: CommaDelimitedList}\nResources:\n${loop}`);
+    expect(given(noDefault)).toEqual(['Queuep', 'Queueq']);
+    expectOneLineError(check([noDefault]), 2, /Fn::ForEach::Queues: its collection is parameter Names, which has no Default: give its value \(--parameters Names=a,b\)/);
+  });
+
   test('a loop in Conditions makes conditions the resources use', () => {
     const text =
       'Transform: AWS::LanguageExtensions\nParameters:\n  Env: {Type: String, AllowedValues: [dev, prod], Default: dev}\nConditions:\n' +

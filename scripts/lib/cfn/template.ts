@@ -83,7 +83,10 @@ function isObject(value: unknown): value is JsonObject {
 }
 
 /** Parses template text; `hint` picks the parser first (JSON is valid YAML, so YAML is the fallback). */
-export function parseTemplate(text: string, source = '<inline>', hint?: 'yaml' | 'json'): Template {
+/** Parameter values known when the template is read: a `Fn::ForEach` over a parameter loops over them. */
+export type GivenValues = Readonly<Record<string, string>>;
+
+export function parseTemplate(text: string, source = '<inline>', hint?: 'yaml' | 'json', given: GivenValues = {}): Template {
   let raw: unknown;
   let format: 'yaml' | 'json';
   const looksJson = hint === 'json' || (hint === undefined && /^\s*[{[]/.test(text));
@@ -100,7 +103,7 @@ export function parseTemplate(text: string, source = '<inline>', hint?: 'yaml' |
     raw = parseYaml(text, source);
     format = 'yaml';
   }
-  return normalise(raw, source, format);
+  return normalise(raw, source, format, given);
 }
 
 /**
@@ -159,13 +162,13 @@ function countNodes(value: unknown, limit: number): number {
   return count;
 }
 
-function normalise(parsed: unknown, source: string, format: 'yaml' | 'json'): Template {
+function normalise(parsed: unknown, source: string, format: 'yaml' | 'json', given: GivenValues): Template {
   if (!isObject(parsed)) throw new TemplateLoadError(`${source}: not a CloudFormation template (the top level is not a mapping)`);
   if (!isObject(parsed['Resources'])) throw new TemplateLoadError(`${source}: not a CloudFormation template (no Resources section)`);
   // SAM and AWS::LanguageExtensions expanded; anything else that must be processed first is refused here.
   let expanded: Expanded;
   try {
-    expanded = applyTransforms(parsed);
+    expanded = applyTransforms(parsed, given);
   } catch (error) {
     if (error instanceof TransformError) throw new TemplateLoadError(`${source}: ${error.message}`, { cause: error });
     throw error;
@@ -207,7 +210,7 @@ function normalise(parsed: unknown, source: string, format: 'yaml' | 'json'): Te
 }
 
 /** Reads and parses a template file; every failure is a TemplateLoadError with a one-line message. */
-export async function loadTemplate(path: string): Promise<Template> {
+export async function loadTemplate(path: string, given: GivenValues = {}): Promise<Template> {
   let size: number;
   try {
     const info = await stat(path);
@@ -223,5 +226,5 @@ export async function loadTemplate(path: string): Promise<Template> {
   const text = await readFile(path, 'utf8');
   const ext = extname(path).toLowerCase();
   const hint = ext === '.json' ? 'json' : ext === '.yaml' || ext === '.yml' || ext === '.template' ? 'yaml' : undefined;
-  return parseTemplate(text, path, hint);
+  return parseTemplate(text, path, hint, given);
 }

@@ -77,7 +77,11 @@ export interface GateResult {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const NO_CHANGES = /didn't contain changes|No updates are to be performed|no changes/i;
 /** Stacks with no deployed template to compare with (a first create that failed, a change set never executed). */
-const NOT_DEPLOYED = new Set(['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'REVIEW_IN_PROGRESS', 'DELETE_COMPLETE', 'DELETE_FAILED']);
+const NOT_DEPLOYED = new Set(['ROLLBACK_COMPLETE', 'REVIEW_IN_PROGRESS', 'DELETE_COMPLETE']);
+/** Stacks that still hold resources but cannot be updated: refused, never taken for "nothing deployed". */
+const STUCK = new Set(['ROLLBACK_FAILED', 'DELETE_FAILED', 'UPDATE_ROLLBACK_FAILED']);
+/** CloudFormation's refusals of a request (bad template or parameters, missing permission): unusable input, exit 2. */
+const REFUSED = /^(ValidationError|AccessDenied|AccessDeniedException|InsufficientCapabilitiesException|AlreadyExistsException|LimitExceededException)$/;
 
 /** The values each side resolves with, and the Parameters the change set is given. */
 function parameterPlan(template: Template, given: Record<string, string>, previous: Record<string, string>): { values: Record<string, string>; parameters: Parameter[] } {
@@ -193,31 +197,44 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     try {
       await cfn.send(new DeleteChangeSetCommand({ StackName: options.stackName, ChangeSetName: changeSet.name }));
     } catch (error) {
-      failure ??= new Error(`could not delete change set ${changeSet.name} of stack ${options.stackName}: ${(error as Error).message}; delete it by hand`);
+      // Not there (the create was refused before it made one): nothing to say. Anything else is said, whatever failed first.
+      const missing = /NotFound/.test((error as Error).name) || /does not exist|not found/i.test((error as Error).message);
+      if (!missing) {
+        process.stderr.write(`gate: could not delete change set ${changeSet.name} of stack ${options.stackName}: ${(error as Error).message}; delete it by hand\n`);
+        failure ??= new Error(`could not delete change set ${changeSet.name} of stack ${options.stackName}`);
+      }
     }
   }
   cfn.destroy();
   if (failure === undefined) return result!;
   if (failure instanceof GateInputError) throw failure;
+  if (failure instanceof Error && REFUSED.test(failure.name)) throw new GateInputError(`CloudFormation refused it: ${failure.message.split('\n')[0]}`, { cause: failure });
   const line = describeConnectionError(failure, target);
   if (line) throw new GateInputError(line, { cause: failure });
   throw failure;
 }
 
 async function inspect(cfn: CloudFormationClient, options: GateOptions, changeSet: { name: string; created: boolean }): Promise<GateResult> {
-  const { target, stackName, template } = options;
+  const { target, stackName } = options;
   const changeSetName = changeSet.name;
   const stack = await describeStack(cfn, stackName);
   const where = target.endpoint ? ` at ${target.endpoint}` : ` in ${target.region}`;
   if (!stack) throw new StackNotDeployedError(`stack ${stackName} does not exist${where}; deploy it first (the gate compares with a deployed stack)`);
   const status = stack.StackStatus ?? '';
   if (NOT_DEPLOYED.has(status)) throw new StackNotDeployedError(`stack ${stackName} is ${status}: it has no deployed template to compare with`);
+  if (STUCK.has(status)) throw new GateInputError(`stack ${stackName} is ${status}: it cannot be updated until that is resolved`);
   if (IN_PROGRESS.test(status)) throw new GateInputError(`stack ${stackName} is busy (${status}); run the gate when it has finished`);
 
+  const previous: Record<string, string> = {};
+  for (const p of stack.Parameters ?? []) if (p.ParameterKey) previous[p.ParameterKey] = p.ParameterValue ?? '';
   const body = (await cfn.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }))).TemplateBody ?? '';
+  const plan = parameterPlan(options.template, options.parameters, previous);
   let deployed: Template;
+  let template: Template;
   try {
-    deployed = parseTemplate(body, `the deployed template of ${stackName}`);
+    // Each side read with the values it deploys with: a Fn::ForEach over a parameter loops over those.
+    deployed = parseTemplate(body, `the deployed template of ${stackName}`, undefined, previous);
+    template = parseTemplate(options.templateBody, options.template.source, options.template.format, plan.values);
   } catch (error) {
     if (error instanceof TemplateLoadError) throw new GateInputError(error.message, { cause: error });
     throw error;
@@ -226,10 +243,9 @@ async function inspect(cfn: CloudFormationClient, options: GateOptions, changeSe
   if (unknown.length > 0) {
     throw new GateInputError(`--allow-replace ${unknown.join(', ')}: no such resource in the deployed or the new template (logical ids: ${Object.keys(deployed.resources).join(', ')})`);
   }
-  const previous: Record<string, string> = {};
-  for (const p of stack.Parameters ?? []) if (p.ParameterKey) previous[p.ParameterKey] = p.ParameterValue ?? '';
-  const plan = parameterPlan(template, options.parameters, previous);
 
+  // Marked before the send: when the response is lost after CloudFormation made it, it is still deleted.
+  changeSet.created = true;
   await cfn.send(
     new CreateChangeSetCommand({
       StackName: stackName,
@@ -241,7 +257,6 @@ async function inspect(cfn: CloudFormationClient, options: GateOptions, changeSe
       Description: 'document-backup gate: inspected and deleted, never executed',
     }),
   );
-  changeSet.created = true;
   const { empty, changes } = await waitForChangeSet(cfn, stackName, changeSetName, options.timeoutMs ?? 300_000);
 
   const before = { template: deployed, parameters: previous };

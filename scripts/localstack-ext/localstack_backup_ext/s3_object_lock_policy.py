@@ -125,18 +125,21 @@ def condition_matches(operator: str, key: str, policy_values: Any, context: Cont
     values = [str(v).lower() if isinstance(v, bool) else str(v) for v in _list(policy_values)]
     request = next((v for k, v in context.items() if k.lower() == key.lower()), None)
     if operator == "Null":
-        return (request is None) == (values[0].lower() == "true")
+        # A Null without a value is malformed: fail closed, the Deny applies.
+        return not values or (request is None) == (values[0].lower() == "true")
     if_exists = operator.endswith("IfExists")
     base = operator[: -len("IfExists")] if if_exists else operator
+    negated = base in _NEGATED or base in ("NumericNotEquals", "DateNotEquals")
+    positive = _NEGATED.get(base, base.replace("NotEquals", "Equals"))
+    if _single(positive, "", "") is None:
+        # Checked before the missing-key rule: an operator this patch does not know (NotIpAddress, ForAnyValue:...)
+        # makes the Deny apply whether or not the request carries the key.
+        LOG.warning("localstack-backup-ext: condition operator %s is not evaluated; the Deny applies", operator)
+        return True
     if request is None:
         # A missing key: true for IfExists and for the negated operators, false otherwise.
         return if_exists or base in _NEGATED or base == "NumericNotEquals" or base == "DateNotEquals"
-    negated = base in _NEGATED or base in ("NumericNotEquals", "DateNotEquals")
-    positive = _NEGATED.get(base, base.replace("NotEquals", "Equals"))
     results = [_single(positive, r, p) for r in request for p in values]
-    if any(r is None for r in results):
-        LOG.warning("localstack-backup-ext: condition operator %s is not evaluated; the Deny applies", operator)
-        return True
     matched = any(results)
     return not matched if negated else matched
 

@@ -103,6 +103,13 @@ def test_condition_operators_follow_iam(operator, value, context, expected):
 
 def test_an_operator_it_does_not_know_makes_the_deny_apply():
     assert condition_matches("ForAnyValue:StringEquals", "k", "x", {"k": ["y"]}) is True
+    # Also when the request lacks the key (aws:SourceIp is never in the context): fail closed, as IAM would deny.
+    assert condition_matches("NotIpAddress", "aws:SourceIp", "10.0.0.0/8", {}) is True
+    assert condition_matches("ForAnyValue:StringEquals", "k", "x", {}) is True
+
+
+def test_a_null_without_a_value_makes_the_deny_apply():
+    assert condition_matches("Null", "k", [], {}) is True
 
 
 def test_principal_action_and_resource_must_all_match():

@@ -1,6 +1,6 @@
 // Shared reading of S3 Object Lock: a bucket's default retention and the bucket-policy Denies that protect it
 // (used by S3-OBJECT-LOCK-LIFECYCLE, S3-OBJECT-LOCK-BYPASS-DENIED, S3-BACKUP-OBJECT-LOCK, S3-BACKUP-RETENTION-POLICY).
-import type { JsonObject } from '../../../scripts/lib/cfn/template.ts';
+import type { Json, JsonObject } from '../../../scripts/lib/cfn/template.ts';
 import type { ResolvedResource, TemplateView } from '../../../scripts/lib/cfn/intrinsics.ts';
 import { actionCovers, at, bool, bucketPoliciesOf, conditionEntries, isAnyone, num, resourceCovers, statementsOf } from '../helpers.ts';
 
@@ -32,9 +32,13 @@ export function defaultRetention(properties: JsonObject): DefaultRetention | und
 
 const PRINCIPAL_EXCEPTION = /^(ArnNotEquals|ArnNotLike|StringNotEquals|StringNotLike)$/;
 
-/** True for a condition that only names principals the Deny does not apply to (a break-glass role). */
-export function isPrincipalException(entry: { operator: string; key: string }): boolean {
-  return PRINCIPAL_EXCEPTION.test(entry.operator) && (entry.key === 'aws:principalarn' || entry.key === 'aws:userid');
+/**
+ * True for a condition that only names principals the Deny does not apply to (a break-glass role). A value with a
+ * wildcard (`*`, `arn:aws:iam::*:role/*`) names no one in particular and could except everyone: not an exception.
+ */
+export function isPrincipalException(entry: { operator: string; key: string; values: readonly Json[] }): boolean {
+  if (!PRINCIPAL_EXCEPTION.test(entry.operator) || (entry.key !== 'aws:principalarn' && entry.key !== 'aws:userid')) return false;
+  return entry.values.length > 0 && entry.values.every((v) => typeof v === 'string' && !/[*?]/.test(v));
 }
 
 /**

@@ -15,21 +15,28 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function expandLanguageExtensions(raw: JsonObject): JsonObject {
+/** What the expansion carries along: the entries it may still generate and the parameter values given. */
+interface Budget {
+  left: number;
+  /** Values given for the run (`--parameters`, a deployed stack's): a loop over a parameter uses them, not its Default. */
+  given: Readonly<Record<string, string>>;
+}
+
+export function expandLanguageExtensions(raw: JsonObject, given: Readonly<Record<string, string>> = {}): JsonObject {
   const out: JsonObject = { ...raw };
-  const budget = { left: MAX_EXPANDED };
+  const budget: Budget = { left: MAX_EXPANDED, given };
   for (const section of SECTIONS) {
     if (isObject(raw[section])) out[section] = expandMapping(raw[section], raw, budget);
   }
   return out;
 }
 
-function expandValue(value: Json, template: JsonObject, budget: { left: number }): Json {
+function expandValue(value: Json, template: JsonObject, budget: Budget): Json {
   if (Array.isArray(value)) return value.map((v) => expandValue(v, template, budget));
   return isObject(value) ? expandMapping(value, template, budget) : value;
 }
 
-function expandMapping(mapping: JsonObject, template: JsonObject, budget: { left: number }): JsonObject {
+function expandMapping(mapping: JsonObject, template: JsonObject, budget: Budget): JsonObject {
   const out: JsonObject = {};
   const put = (key: string, value: Json, loop?: string) => {
     if (key in out) throw new TransformError(`${loop ?? key}: generates ${key}, which is already defined`);
@@ -44,7 +51,7 @@ function expandMapping(mapping: JsonObject, template: JsonObject, budget: { left
       throw new TransformError(`${key}: takes [Identifier, Collection, {OutputKey: OutputValue}]`);
     }
     const [id, collection, body] = value as [string, Json, JsonObject];
-    for (const item of collectionOf(key, collection, template)) {
+    for (const item of collectionOf(key, collection, template, budget.given)) {
       budget.left -= 1;
       if (budget.left < 0) throw new TransformError(`${key}: the loops expand to more than ${MAX_EXPANDED} entries`);
       // Substituted first, so an inner loop's collection may use the outer identifier.
@@ -55,8 +62,8 @@ function expandMapping(mapping: JsonObject, template: JsonObject, budget: { left
   return out;
 }
 
-/** The loop's values: a list, or what a parameter (its Default), a mapping or Fn::Split gives; else refused. */
-function collectionOf(loop: string, collection: Json, template: JsonObject): string[] {
+/** The loop's values: a list, or what a parameter (the value given, else its Default), a mapping or Fn::Split gives; else refused. */
+function collectionOf(loop: string, collection: Json, template: JsonObject, given: Readonly<Record<string, string>>): string[] {
   const strings = (list: Json, what: string): string[] => {
     if (!Array.isArray(list) || list.some((v) => typeof v !== 'string' && typeof v !== 'number')) {
       throw new TransformError(`${loop}: its collection ${what} is not a list of strings, so the loop cannot be expanded`);
@@ -67,9 +74,9 @@ function collectionOf(loop: string, collection: Json, template: JsonObject): str
   if (isObject(collection) && typeof collection['Ref'] === 'string') {
     const name = collection['Ref'];
     const parameter = isObject(template['Parameters']) ? template['Parameters'][name] : undefined;
-    const fallback = isObject(parameter) ? parameter['Default'] : undefined;
+    const fallback = given[name] ?? (isObject(parameter) ? parameter['Default'] : undefined);
     if (fallback === undefined) {
-      throw new TransformError(`${loop}: its collection is parameter ${name}, which has no Default, so the loop cannot be expanded`);
+      throw new TransformError(`${loop}: its collection is parameter ${name}, which has no Default: give its value (--parameters ${name}=a,b) to expand the loop`);
     }
     return Array.isArray(fallback) ? strings(fallback, `Ref ${name}`) : String(fallback).split(',').map((v) => v.trim());
   }

@@ -53,7 +53,7 @@ function declared(raw: JsonObject): string[] {
   });
 }
 
-export function applyTransforms(parsed: JsonObject): Expanded {
+export function applyTransforms(parsed: JsonObject, given: Readonly<Record<string, string>> = {}): Expanded {
   // Rain's JSON form: `"Network": {"Rain::Module": "..."}`, `{"Rain::Embed": "file.sh"}`.
   const rain = findKey(parsed, (k) => k.startsWith('Rain::'));
   if (rain) throw new TransformError(`uses Rain directives (${rain[0]}): process it first (rain pkg) and check the output`);
@@ -74,7 +74,7 @@ export function applyTransforms(parsed: JsonObject): Expanded {
   let raw = parsed;
   let origins: Record<string, string> = {};
   for (const name of names) {
-    if (name === LANGUAGE_EXTENSIONS) raw = expandLanguageExtensions(raw);
+    if (name === LANGUAGE_EXTENSIONS) raw = expandLanguageExtensions(raw, given);
     else ({ raw, origins } = expandSam(raw));
   }
   if (names.length > 0) {
