@@ -5,10 +5,13 @@
 // to the templates works in every checkout. Pure functions except readBaseline/writeBaseline.
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Finding, Severity } from '../../specs/rules/types.ts';
-import { RULE_ERROR_ID, SCENARIO_BUDGET_ID } from '../../specs/rules/engine.ts';
+import { NOT_EVALUATED_ID, RULE_ERROR_ID, SCENARIO_BUDGET_ID } from '../../specs/rules/engine.ts';
 
-/** Findings that say the check could not look (a rule that failed, scenarios the budget left out): never accepted. */
-const NEVER_BASELINED = new Set([RULE_ERROR_ID, SCENARIO_BUDGET_ID]);
+/**
+ * Findings that say the check could not look (a rule that failed, scenarios the budget left out, a Condition or
+ * resource the scenarios did not cover): never accepted, so a baseline cannot turn "not evaluated" into a pass.
+ */
+const NEVER_BASELINED = new Set([RULE_ERROR_ID, SCENARIO_BUDGET_ID, NOT_EVALUATED_ID]);
 const acceptable = (f: Finding) => !f.suppressed && !NEVER_BASELINED.has(f.ruleId);
 
 export const BASELINE_VERSION = 1;

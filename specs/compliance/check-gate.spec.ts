@@ -276,3 +276,14 @@ test('a baseline never accepts what the check could not evaluate: SCENARIO-BUDGE
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/^ERROR\s+SCENARIO-BUDGET /m);
 });
+
+test('a baseline never accepts NOT-EVALUATED either: with --fail-on warning it still fails the run', () => {
+  const cwd = workdir();
+  copyFileSync(join(ROOT, 'fixtures/templates/scenarios/not-evaluated.yaml'), join(cwd, 'cond.yaml'));
+  check(['cond.yaml', '--pack', 'generic', '--write-baseline', 'baseline.json'], cwd);
+  const baseline = JSON.parse(readFileSync(join(cwd, 'baseline.json'), 'utf8')) as { findings: { ruleId: string }[] };
+  expect(baseline.findings.map((f) => f.ruleId)).not.toContain('NOT-EVALUATED');
+  const run = check(['cond.yaml', '--pack', 'generic', '--baseline', 'baseline.json', '--fail-on', 'warning'], cwd);
+  expect(run.code).toBe(1);
+  expect(run.stdout).toMatch(/^WARNING\s+NOT-EVALUATED /m);
+});
