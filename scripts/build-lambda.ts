@@ -10,10 +10,16 @@ import { cliProgram, displayPath, failAndExit } from './lib/cli.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const LAMBDA_ENTRY = join(ROOT, 'lambda', 'src', 'handler.ts');
+/** The restore verifier: a second entry in the same zip, so both functions deploy from one package. */
+export const VERIFY_ENTRY = join(ROOT, 'lambda', 'src', 'verify-handler.ts');
 export const LAMBDA_OUT_DIR = join(ROOT, 'dist', 'lambda');
 export const LAMBDA_ZIP = join(LAMBDA_OUT_DIR, 'backup-lambda.zip');
 /** The template's Handler property: index.mjs exporting `handler`. */
 export const LAMBDA_HANDLER = 'index.handler';
+/** The verifier function's Handler property: verify.mjs exporting `handler`. */
+export const VERIFY_HANDLER = 'verify.handler';
+/** What the zip holds: each entry's bundle and its source map. */
+export const ZIP_FILES = ['index.mjs', 'index.mjs.map', 'verify.mjs', 'verify.mjs.map'];
 export const LAMBDA_RUNTIME = 'nodejs24.x';
 
 export interface LambdaBundle {
@@ -32,7 +38,7 @@ export async function buildLambda(options: { outDir?: string } = {}): Promise<La
   try {
     const built = await buildInto(outDir);
     await mkdir(finalDir, { recursive: true });
-    for (const name of ['index.mjs', 'index.mjs.map', 'backup-lambda.zip']) await rename(join(outDir, name), join(finalDir, name));
+    for (const name of [...ZIP_FILES, 'backup-lambda.zip']) await rename(join(outDir, name), join(finalDir, name));
     return { ...built, zipPath: join(finalDir, 'backup-lambda.zip') };
   } finally {
     await rm(outDir, { recursive: true, force: true });
@@ -48,8 +54,14 @@ export async function zipBundle(zipPath: string): Promise<LambdaBundle> {
 async function buildInto(outDir: string): Promise<LambdaBundle> {
   const zipPath = join(outDir, 'backup-lambda.zip');
   await build({
-    entryPoints: [LAMBDA_ENTRY],
-    outfile: join(outDir, 'index.mjs'),
+    entryPoints: [
+      { in: LAMBDA_ENTRY, out: 'index' },
+      { in: VERIFY_ENTRY, out: 'verify' },
+    ],
+    outdir: outDir,
+    outExtension: { '.js': '.mjs' },
+    // Each entry is one self-contained file: no shared chunk to keep in step.
+    splitting: false,
     bundle: true,
     platform: 'node',
     target: 'node24',
@@ -69,7 +81,7 @@ async function buildInto(outDir: string): Promise<LambdaBundle> {
     // Lambda's Node runtime honours NODE_OPTIONS=--enable-source-maps; the map rides along in the zip.
     logLevel: 'warning',
   });
-  await zipFiles(outDir, zipPath, ['index.mjs', 'index.mjs.map']);
+  await zipFiles(outDir, zipPath, ZIP_FILES);
   return zipBundle(zipPath);
 }
 
@@ -89,7 +101,7 @@ async function zipFiles(dir: string, zipPath: string, files: string[]): Promise<
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   // Exit 0 built, 1 the build failed (esbuild, no `zip`), 2 a bad flag: it takes none but --help.
-  cliProgram('npm run build:lambda --', `Bundle the backup Lambda and zip it (${LAMBDA_ZIP.replace(`${ROOT}/`, '')}).`).parse();
+  cliProgram('npm run build:lambda --', `Bundle the backup Lambda and the restore verifier and zip them (${LAMBDA_ZIP.replace(`${ROOT}/`, '')}).`).parse();
   buildLambda().then(
     (b) => console.log(`${displayPath(b.zipPath)}: ${(b.bytes / 1024).toFixed(1)} KiB (sha256 ${b.sha256.slice(0, 16)}...)`),
     (err: unknown) => failAndExit(`the Lambda build failed: ${err instanceof Error ? err.message : String(err)}`, 1),

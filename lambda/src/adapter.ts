@@ -3,17 +3,19 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { runBackup, type BackupDeps, type BackupLogger, type BackupResult } from './backup.ts';
-import type { BackupConfig } from './config.ts';
-import { parseBackupEvent } from './events.ts';
-import { BackupIncompleteError, InvalidEventError } from './errors.ts';
+import type { BackupConfig, VerifyConfig } from './config.ts';
+import { parseBackupEvent, parseVerifyEvent } from './events.ts';
+import { BackupIncompleteError, ConfigError, InvalidEventError, VerificationFailedError } from './errors.ts';
+import { runVerification, verificationMessage, type VerifyResult } from './verify.ts';
 
 // The wiring behind handler.ts, kept importable without side effects so specs (and other entry points)
 // can build a handler from an explicit config and clients.
 
 export const SERVICE_NAME = 'document-backup';
+export const VERIFY_SERVICE_NAME = 'document-backup-verifier';
 
-export function createLogger(config: Pick<BackupConfig, 'logLevel' | 'environment'>): Logger {
-  return new Logger({ serviceName: SERVICE_NAME, logLevel: config.logLevel, persistentKeys: { environment: config.environment } });
+export function createLogger(config: Pick<BackupConfig, 'logLevel' | 'environment'>, serviceName = SERVICE_NAME): Logger {
+  return new Logger({ serviceName, logLevel: config.logLevel, persistentKeys: { environment: config.environment } });
 }
 
 /**
@@ -88,17 +90,21 @@ export function incompleteMessage(result: BackupResult): string {
   return parts.join('; ');
 }
 
+/** Parses the event; a bad one is logged as one structured line (Lambda shows only the errorType) and rethrown. */
+function parseLogged<T>(logger: BackupLogger, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof InvalidEventError) logger.error(err.message, { errorType: err.name });
+    throw err;
+  }
+}
+
 export function createHandler(deps: HandlerDeps) {
   const { config, logger } = deps;
   return async (event: unknown, context?: InvocationContext): Promise<BackupResult> => {
     const clock = deps.clock ?? (() => new Date());
-    let request;
-    try {
-      request = parseBackupEvent(event, { sourcePrefix: config.sourcePrefix, now: clock() });
-    } catch (err) {
-      if (err instanceof InvalidEventError) logger.error(err.message, { errorType: err.name });
-      throw err;
-    }
+    const request = parseLogged(logger, () => parseBackupEvent(event, { sourcePrefix: config.sourcePrefix, now: clock() }));
     const backupDeps: BackupDeps = { s3: deps.s3, cloudwatch: deps.cloudwatch, logger, clock };
     const remaining = context?.getRemainingTimeInMillis?.bind(context);
     if (remaining) backupDeps.remainingTimeMs = remaining;
@@ -108,4 +114,38 @@ export function createHandler(deps: HandlerDeps) {
     if (result.status !== 'complete') throw new BackupIncompleteError(incompleteMessage(result), result);
     return result;
   };
+}
+
+export interface VerifyHandlerDeps extends Omit<HandlerDeps, 'config'> {
+  config: VerifyConfig;
+}
+
+/** The verifier's handler: a failed verification is a function error, after its evidence and metrics are written. */
+export function createVerifyHandler(deps: VerifyHandlerDeps) {
+  const { config, logger } = deps;
+  return async (event: unknown): Promise<VerifyResult> => {
+    const request = parseLogged(logger, () => parseVerifyEvent(event));
+    const result = await runVerification({ s3: deps.s3, cloudwatch: deps.cloudwatch, logger, ...(deps.clock ? { clock: deps.clock } : {}) }, config, request);
+    if (result.result !== 'passed') {
+      const error = new VerificationFailedError(verificationMessage(result), result);
+      logger.error(error.message, { errorType: error.name, evidenceKey: result.evidenceKey, failures: result.failures.slice(0, 20) });
+      throw error;
+    }
+    logger.info('restore verified', { evidenceKey: result.evidenceKey, manifestKey: result.manifestKey, checked: result.checked });
+    return result;
+  };
+}
+
+/**
+ * Builds an entry's handler once per execution environment (cold start), not per invocation. A bad
+ * environment fails the init with one line naming the variable; the logger is not configured yet, so the
+ * line is written structured like the rest of the logs.
+ */
+export function initEntry<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof ConfigError) console.error(JSON.stringify({ level: 'ERROR', message: err.message, errorType: err.name, variable: err.variable }));
+    throw err;
+  }
 }

@@ -35,6 +35,29 @@ export interface BackupConfig {
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
+type VariableSpec<C> = { key: keyof C; schema: z.ZodType; default?: string; allowEmpty?: boolean };
+type VariableTable<C> = Record<string, VariableSpec<C>>;
+
+/** Reads a table of variables in order; the first missing or malformed one is a one-line ConfigError. */
+function parseVariables<C>(env: Record<string, string | undefined>, table: VariableTable<C>): C {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    let raw = env[name];
+    // CloudFormation passes unset optional parameters as "", so empty means "use the default".
+    if (raw === undefined || (raw.trim() === '' && !spec.allowEmpty)) {
+      if (spec.default === undefined) throw new ConfigError(`Environment variable ${name} is required`, name);
+      raw = spec.default;
+    }
+    const parsed = spec.schema.safeParse(raw);
+    if (!parsed.success) {
+      const reason = parsed.error.issues[0]?.message ?? 'is invalid';
+      throw new ConfigError(`Environment variable ${name} ${reason} (got ${JSON.stringify(raw)})`, name, { cause: parsed.error });
+    }
+    out[spec.key as string] = parsed.data;
+  }
+  return out as C;
+}
+
 const int = (min: number, max: number) =>
   z
     .string()
@@ -51,7 +74,7 @@ const bucketName = z
 // One entry per variable, in the order they are checked: a failure names exactly one variable, and a
 // variable without a default is required. Keeping the table flat (rather than one z.object over env)
 // is what makes the one-line `Environment variable X ...` message possible.
-const VARIABLES = {
+const BACKUP_VARIABLES = {
   BACKUP_BUCKET: { key: 'backupBucket', schema: bucketName },
   SOURCE_BUCKET: { key: 'sourceBucket', schema: bucketName },
   SOURCE_PREFIX: {
@@ -104,33 +127,17 @@ const VARIABLES = {
       .transform((s) => s.toUpperCase())
       .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
   },
-} satisfies Record<string, { key: keyof BackupConfig; schema: z.ZodType; default?: string; allowEmpty?: boolean }>;
+} satisfies VariableTable<BackupConfig>;
 
-export type ConfigVariable = keyof typeof VARIABLES;
-export const CONFIG_VARIABLES = Object.keys(VARIABLES) as ConfigVariable[];
+export type ConfigVariable = keyof typeof BACKUP_VARIABLES;
+export const CONFIG_VARIABLES = Object.keys(BACKUP_VARIABLES) as ConfigVariable[];
 
 /**
  * Validates the Lambda's environment. Throws ConfigError with a single line naming the first bad
  * variable, e.g. `Environment variable BACKUP_BUCKET is required`.
  */
 export function loadConfig(env: Record<string, string | undefined>): BackupConfig {
-  const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(VARIABLES) as [ConfigVariable, (typeof VARIABLES)[ConfigVariable]][]) {
-    let raw = env[name];
-    const allowEmpty = 'allowEmpty' in spec && spec.allowEmpty;
-    // CloudFormation passes unset optional parameters as "", so empty means "use the default".
-    if (raw === undefined || (raw.trim() === '' && !allowEmpty)) {
-      if (!('default' in spec)) throw new ConfigError(`Environment variable ${name} is required`, name);
-      raw = spec.default;
-    }
-    const parsed = spec.schema.safeParse(raw);
-    if (!parsed.success) {
-      const reason = parsed.error.issues[0]?.message ?? 'is invalid';
-      throw new ConfigError(`Environment variable ${name} ${reason} (got ${JSON.stringify(raw)})`, name, { cause: parsed.error });
-    }
-    out[spec.key] = parsed.data;
-  }
-  const config = out as unknown as BackupConfig;
+  const config = parseVariables<BackupConfig>(env, BACKUP_VARIABLES);
   if (config.multipartPartSizeBytes > config.multipartThresholdBytes) {
     throw new ConfigError(
       `Environment variable MULTIPART_PART_SIZE_BYTES must not exceed MULTIPART_THRESHOLD_BYTES (${config.multipartPartSizeBytes} > ${config.multipartThresholdBytes})`,
@@ -139,3 +146,27 @@ export function loadConfig(env: Record<string, string | undefined>): BackupConfi
   }
   return config;
 }
+
+/** The restore verifier's settings: what it shares with the backup, plus how much of a manifest it checks. */
+export interface VerifyConfig extends Pick<BackupConfig, 'backupBucket' | 'kmsKeyArn' | 'environment' | 'metricsNamespace' | 'logLevel'> {
+  /** Entries checked per run: 0 checks every entry of the manifest, N a uniform random sample of N. */
+  sampleSize: number;
+  /** HEAD requests in flight. */
+  concurrency: number;
+}
+
+// The shared entries are the backup's own, so both functions read a variable the same way.
+const VERIFY_VARIABLES = {
+  BACKUP_BUCKET: BACKUP_VARIABLES.BACKUP_BUCKET,
+  KMS_KEY_ARN: BACKUP_VARIABLES.KMS_KEY_ARN,
+  ENVIRONMENT: BACKUP_VARIABLES.ENVIRONMENT,
+  METRICS_NAMESPACE: BACKUP_VARIABLES.METRICS_NAMESPACE,
+  VERIFY_SAMPLE_SIZE: { key: 'sampleSize', default: '0', schema: int(0, 1_000_000) },
+  VERIFY_CONCURRENCY: { key: 'concurrency', default: '32', schema: int(1, 1000) },
+  LOG_LEVEL: BACKUP_VARIABLES.LOG_LEVEL,
+} satisfies VariableTable<VerifyConfig>;
+
+export const VERIFY_CONFIG_VARIABLES = Object.keys(VERIFY_VARIABLES) as (keyof typeof VERIFY_VARIABLES)[];
+
+/** Validates the verifier's environment, with the same one-line errors as loadConfig. */
+export const loadVerifyConfig = (env: Record<string, string | undefined>): VerifyConfig => parseVariables<VerifyConfig>(env, VERIFY_VARIABLES);

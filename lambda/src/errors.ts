@@ -54,3 +54,17 @@ export function describeError(err: unknown): { code: string; message: string; ht
   }
   return { code: 'Unknown', message: String(err) };
 }
+
+/**
+ * The restore verification found a backup that does not match its manifest, or nothing it could verify.
+ * Thrown after the evidence and the metrics are written, so the invocation is a function error too.
+ */
+export class VerificationFailedError extends BackupError {
+  constructor(
+    message: string,
+    readonly result: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -88,3 +88,41 @@ export function parseBackupEvent(event: unknown, opts: { sourcePrefix: string; n
   if (parsed.data.concurrency !== undefined) request.concurrency = parsed.data.concurrency;
   return request;
 }
+
+/** What the restore verifier is asked to check. */
+export interface VerifyRequest {
+  trigger: 'scheduled' | 'manual';
+  /** A summary manifest's key; absent = the newest manifest of the backup bucket. */
+  manifestKey?: string;
+  /** Entries to check, overriding VERIFY_SAMPLE_SIZE (0 = every entry). */
+  sample?: number;
+}
+
+export const ManualVerifyEventSchema = z.strictObject({
+  manifest: z
+    .string()
+    .regex(/^manifests\/\d{4}-\d{2}-\d{2}\/[^/]+\.json$/, 'must be a summary manifest key (manifests/YYYY-MM-DD/<run id>.json)')
+    .optional(),
+  sample: z.number().int('must be a whole number').min(0, 'must be at least 0').max(1_000_000, 'must be at most 1000000').optional(),
+});
+
+/** A scheduled event verifies the newest manifest; a manual one may name the manifest and the sample. */
+export function parseVerifyEvent(event: unknown): VerifyRequest {
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+    throw new InvalidEventError(`Invalid event: expected a JSON object, got ${event === null ? 'null' : Array.isArray(event) ? 'an array' : typeof event}`);
+  }
+  if ('source' in event || 'detail-type' in event) {
+    const parsed = ScheduledEventSchema.safeParse(event);
+    if (!parsed.success) throw new InvalidEventError(`Invalid scheduled event: ${summarize(parsed.error)}`, { cause: parsed.error });
+    return { trigger: 'scheduled' };
+  }
+  const parsed = ManualVerifyEventSchema.safeParse(event);
+  if (!parsed.success) {
+    throw new InvalidEventError(`Invalid manual event (expected {"manifest"?: "manifests/YYYY-MM-DD/<run id>.json", "sample"?: 0-1000000}): ${summarize(parsed.error)}`, { cause: parsed.error });
+  }
+  return {
+    trigger: 'manual',
+    ...(parsed.data.manifest !== undefined ? { manifestKey: parsed.data.manifest } : {}),
+    ...(parsed.data.sample !== undefined ? { sample: parsed.data.sample } : {}),
+  };
+}

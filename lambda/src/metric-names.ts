@@ -15,3 +15,12 @@ export const METRIC = {
   BackupSucceeded: 'BackupSucceeded',
 } as const;
 
+
+/** The restore verifier's metrics, in the same namespace and dimension as the backup's. */
+export const VERIFY_METRIC = {
+  /** 1 when every checked entry matched its backup object, else 0; alarm on < 1 (or missing data) over 26 h. */
+  RestoreVerified: 'RestoreVerified',
+  /** Entries whose backup object is missing, another version, or another checksum or size (plus a run-level failure). */
+  VerificationFailures: 'VerificationFailures',
+  DocumentsVerified: 'DocumentsVerified',
+} as const;

@@ -1,10 +1,11 @@
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum, type StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { describeError } from './errors.ts';
 
-export { METRICS_NAMESPACE, ENVIRONMENT_DIMENSION, METRIC } from './metric-names.ts';
-import { ENVIRONMENT_DIMENSION, METRIC } from './metric-names.ts';
+export { METRICS_NAMESPACE, ENVIRONMENT_DIMENSION, METRIC, VERIFY_METRIC } from './metric-names.ts';
+import { ENVIRONMENT_DIMENSION, METRIC, VERIFY_METRIC } from './metric-names.ts';
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+export type VerifyMetricName = (typeof VERIFY_METRIC)[keyof typeof VERIFY_METRIC];
 
 export const METRIC_UNITS: Record<MetricName, StandardUnit> = {
   DocumentsCopied: 'Count',
@@ -14,6 +15,23 @@ export const METRIC_UNITS: Record<MetricName, StandardUnit> = {
   RunDuration: 'Milliseconds',
   BackupSucceeded: 'Count',
 };
+
+export const VERIFY_METRIC_UNITS: Record<VerifyMetricName, StandardUnit> = {
+  RestoreVerified: 'Count',
+  VerificationFailures: 'Count',
+  DocumentsVerified: 'Count',
+};
+
+/** One datum per named value, each with the Environment dimension and its unit. */
+function metricData<N extends string>(values: Record<N, number>, units: Record<N, StandardUnit>, environment: string, timestamp: Date): MetricDatum[] {
+  return (Object.keys(values) as N[]).map((name) => ({
+    MetricName: name,
+    Dimensions: [{ Name: ENVIRONMENT_DIMENSION, Value: environment }],
+    Unit: units[name],
+    Value: values[name],
+    Timestamp: timestamp,
+  }));
+}
 
 export interface RunMetrics {
   copied: number;
@@ -33,13 +51,16 @@ export function buildMetricData(run: RunMetrics, environment: string, timestamp:
     RunDuration: run.durationMs,
     BackupSucceeded: run.succeeded ? 1 : 0,
   };
-  return (Object.keys(values) as MetricName[]).map((name) => ({
-    MetricName: name,
-    Dimensions: [{ Name: ENVIRONMENT_DIMENSION, Value: environment }],
-    Unit: METRIC_UNITS[name],
-    Value: values[name],
-    Timestamp: timestamp,
-  }));
+  return metricData(values, METRIC_UNITS, environment, timestamp);
+}
+
+export function buildVerifyMetricData(run: { verified: boolean; failures: number; checked: number }, environment: string, timestamp: Date): MetricDatum[] {
+  const values: Record<VerifyMetricName, number> = {
+    RestoreVerified: run.verified ? 1 : 0,
+    VerificationFailures: run.failures,
+    DocumentsVerified: run.checked,
+  };
+  return metricData(values, VERIFY_METRIC_UNITS, environment, timestamp);
 }
 
 export type MetricsOutcome = { metricsPublished: true } | { metricsPublished: false; metricsError: string };

@@ -72,7 +72,7 @@ test.describe('bundle', () => {
     expect(bundle.bytes).toBeGreaterThan(10_000);
     expect(bundle.bytes).toBeLessThan(10 * 1024 * 1024);
     const listing = execFileSync('unzip', ['-Z1', bundle.zipPath], { encoding: 'utf8' }).trim().split('\n').sort();
-    expect(listing).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(listing).toEqual(['index.mjs', 'index.mjs.map', 'verify.mjs', 'verify.mjs.map']);
     // Same code, same zip: the hash can address the deployed artifact.
     expect((await buildLambda({ outDir: join(scratch, 'lambda-again') })).sha256).toBe(bundle.sha256);
 
