@@ -6,6 +6,7 @@ import type { Json, JsonObject } from '../cfn/template.ts';
 import { referencedIds, type ResolvedResource } from '../cfn/intrinsics.ts';
 import type { Concrete } from './concretise.ts';
 import { awsManagedPolicy, parsePolicyArn } from './managed.ts';
+import { findBackupFunction } from '../cfn/functions.ts';
 
 /** The template is not a stack the matrix can evaluate (exit code 2 from the CLI). */
 export class StackShapeError extends Error {
@@ -134,7 +135,7 @@ export function discoverStack(concrete: Concrete): BackupStack {
   const missing: string[] = [];
 
   const functions = view.resources.filter((r) => r.type === 'AWS::Lambda::Function');
-  const fn = functions.find((f) => isObject(f.resolved['Environment']) && JSON.stringify(f.resolved['Environment']).includes('BACKUP_BUCKET')) ?? functions[0];
+  const fn = findBackupFunction(functions) ?? functions[0];
   if (!fn) throw new StackShapeError('no AWS::Lambda::Function: the matrix evaluates the backup function\'s role and the resources it uses');
   const env = isObject(fn.resolved['Environment']) && isObject(fn.resolved['Environment']['Variables']) ? fn.resolved['Environment']['Variables'] : {};
 

@@ -4,6 +4,7 @@
 import type { ResolvedResource, TemplateView } from '../../../scripts/lib/cfn/intrinsics.ts';
 import { at, isObject } from './values.ts';
 import { isRefTo, targetOf } from './references.ts';
+import { BACKUP_BUCKET_VARS, envVars, findBackupFunction, findVerifierFunction } from '../../../scripts/lib/cfn/functions.ts';
 
 export const T = {
   bucket: 'AWS::S3::Bucket',
@@ -23,28 +24,15 @@ export const T = {
   topic: 'AWS::SNS::Topic',
 } as const;
 
-/** The environment variable through which the function learns its target bucket. */
-export const BACKUP_BUCKET_VARS = ['BACKUP_BUCKET', 'BACKUP_BUCKET_NAME', 'TARGET_BUCKET'];
-export const SOURCE_BUCKET_VARS = ['SOURCE_BUCKET', 'SOURCE_BUCKET_NAME'];
-export const KEY_VARS = ['KMS_KEY_ARN', 'KMS_KEY_ID', 'BACKUP_KMS_KEY_ARN', 'KMS_KEY'];
+export { BACKUP_BUCKET_VARS, SOURCE_BUCKET_VARS, KEY_VARS, envVars } from '../../../scripts/lib/cfn/functions.ts';
 
-export function envVars(fn: ResolvedResource): Record<string, unknown> {
-  const vars = at(fn.resolved, 'Environment.Variables');
-  return isObject(vars) ? vars : {};
-}
+const functionsOf = (view: TemplateView) => view.resources.filter((r) => r.type === T.fn);
 
-/**
- * The backup function: the function that is told a backup bucket (one of BACKUP_BUCKET_VARS), else the
- * function with logical id BackupFunction, else the only function of the view.
- */
-export function backupFunction(view: TemplateView): ResolvedResource | undefined {
-  const fns = view.resources.filter((r) => r.type === T.fn);
-  return (
-    fns.find((f) => BACKUP_BUCKET_VARS.some((v) => envVars(f)[v] !== undefined)) ??
-    fns.find((f) => f.logicalId === 'BackupFunction') ??
-    (fns.length === 1 ? fns[0] : undefined)
-  );
-}
+/** The backup function (scripts/lib/cfn/functions.ts says which). */
+export const backupFunction = (view: TemplateView): ResolvedResource | undefined => findBackupFunction(functionsOf(view));
+
+/** The restore verifier function, when the stack has one. */
+export const verifierFunction = (view: TemplateView): ResolvedResource | undefined => findVerifierFunction(functionsOf(view));
 
 /** The backup bucket: named in the function's environment, else named by the BackupBucketName parameter. */
 export function backupBucket(view: TemplateView): ResolvedResource | undefined {
