@@ -2,58 +2,22 @@
 // change set. The same code deploys into LocalStack (endpoint set) and real AWS (default credential chain).
 import { readFile } from 'node:fs/promises';
 import { CloudFormationClient, CreateChangeSetCommand, DeleteStackCommand, DescribeChangeSetCommand, ExecuteChangeSetCommand, type Parameter, type Stack } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, HeadBucketCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutPublicAccessBlockCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildLambda, zipBundle } from '../build-lambda.ts';
 import { clientConfig, type AwsTarget } from './aws/clients.ts';
 import { describeStack, failedResources, IN_PROGRESS, stackOutputs, waitForStack, type FailedResource } from './aws/resources.ts';
 import { checkDeployInput, describeConnectionError } from './deploy/input.ts';
+import { ensureArtifactBucket, objectExists, templateSource } from './deploy/artifacts.ts';
 import { defaultArtifactBucket, DEPLOY_CAPABILITIES, DeployError, DeployInputError, defaultStackName, type DeployOptions, type DeployResult } from './deploy/types.ts';
 
 // The library's one import for callers: its vocabulary and its input checks are re-exported.
 export * from './deploy/types.ts';
 export { checkDeployInput, describeConnectionError, type CheckedInput } from './deploy/input.ts';
 export { describeStack, type FailedResource };
+export { templateSource, MAX_TEMPLATE_BODY_BYTES } from './deploy/artifacts.ts';
 
 const POLL_MS = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function ensureArtifactBucket(s3: S3Client, bucket: string, region: string): Promise<void> {
-  try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-    return;
-  } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status !== 404) throw error;
-  }
-  await s3.send(
-    new CreateBucketCommand({
-      Bucket: bucket,
-      ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
-    }),
-  );
-  await s3.send(
-    new PutBucketEncryptionCommand({
-      Bucket: bucket,
-      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-    }),
-  );
-  await s3.send(
-    new PutPublicAccessBlockCommand({
-      Bucket: bucket,
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-    }),
-  );
-}
-
-async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (error) {
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
-    throw error;
-  }
-}
 
 /** A stack output the caller cannot go on without; a stack lacking it is named, not passed on as undefined. */
 export function requireOutput(deployed: Pick<DeployResult, 'stackName' | 'outputs'>, key: string): string {
@@ -145,7 +109,7 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
         StackName: stackName,
         ChangeSetName: changeSetName,
         ChangeSetType: existing ? 'UPDATE' : 'CREATE',
-        TemplateBody: templateBody,
+        ...(await templateSource(s3, artifactBucket, target.region, templateBody)),
         Parameters: parameters,
         Capabilities: [...DEPLOY_CAPABILITIES],
         Tags: [

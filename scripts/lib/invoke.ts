@@ -4,7 +4,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { METRIC, METRIC_UNITS, METRICS_NAMESPACE, ENVIRONMENT_DIMENSION, type MetricName } from '../../lambda/src/metrics.ts';
+import type { StandardUnit } from '@aws-sdk/client-cloudwatch';
+import { METRIC_UNITS, METRICS_NAMESPACE, ENVIRONMENT_DIMENSION, VERIFY_METRIC_UNITS, type MetricName } from '../../lambda/src/metrics.ts';
 import { clientConfig, type AwsTarget } from './aws/clients.ts';
 
 export interface InvokeOutcome {
@@ -32,6 +33,7 @@ export function scheduledEvent(time: Date): Record<string, unknown> {
   };
 }
 
+/** Invokes a function of the stack (the backup or the verifier) and waits for its result. */
 export async function invokeBackup(target: AwsTarget, functionName: string, event: unknown): Promise<InvokeOutcome> {
   // A backup may run for the function's whole timeout; the SDK's default socket timeout must not cut it short.
   const lambda = new LambdaClient({
@@ -63,15 +65,18 @@ export async function invokeBackup(target: AwsTarget, functionName: string, even
   }
 }
 
+type Units<N extends string> = Record<N, StandardUnit>;
+
 /**
- * The sum of each backup metric over [start, end] in one namespace and Environment; undefined for a metric
- * without data points. With `units`, only data points published in the unit METRIC_UNITS declares count.
+ * The sum of each named metric over [start, end] in one namespace and Environment; undefined for a metric
+ * without data points. With `units`, only data points published in the declared unit count.
  */
-export async function sumBackupMetrics(
+async function sumMetrics<N extends string>(
   cloudwatch: CloudWatchClient,
   query: { namespace: string; environment: string; start: Date; end: Date; units?: boolean },
-): Promise<Record<MetricName, number | undefined>> {
-  const names = Object.values(METRIC);
+  declared: Units<N>,
+): Promise<Record<N, number | undefined>> {
+  const names = Object.keys(declared) as N[];
   const out = await cloudwatch.send(
     new GetMetricDataCommand({
       StartTime: query.start,
@@ -83,13 +88,13 @@ export async function sumBackupMetrics(
           Metric: { Namespace: query.namespace, MetricName: name, Dimensions: [{ Name: ENVIRONMENT_DIMENSION, Value: query.environment }] },
           Period: 60,
           Stat: 'Sum',
-          ...(query.units ? { Unit: METRIC_UNITS[name] } : {}),
+          ...(query.units ? { Unit: declared[name] } : {}),
         },
         ReturnData: true,
       })),
     }),
   );
-  const values = {} as Record<MetricName, number | undefined>;
+  const values = {} as Record<N, number | undefined>;
   names.forEach((name, i) => {
     const result = out.MetricDataResults?.find((r) => r.Id === `m${i}`);
     values[name] = result?.Values?.length ? result.Values.reduce((a, b) => a + b, 0) : undefined;
@@ -97,20 +102,24 @@ export async function sumBackupMetrics(
   return values;
 }
 
-/** Sums of each backup metric for one environment over a window, through GetMetricData. */
-export async function readBackupMetrics(
-  target: AwsTarget,
-  environment: string,
-  start: Date,
-  end: Date,
-): Promise<Record<MetricName, number | undefined>> {
+/** The backup's metrics summed over a window (see sumMetrics). */
+export const sumBackupMetrics = (cloudwatch: CloudWatchClient, query: Parameters<typeof sumMetrics>[1]): Promise<Record<MetricName, number | undefined>> =>
+  sumMetrics(cloudwatch, query, METRIC_UNITS);
+
+async function readMetrics<N extends string>(target: AwsTarget, environment: string, start: Date, end: Date, declared: Units<N>): Promise<Record<N, number | undefined>> {
   const cloudwatch = new CloudWatchClient(clientConfig(target));
   try {
-    return await sumBackupMetrics(cloudwatch, { namespace: METRICS_NAMESPACE, environment, start, end });
+    return await sumMetrics(cloudwatch, { namespace: METRICS_NAMESPACE, environment, start, end }, declared);
   } finally {
     cloudwatch.destroy();
   }
 }
+
+/** Sums of each backup metric for one environment over a window, through GetMetricData. */
+export const readBackupMetrics = (target: AwsTarget, environment: string, start: Date, end: Date) => readMetrics(target, environment, start, end, METRIC_UNITS);
+
+/** Sums of the restore verifier's metrics for one environment over a window. */
+export const readVerifyMetrics = (target: AwsTarget, environment: string, start: Date, end: Date) => readMetrics(target, environment, start, end, VERIFY_METRIC_UNITS);
 
 export async function readJsonObject<T>(target: AwsTarget, bucket: string, key: string): Promise<T> {
   const s3 = new S3Client(clientConfig(target));

@@ -4,6 +4,7 @@
 // executes one. It fails when the update would replace or remove a stateful resource not allowed by name, or
 // would widen what the policies allow (the permission matrix of the deployed template against the new one).
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { S3Client } from '@aws-sdk/client-s3';
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
@@ -18,7 +19,8 @@ import { clientConfig, type AwsTarget } from '../aws/clients.ts';
 import { describeStack, IN_PROGRESS } from '../aws/resources.ts';
 import { parseTemplate, TemplateLoadError, type Template } from '../cfn/template.ts';
 import { describeConnectionError } from '../deploy/input.ts';
-import { DEPLOY_CAPABILITIES } from '../deploy/types.ts';
+import { DEPLOY_CAPABILITIES, defaultArtifactBucket } from '../deploy/types.ts';
+import { templateSource } from '../deploy/artifacts.ts';
 import type { MatrixRow } from '../matrix/matrix.ts';
 import { parameterValueProblem, parameterValuesProblem } from '../parameters.ts';
 import { computeChanges, GateInputError, type ComputedChange } from './replacement.ts';
@@ -214,6 +216,17 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   throw failure;
 }
 
+/** The artifact bucket the stack was deployed from (its code is there) takes a template too large to go inline. */
+async function gateTemplateSource(target: AwsTarget, stackId: string | undefined, previous: Record<string, string>, body: string) {
+  const account = /^arn:[^:]+:cloudformation:[^:]*:(\d{12}):/.exec(stackId ?? '')?.[1] ?? '000000000000';
+  const s3 = new S3Client(clientConfig(target));
+  try {
+    return await templateSource(s3, previous['LambdaCodeBucket'] || defaultArtifactBucket(account, target.region), target.region, body);
+  } finally {
+    s3.destroy();
+  }
+}
+
 async function inspect(cfn: CloudFormationClient, options: GateOptions, changeSet: { name: string; created: boolean }): Promise<GateResult> {
   const { target, stackName } = options;
   const changeSetName = changeSet.name;
@@ -251,7 +264,7 @@ async function inspect(cfn: CloudFormationClient, options: GateOptions, changeSe
       StackName: stackName,
       ChangeSetName: changeSetName,
       ChangeSetType: 'UPDATE',
-      TemplateBody: options.templateBody,
+      ...(await gateTemplateSource(target, stack.StackId, previous, options.templateBody)),
       Parameters: plan.parameters,
       Capabilities: [...DEPLOY_CAPABILITIES],
       Description: 'document-backup gate: inspected and deleted, never executed',
