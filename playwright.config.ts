@@ -44,7 +44,7 @@ export default defineConfig<object, LocalStackOptions>({
       // Skipped, with the reason printed, where no Docker engine answers.
       name: 'container',
       testDir: 'specs',
-      testMatch: /specs\/integration\/((stack-resources|stack-lifecycle|backup-e2e|restore|loopback)\.spec\.ts|localstack-ext\/.*\.spec\.ts)$/,
+      testMatch: /specs\/integration\/((stack-resources|stack-lifecycle|backup-e2e|restore|verifier|loopback)\.spec\.ts|localstack-ext\/.*\.spec\.ts)$/,
       timeout: 300_000,
       // The proof that each extension patch is needed runs its own host-mode children: once, in `integration`.
       testIgnore: /patches-proven\.spec\.ts$/,
