@@ -1,6 +1,6 @@
 // The main job (`npm start`): embedded LocalStack up, stack deployed, fixture documents seeded, the backup
 // invoked through the Lambda API, a report printed, LocalStack down (unless --keep).
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { LocalStackError, startLocalStack, type LocalStackHandle } from './lib/localstack/launcher.ts';
 import { clientConfig, DEFAULT_REGION, type AwsTarget } from './lib/aws/clients.ts';
 import { createBucket, uniqueName } from './lib/aws/resources.ts';
@@ -58,7 +58,6 @@ try {
     onProgress: (done: number) => seeding.update({ phase: 'seed', message: 'documents', completed: done, total: opts.documents }),
   });
   seeding.stop();
-  s3.destroy();
   log(`seeded ${opts.documents} documents into s3://${sourceBucket}`);
 
   const functionName = requireOutput(deployed, 'BackupLambdaName');
@@ -101,6 +100,20 @@ try {
     );
     if (!drill.ok) exitCode = 1;
   }
+  // What protects the backups in the stack itself: the bucket's Object Lock, and the deployed verifier run once now.
+  const lock = (await s3.send(new GetObjectLockConfigurationCommand({ Bucket: backupBucket }))).ObjectLockConfiguration;
+  const retention = lock?.Rule?.DefaultRetention;
+  lines.push(`object lock        ${lock?.ObjectLockEnabled === 'Enabled' && retention ? `${retention.Mode}, ${retention.Days ?? retention.Years} ${retention.Days ? 'days' : 'years'} default retention on every backup version` : 'NOT enabled'}`);
+  if (lock?.ObjectLockEnabled !== 'Enabled' || !retention) exitCode = 1;
+  const verification = await invokeBackup(target, requireOutput(deployed, 'VerifierLambdaName'), scheduledEvent(new Date()));
+  const verified = verification.payload as { result?: string; checked?: number; failed?: number; manifestKey?: string; evidenceKey?: string };
+  lines.push(
+    verification.functionError
+      ? `restore verifier   FAILED: ${String(verification.payload['errorMessage'] ?? JSON.stringify(verification.payload))}`
+      : `restore verifier   ${verified.result}: ${verified.checked} entries of s3://${backupBucket}/${verified.manifestKey} checked against S3's SHA-256 (no download), ${verified.failed} failed; evidence s3://${backupBucket}/${verified.evidenceKey}`,
+  );
+  if (verification.functionError || verified.result !== 'passed') exitCode = 1;
+  s3.destroy();
   process.stdout.write(`${lines.join('\n')}\n`);
 
   if (opts.keep) {
