@@ -77,6 +77,8 @@ test('npm start works for a user who is not root, beside root-owned LocalStack l
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/documents\s+copied 20, unchanged 0, failed 0 \(listed 20\)/);
     expect(stdout).toMatch(/restore drill\s+2 of 2 sampled documents restored and checksum-verified/);
+    expect(stdout).toMatch(/object lock\s+GOVERNANCE, 30 days default retention on every backup version/);
+    expect(stdout).toMatch(/restore verifier\s+passed: 20 entries of s3:\/\/\S+\/manifests\/\S+\.json checked against S3's SHA-256 \(no download\), 0 failed; evidence s3:\/\/\S+\/verifications\//);
     if (root) {
       expect(readdirSync(SHARED_S3_DIR).filter((n) => lstatSync(join(SHARED_S3_DIR, n)).uid === USER.uid), 'nothing of the user in the shared directory').toEqual([]);
     }
