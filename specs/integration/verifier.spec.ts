@@ -7,6 +7,7 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { test, expect } from '../fixtures.ts';
 import { generateDocuments, seedDocuments } from '../../fixtures/documents/generate.ts';
 import { invokeBackup, readVerifyMetrics, scheduledEvent, type InvokeOutcome } from '../../scripts/lib/invoke.ts';
@@ -87,6 +88,21 @@ test.describe('scheduled restore verification', () => {
     } finally {
       lambda.destroy();
       events.destroy();
+    }
+  });
+
+  test('its alarms watch the verifier: a failure, a function error, and 26 hours without a verified restore', async ({ target }) => {
+    const cloudwatch = new CloudWatchClient(clientConfig(target));
+    try {
+      const alarms = (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: own.stackName, MaxRecords: 100 }))).MetricAlarms ?? [];
+      const mine = alarms.filter((a) => a.AlarmActions?.includes(own.outputs['AlarmTopicArn']!));
+      const on = (metric: string) => mine.find((a) => a.MetricName === metric && (a.Dimensions ?? []).some((d) => d.Value === 'dev' || d.Value === own.outputs['VerifierLambdaName']));
+      expect(on('VerificationFailures')).toMatchObject({ Namespace: 'DocumentBackup', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      expect(on('RestoreVerified')).toMatchObject({ Namespace: 'DocumentBackup', Period: 3600, EvaluationPeriods: 26, Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
+      const errors = mine.find((a) => a.MetricName === 'Errors' && a.Dimensions?.some((d) => d.Name === 'FunctionName' && d.Value === own.outputs['VerifierLambdaName']));
+      expect(errors).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 1 });
+    } finally {
+      cloudwatch.destroy();
     }
   });
 
