@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { withDirectCopy } from './direct-copy.ts';
 import { runBackup, type BackupDeps, type BackupLogger, type BackupResult } from './backup.ts';
 import type { BackupConfig, VerifyConfig } from './config.ts';
 import { parseBackupEvent, parseVerifyEvent } from './events.ts';
@@ -53,14 +54,18 @@ export function createClients(
   // resolved once per command class; the catch is that middleware added to a client after its first send of that
   // class is not seen, and nothing in lambda/src adds any.
   const cacheMiddleware = true;
-  const s3 = new S3Client({
+  const maxAttempts = 8;
+  const sdk = new S3Client({
     ...common,
     cacheMiddleware,
     retryMode: 'adaptive',
-    maxAttempts: 8,
+    maxAttempts,
     forcePathStyle: customEndpoint || (forcePathStyle ?? false),
     requestHandler: new NodeHttpHandler({ httpAgent: { maxSockets, keepAlive: true }, httpsAgent: { maxSockets, keepAlive: true } }),
   });
+  // Each document's CopyObject without the SDK's middleware (issue #18; see direct-copy.ts), to the same endpoint.
+  const endpoint = common.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  const s3 = withDirectCopy(sdk, { ...(endpoint ? { endpoint } : {}), connections: maxSockets, maxAttempts });
   const cloudwatch = new CloudWatchClient({ ...common, cacheMiddleware, retryMode: 'adaptive', maxAttempts: 5 });
   return { s3, cloudwatch };
 }
