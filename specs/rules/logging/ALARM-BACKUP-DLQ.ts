@@ -30,6 +30,9 @@ export const rule = defineRule({
       checkRequiredAlarm(view, { logicalId: queue.logicalId, what: `the dead-letter queue ${queue.logicalId}` }, {
         namespace: 'AWS/SQS',
         metricName: 'ApproximateNumberOfMessagesVisible',
+        // An alarm on another of these queues is that queue's, not a misconfigured one of this queue.
+        about: (alarm, metric) =>
+          ![...queues.values()].some((q) => q !== queue && isGetAttOf(view, metric.dimensions['QueueName'], q.logicalId, 'QueueName')),
         problems: (alarm, metric) => [
           ...dimensionProblem(metric, 'QueueName', isGetAttOf(view, metric.dimensions['QueueName'], queue.logicalId, 'QueueName'), `!GetAtt ${queue.logicalId}.QueueName`),
           ...(!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', 'the alarm does not fire on the first message'] as [string, string]] : []),
