@@ -14,14 +14,20 @@ export const rule = defineRule({
   remediation: 'Add `Condition: {StringEquals: {cloudwatch:namespace: <METRICS_NAMESPACE>}}` to the PutMetricData statement.',
   resourceTypes: ['AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::Lambda::Function'],
   template: (view) => {
-      const functions = stackFunctions(view).map((f) => f.fn);
-      const namespaces = functions.map((f) => at(f.resolved, 'Environment.Variables.METRICS_NAMESPACE')).filter((n): n is string => typeof n === 'string');
-      return executionRoleAllowStatements(view, functions).flatMap(({ policy, statement, path }) => {
+    // Each function's role against that function's own namespace; a policy two functions share, once.
+    const seen = new Set<string>();
+    return stackFunctions(view).flatMap(({ fn }) => {
+      const namespace = at(fn.resolved, 'Environment.Variables.METRICS_NAMESPACE');
+      const namespaces = typeof namespace === 'string' ? [namespace] : [];
+      return executionRoleAllowStatements(view, [fn]).flatMap(({ policy, statement, path }) => {
+        if (seen.has(`${policy.logicalId}|${path}`)) return [];
+        seen.add(`${policy.logicalId}|${path}`);
         if (!actionsOf(statement).some((a) => actionMatches(a, 'cloudwatch:PutMetricData'))) return [];
         const entries = conditionEntries(statement).filter((c) => c.key === 'cloudwatch:namespace' && c.operator === 'StringEquals');
         const ok = entries.some((c) => c.values.length > 0 && c.values.every((v) => typeof v === 'string' && !v.includes('*') && (namespaces.length === 0 || namespaces.includes(v))));
         const want = namespaces[0] ?? 'the metrics namespace';
         return ok ? [] : [{ logicalId: policy.logicalId, path: `${path}.Condition`, message: `PutMetricData needs StringEquals cloudwatch:namespace: ${want}` }];
       });
+    });
   },
 });
