@@ -50,12 +50,12 @@ test.describe('npm run check --fail-on', () => {
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^WARNING ENC-KMS-PENDING-WINDOW {2}BackupKey {2}Properties\.PendingWindowInDays /m);
-      expect(run.stdout).toMatch(/: 1 finding \(0 errors, 1 warning\), none at --fail-on error; 3 suppressed;/);
+      expect(run.stdout).toMatch(/: 1 finding \(0 errors, 1 warning\), none at --fail-on error; 4 suppressed;/);
     }
     const strict = check([path, '--fail-on', 'warning']);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/^WARNING ENC-KMS-PENDING-WINDOW /m);
-    expect(strict.stdout).toMatch(/: 1 finding \(0 errors, 1 warning\); 3 suppressed;/);
+    expect(strict.stdout).toMatch(/: 1 finding \(0 errors, 1 warning\); 4 suppressed;/);
   });
 
   test('an error fails at either threshold', () => {
@@ -125,7 +125,7 @@ test.describe('npm run check --baseline', () => {
     expect(written.stderr).toBe('');
     expect(written.code).toBe(0);
     expect(written.stdout).toMatch(/^WARNING ENC-KMS-PENDING-WINDOW /m);
-    expect(written.stdout).toMatch(/mine\.yaml: 2 findings \(0 errors, 2 warnings\); 3 suppressed; 2 findings written to baseline baseline\.json;/);
+    expect(written.stdout).toMatch(/mine\.yaml: 2 findings \(0 errors, 2 warnings\); 4 suppressed; 2 findings written to baseline baseline\.json;/);
     const baseline = JSON.parse(readFileSync(join(cwd, 'baseline.json'), 'utf8'));
     // Versioned, stable order, the key fields, and the template as the user named it (not an absolute path).
     expect(baseline).toEqual({
@@ -150,7 +150,7 @@ test.describe('npm run check --baseline', () => {
     const gated = check(['mine.yaml', '--baseline', 'baseline.json', '--fail-on', 'warning'], cwd);
     expect(gated.stderr).toBe('');
     expect(gated.code).toBe(0);
-    expect(gated.stdout).toMatch(new RegExp(`mine\\.yaml: clean; 3 suppressed; 2 baseline findings suppressed; ${RULES.length} rules checked`));
+    expect(gated.stdout).toMatch(new RegExp(`mine\\.yaml: clean; 4 suppressed; 2 baseline findings suppressed; ${RULES.length} rules checked`));
     expect(gated.stdout).not.toMatch(/^WARNING /m);
   });
 
@@ -164,7 +164,7 @@ test.describe('npm run check --baseline', () => {
     expect(run.code).toBe(1);
     const listed = run.stdout.match(/^(ERROR|WARNING) +\S+ {2}\S+/gm);
     expect(listed).toEqual(['ERROR   ENC-KMS-KEY-ROTATION  BackupKey']);
-    expect(run.stdout).toMatch(/mine\.yaml: 1 new finding \(1 error, 0 warnings\); 3 suppressed; 1 baseline finding suppressed;/);
+    expect(run.stdout).toMatch(/mine\.yaml: 1 new finding \(1 error, 0 warnings\); 4 suppressed; 1 baseline finding suppressed;/);
     // JSON and SARIF say which findings are new and which the baseline has.
     const json = JSON.parse(check(['mine.yaml', '--baseline', 'baseline.json', '--format', 'json'], cwd).stdout);
     expect(json.findings.map((f: { ruleId: string }) => f.ruleId)).toEqual(['ENC-KMS-KEY-ROTATION']);
@@ -195,7 +195,7 @@ test.describe('npm run check --baseline', () => {
     const run = check(['other/mine.yaml', '--baseline', 'baseline.json', '--fail-on', 'warning'], cwd);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^WARNING ENC-KMS-PENDING-WINDOW {2}BackupKey /m);
-    expect(run.stdout).toMatch(/other\/mine\.yaml: 1 new finding \(0 errors, 1 warning\); 3 suppressed; 0 baseline findings suppressed;/);
+    expect(run.stdout).toMatch(/other\/mine\.yaml: 1 new finding \(0 errors, 1 warning\); 4 suppressed; 0 baseline findings suppressed;/);
     // The entry for mine.yaml is not "gone": this run did not check mine.yaml.
     expect(run.stdout).not.toContain('GONE');
   });
@@ -209,7 +209,7 @@ test.describe('npm run check --baseline', () => {
     copyFileSync(join(one, 'baseline.json'), join(two, 'baseline.json'));
     const run = check(['mine.yaml', '--baseline', 'baseline.json', '--fail-on', 'warning'], two);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/mine\.yaml: clean; 3 suppressed; 1 baseline finding suppressed;/);
+    expect(run.stdout).toMatch(/mine\.yaml: clean; 4 suppressed; 1 baseline finding suppressed;/);
   });
 
   test('a baseline entry that no longer occurs is listed as gone', () => {
@@ -221,7 +221,7 @@ test.describe('npm run check --baseline', () => {
     const run = check(['mine.yaml', '--baseline', 'baseline.json', '--fail-on', 'warning'], cwd);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^GONE {4}WARNING ENC-KMS-PENDING-WINDOW {2}BackupKey {2}Properties\.PendingWindowInDays {2}\(in baseline baseline\.json, no longer found\)$/m);
-    expect(run.stdout).toMatch(/mine\.yaml: clean; 3 suppressed; 1 baseline finding suppressed; 1 baseline entry gone;/);
+    expect(run.stdout).toMatch(/mine\.yaml: clean; 4 suppressed; 1 baseline finding suppressed; 1 baseline entry gone;/);
     const json = JSON.parse(check(['mine.yaml', '--baseline', 'baseline.json', '--format', 'json'], cwd).stdout);
     expect(json.baseline.gone).toEqual([expect.objectContaining({ template: 'mine.yaml', ruleId: 'ENC-KMS-PENDING-WINDOW', logicalId: 'BackupKey', path: 'Properties.PendingWindowInDays' })]);
   });
@@ -258,9 +258,9 @@ test.describe('npm run check on a directory with --baseline and --fail-on (issue
     writeFileSync(join(cwd, 'stacks', 'b.yaml'), KMS_WINDOW(CANONICAL));
     const run = check(['stacks', '--baseline', 'baseline.json', '--fail-on', 'warning'], cwd);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^stacks\/a\.yaml: clean; 3 suppressed; 1 baseline finding suppressed;/m);
-    expect(run.stdout).toMatch(/^stacks\/b\.yaml: 1 new finding \(0 errors, 1 warning\); 3 suppressed; 0 baseline findings suppressed;/m);
-    expect(run.stdout).toMatch(/2 templates: 1 failing, 1 passing at --fail-on warning; 1 finding \(0 errors, 1 warning\); 6 suppressed; 1 baseline finding suppressed; 0 files skipped;/);
+    expect(run.stdout).toMatch(/^stacks\/a\.yaml: clean; 4 suppressed; 1 baseline finding suppressed;/m);
+    expect(run.stdout).toMatch(/^stacks\/b\.yaml: 1 new finding \(0 errors, 1 warning\); 4 suppressed; 0 baseline findings suppressed;/m);
+    expect(run.stdout).toMatch(/2 templates: 1 failing, 1 passing at --fail-on warning; 1 finding \(0 errors, 1 warning\); 8 suppressed; 1 baseline finding suppressed; 0 files skipped;/);
     // At the default --fail-on error the warning passes: one exit code for the run, 0.
     expect(check(['stacks', '--baseline', 'baseline.json'], cwd).code).toBe(0);
   });

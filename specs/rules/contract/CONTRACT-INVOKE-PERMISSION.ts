@@ -1,12 +1,12 @@
 import { defineRule } from '../engine.ts';
 import { isGetAttOf, isRefTo, Findings } from '../helpers.ts';
-import { backupFunction, isServicePrincipal, schedulesOf, T } from '../helpers.ts';
+import { isServicePrincipal, schedulesOf, stackFunctions, T } from '../helpers.ts';
 
 export const rule = defineRule({
   id: 'CONTRACT-INVOKE-PERMISSION',
   pack: 'backup-stack',
   severity: 'error',
-  title: 'Each schedule of the backup function has a Lambda permission: lambda:InvokeFunction for events.amazonaws.com with SourceArn = that rule',
+  title: 'Each schedule of the backup function and of the restore verifier has a Lambda permission: lambda:InvokeFunction for events.amazonaws.com with SourceArn = that rule',
   rationale:
     'Without the permission the rule fires and nothing runs (EventBridge only logs a failed invocation); with a ' +
     'SourceArn of another rule the wrong trigger may invoke it. IAM-LAMBDA-PERMISSION-SCOPED and Guard ' +
@@ -15,9 +15,7 @@ export const rule = defineRule({
   resourceTypes: ['AWS::Lambda::Permission', 'AWS::Events::Rule'],
   template(view, ctx) {
     const out = new Findings();
-    const fn = backupFunction(view);
-    if (!fn) return out.list();
-    for (const rule of schedulesOf(view, fn)) {
+    for (const { fn } of stackFunctions(view)) for (const rule of schedulesOf(view, fn)) {
       const ok = view.resources.some(
         (p) =>
           p.type === T.permission &&

@@ -1,5 +1,5 @@
 import { defineRule } from '../engine.ts';
-import { actionMatches, actionsOf, backupRoleIds, isAllow, policiesOfRoles, statementsOf } from '../helpers.ts';
+import { actionMatches, actionsOf, executionRoleAllowStatements, stackFunctions } from '../helpers.ts';
 
 /** What a compromised backup function must not be able to do: destroy or unprotect backups, keys or itself. */
 export const DESTRUCTIVE_ACTIONS = [
@@ -21,21 +21,25 @@ export const rule = defineRule({
   id: 'IAM-BACKUP-ROLE-NO-DESTRUCTIVE',
   pack: 'backup-stack',
   severity: 'error',
-  title: "The backup function's role can never delete or unprotect backups, the key, the logs or the function itself",
+  title: "The backup function's role (and the restore verifier's) can never delete or unprotect backups, the key, the logs or the functions themselves",
   rationale:
     'Backups are only worth having if the thing that writes them cannot destroy them: no s3:DeleteObject*, no bucket policy, ' +
     'lifecycle, versioning, encryption or retention changes, no key deletion or key-policy change, no code update. No tool ' +
-    'checks this (cloudsplaining categories stop at "write"); globs such as `s3:Delete*` or `s3:*` count.',
-  remediation: 'Remove delete, retention-shortening and policy-changing actions (and globs that cover them) from the backup role\'s policies.',
+    'checks this (cloudsplaining categories stop at "write"); globs such as `s3:Delete*` or `s3:*` count. The restore ' +
+    'verifier reads the same backups with the same key, so its role is held to the same list.',
+  remediation: 'Remove delete, retention-shortening and policy-changing actions (and globs that cover them) from the backup and verifier roles\' policies.',
   resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy'],
-  template: (view, ctx) =>
-      policiesOfRoles(view, backupRoleIds(view)).flatMap((policy) =>
-        statementsOf(policy.document, policy.path).flatMap(({ statement, path }) => {
-          if (!isAllow(statement)) return [];
-          const hits = DESTRUCTIVE_ACTIONS.filter((d) => actionsOf(statement).some((a) => actionMatches(a, d)));
-          return hits.length === 0
-            ? []
-            : [{ logicalId: policy.logicalId, path: `${path}.Action`, message: `the backup role may ${hits.slice(0, 4).join(', ')}${hits.length > 4 ? ` and ${hits.length - 4} more` : ''}; it must never delete or unprotect` }];
-        }),
-      ),
+  template: (view, ctx) => {
+    const seen = new Set<string>();
+    return stackFunctions(view).flatMap(({ fn, kind }) =>
+      executionRoleAllowStatements(view, [fn]).flatMap(({ policy, statement, path }) => {
+        if (seen.has(`${policy.logicalId}|${path}`)) return [];
+        seen.add(`${policy.logicalId}|${path}`);
+        const hits = DESTRUCTIVE_ACTIONS.filter((d) => actionsOf(statement).some((a) => actionMatches(a, d)));
+        return hits.length === 0
+          ? []
+          : [{ logicalId: policy.logicalId, path: `${path}.Action`, message: `the ${kind} role may ${hits.slice(0, 4).join(', ')}${hits.length > 4 ? ` and ${hits.length - 4} more` : ''}; it must never delete or unprotect` }];
+      }),
+    );
+  },
 });

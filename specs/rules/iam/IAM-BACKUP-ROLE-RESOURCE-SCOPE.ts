@@ -3,8 +3,8 @@ import type { RuleFinding } from '../types.ts';
 import type { TemplateView, ResolvedResource } from '../../../scripts/lib/cfn/intrinsics.ts';
 import { escapeRegExp, referencedIds } from '../../../scripts/lib/cfn/intrinsics.ts';
 import {
-  ARN_FIELD, actionsOf, asStrings, at, backupFunction, conditionEntries, executionRoleIds, isAllow, policiesOfRoles,
-  stackKeyOf, statementsOf,
+  ARN_FIELD, actionsOf, asStrings, at, conditionEntries, executionRoleAllowStatements, executionRoleIds, stackFunctions,
+  stackKeyOf,
 } from '../helpers.ts';
 import type { JsonObject } from '../../../scripts/lib/cfn/template.ts';
 
@@ -67,7 +67,7 @@ function scopeProblems(view: TemplateView, statement: JsonObject, scope: Scope):
   for (const service of services) {
     const mine = actions.filter((a) => a.toLowerCase().startsWith(`${service}:`));
     if (!ALLOWED_SERVICES.has(service)) {
-      problems.push(`grants ${service === '*' ? 'actions of every service' : `${service} actions`} the backup function does not need`);
+      problems.push(`grants ${service === '*' ? 'actions of every service' : `${service} actions`} the function does not need`);
     } else if (service === 's3') {
       problems.push(...s3Problems(statement, resources, mine, scope));
     } else if (service === 'kms') {
@@ -88,23 +88,31 @@ export const rule = defineRule({
   id: 'IAM-BACKUP-ROLE-RESOURCE-SCOPE',
   pack: 'backup-stack',
   severity: 'error',
-  title: "The backup role writes only in the backup bucket, reads only the source bucket/prefix (or its backups), and uses only the stack's key, its own log group and the stack's queue",
+  title: "The backup role (and the restore verifier's) writes only in the backup bucket, reads only the source bucket/prefix (or its backups), and uses only the stack's key, its own log group and the stack's queue",
   rationale:
     'Least privilege in values, not just shape: each S3 ARN must be inside the bucket the function is configured with (BACKUP_BUCKET, ' +
     'SOURCE_BUCKET/SOURCE_PREFIX), KMS must be the stack key, logs the function\'s log group, SQS a stack queue, and no other services. ' +
+    'Each role is held to the configuration of the function(s) it runs: the restore verifier, told no source, may read the backup bucket only. ' +
     'cfn_nag W11/W12 and cdk-nag IAM5 only look for `*`; IAM Access Analyzer policy checks need a deployed account. No static tool compares ARNs with the stack.',
   remediation: 'Scope each statement\'s Resource to the backup bucket, the source bucket/prefix, the stack key, the function\'s log group or the stack\'s queue.',
   resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::Lambda::Function'],
   template: (view) => {
-      const backup = backupFunction(view);
-      const functions = backup ? [backup] : [];
+    // Each role against the configuration of the functions it runs (two functions sharing one: both).
+    const functionsByRole = new Map<string, ResolvedResource[]>();
+    for (const { fn } of stackFunctions(view)) {
+      for (const id of executionRoleIds(view, [fn])) functionsByRole.set(id, [...(functionsByRole.get(id) ?? []), fn]);
+    }
+    const seen = new Set<string>();
+    const out: RuleFinding[] = [];
+    for (const functions of functionsByRole.values()) {
       const scope = scopeOf(view, functions);
-      return policiesOfRoles(view, executionRoleIds(view, functions)).flatMap((policy) =>
-        statementsOf(policy.document, policy.path).flatMap(({ statement, path }): RuleFinding[] => {
-          if (!isAllow(statement)) return [];
-          const problems = scopeProblems(view, statement, scope);
-          return problems.length === 0 ? [] : [{ logicalId: policy.logicalId, path: `${path}.Resource`, message: problems.join('; ') }];
-        }),
-      );
+      for (const { policy, statement, path } of executionRoleAllowStatements(view, functions)) {
+        if (seen.has(`${policy.logicalId}|${path}`)) continue;
+        seen.add(`${policy.logicalId}|${path}`);
+        const problems = scopeProblems(view, statement, scope);
+        if (problems.length > 0) out.push({ logicalId: policy.logicalId, path: `${path}.Resource`, message: problems.join('; ') });
+      }
+    }
+    return out;
   },
 });

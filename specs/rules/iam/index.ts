@@ -14,10 +14,11 @@ import { rule as lambdaPermission } from './IAM-LAMBDA-PERMISSION-SCOPED.ts';
 import { rule as backupNoDestructive } from './IAM-BACKUP-ROLE-NO-DESTRUCTIVE.ts';
 import { rule as backupScope } from './IAM-BACKUP-ROLE-RESOURCE-SCOPE.ts';
 import { rule as backupMetrics } from './IAM-BACKUP-ROLE-METRICS-NAMESPACE.ts';
+import { rule as verifierReadOnly } from './IAM-VERIFIER-ROLE-READ-ONLY.ts';
 
 // Rules of this area, in the order RULES.md lists them.
 export const RULES: Rule[] = [
   noWildcardAction, noWildcardResource, noAllowWithNot, trustServiceOnly, noPrivilegeEscalation, noAwsManaged,
   resourcePublic, resourceWildcard, resourceServiceCondition, kmsAccountCrypto, kmsGrant, lambdaPermission,
-  backupNoDestructive, backupScope, backupMetrics,
+  backupNoDestructive, backupScope, backupMetrics, verifierReadOnly,
 ];

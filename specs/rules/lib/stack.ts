@@ -1,9 +1,11 @@
 // The parts of a document-backup stack in one resolved view, found by their relationships rather than by
 // logical id, so the rules work on any template built to the same contract. The one definition of the
-// backup function lives here.
+// backup function (and of the restore verifier) lives here.
 import type { ResolvedResource, TemplateView } from '../../../scripts/lib/cfn/intrinsics.ts';
 import { at, isObject } from './values.ts';
 import { isRefTo, targetOf } from './references.ts';
+import { isAllow, policiesOfRoles, statementsOf, type PolicyDocumentRef } from './policies.ts';
+import type { JsonObject } from '../../../scripts/lib/cfn/template.ts';
 import { BACKUP_BUCKET_VARS, envVars, findBackupFunction, findVerifierFunction } from '../../../scripts/lib/cfn/functions.ts';
 
 export const T = {
@@ -33,6 +35,24 @@ export const backupFunction = (view: TemplateView): ResolvedResource | undefined
 
 /** The restore verifier function, when the stack has one. */
 export const verifierFunction = (view: TemplateView): ResolvedResource | undefined => findVerifierFunction(functionsOf(view));
+
+/** A function with a part in the contract, and how findings name it. */
+export interface StackFunction {
+  fn: ResolvedResource;
+  kind: 'backup' | 'verifier';
+  /** `the backup function` or `the restore verifier`. */
+  what: string;
+}
+
+/** The stack's functions: the backup function and, when the stack has one, the restore verifier. */
+export function stackFunctions(view: TemplateView): StackFunction[] {
+  const out: StackFunction[] = [];
+  const backup = backupFunction(view);
+  if (backup) out.push({ fn: backup, kind: 'backup', what: 'the backup function' });
+  const verifier = verifierFunction(view);
+  if (verifier) out.push({ fn: verifier, kind: 'verifier', what: 'the restore verifier' });
+  return out;
+}
 
 /** The backup bucket: named in the function's environment, else named by the BackupBucketName parameter. */
 export function backupBucket(view: TemplateView): ResolvedResource | undefined {
@@ -83,6 +103,24 @@ export function executionRoleIds(view: TemplateView, functions: readonly Resolve
 export function backupRoleIds(view: TemplateView): string[] {
   const fn = backupFunction(view);
   return fn ? executionRoleIds(view, [fn]) : [];
+}
+
+/** The logical ids of the execution role(s) of the restore verifier. */
+export function verifierRoleIds(view: TemplateView): string[] {
+  const fn = verifierFunction(view);
+  return fn ? executionRoleIds(view, [fn]) : [];
+}
+
+/**
+ * The Allow statements of every identity policy of the functions' execution roles (inline, attached or
+ * pointing at them), each once even when two functions share a role.
+ */
+export function executionRoleAllowStatements(view: TemplateView, functions: readonly ResolvedResource[]): Array<{ policy: PolicyDocumentRef; statement: JsonObject; path: string }> {
+  return policiesOfRoles(view, executionRoleIds(view, functions)).flatMap((policy) =>
+    statementsOf(policy.document, policy.path)
+      .filter(({ statement }) => isAllow(statement))
+      .map(({ statement, path }) => ({ policy, statement, path })),
+  );
 }
 
 export interface DeadLetterUse {

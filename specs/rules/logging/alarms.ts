@@ -1,8 +1,8 @@
 // Reading CloudWatch alarms: which metric they watch and whether they fire on a given value.
-import { ENVIRONMENT_DIMENSION } from '../../../lambda/src/metric-names.ts';
+import { ENVIRONMENT_DIMENSION, METRICS_NAMESPACE } from '../../../lambda/src/metric-names.ts';
 import type { Json } from '../../../scripts/lib/cfn/template.ts';
 import type { ResolvedResource, TemplateView } from '../../../scripts/lib/cfn/intrinsics.ts';
-import { asArray, at, isObject, num } from '../helpers.ts';
+import { asArray, at, isObject, num, scenarioValue } from '../helpers.ts';
 
 export interface WatchedMetric {
   namespace: string | undefined;
@@ -69,6 +69,11 @@ export function notifies(alarm: ResolvedResource): boolean {
 export interface AlarmRequirement {
   namespace: string;
   metricName: string;
+  /**
+   * Whether an alarm on the metric is about this anchor at all (default: every one is). An alarm that plainly
+   * watches another function of the stack is no candidate, so its dimension is not reported as wrong.
+   */
+  about?(alarm: ResolvedResource, metric: WatchedMetric): boolean;
   /** Problems with one candidate alarm, as [property path, message]; empty when it meets the requirement. */
   problems(alarm: ResolvedResource, metric: WatchedMetric): Array<[string, string]>;
 }
@@ -83,7 +88,9 @@ export function checkRequiredAlarm(
   requirement: AlarmRequirement,
   add: (logicalId: string, path: string, message: string) => void,
 ): void {
-  const candidates = alarmsWatching(view, requirement.namespace, requirement.metricName);
+  const candidates = alarmsWatching(view, requirement.namespace, requirement.metricName).filter(
+    (alarm) => !requirement.about || requirement.about(alarm, watchedMetric(alarm)),
+  );
   if (candidates.length === 0) {
     add(anchor.logicalId, '', `no alarm watches ${requirement.namespace} ${requirement.metricName} for ${anchor.what}`);
     return;
@@ -111,4 +118,42 @@ export function environmentDimensionProblem(metric: WatchedMetric, environment: 
     environment === undefined ? value !== undefined : value === environment,
     `the stack's Environment (${environment ?? '!Ref Environment'})`,
   );
+}
+
+const HOUR = 3600;
+/** The window a heartbeat alarm on a daily run may wait before it fires: more than a day, at most two. */
+export const HEARTBEAT_MIN_WINDOW_HOURS = 25;
+export const HEARTBEAT_MAX_WINDOW_HOURS = 48;
+
+/**
+ * A heartbeat alarm on a daily success metric of this Environment (1 on success): it breaches on zero and
+ * clears on one, treats missing data as breaching, needs every datapoint of a 25-48 h window to breach, and
+ * notifies. The backup's and the restore verifier's heartbeats are checked by this one function.
+ */
+export function checkHeartbeatAlarm(
+  view: TemplateView,
+  anchor: { logicalId: string; what: string },
+  metricName: string,
+  add: (logicalId: string, path: string, message: string) => void,
+): void {
+  const environment = scenarioValue(view);
+  checkRequiredAlarm(view, anchor, {
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    problems: (alarm, metric) => {
+      const p = alarm.resolved;
+      const problems = environmentDimensionProblem(metric, environment);
+      if (p['TreatMissingData'] !== 'breaching') problems.push(['Properties.TreatMissingData', `TreatMissingData is ${JSON.stringify(p['TreatMissingData'] ?? 'missing')}: a run that never happened raises nothing`]);
+      if (!breachesAt(alarm, 0) || breachesAt(alarm, 1)) problems.push(['Properties.Threshold', 'the comparison does not breach on zero successes and clear on one']);
+      const datapoints = num(p['DatapointsToAlarm']);
+      if (datapoints !== undefined && datapoints !== num(p['EvaluationPeriods'])) {
+        problems.push(['Properties.DatapointsToAlarm', 'DatapointsToAlarm below EvaluationPeriods fires on the empty hours of a normal day']);
+      }
+      const window = breachWindowSeconds(alarm);
+      if (window === undefined || window < HEARTBEAT_MIN_WINDOW_HOURS * HOUR || window > HEARTBEAT_MAX_WINDOW_HOURS * HOUR) {
+        problems.push(['Properties.EvaluationPeriods', `silence alarms after ${window === undefined ? '?' : window / HOUR} h, not within ${HEARTBEAT_MIN_WINDOW_HOURS}-${HEARTBEAT_MAX_WINDOW_HOURS} h of a daily schedule`]);
+      }
+      return problems;
+    },
+  }, add);
 }

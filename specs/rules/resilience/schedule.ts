@@ -63,3 +63,14 @@ export function firesOncePerDay(schedule: Schedule): boolean {
   const every = (v: string) => v === '*' || v === '?';
   return single(min) && single(hour) && every(dom) && every(month) && every(dow) && every(year);
 }
+
+/** Minutes after midnight (UTC) at which a once-a-day cron fires; undefined for a rate or any other cron. */
+export function dailyMinuteOfDay(schedule: Schedule): number | undefined {
+  if (schedule.kind !== 'cron' || !firesOncePerDay(schedule)) return undefined;
+  return Number(schedule.fields[1]) * 60 + Number(schedule.fields[0]);
+}
+
+/** `hh:mm` of a minute of the day. */
+export function clockTime(minuteOfDay: number): string {
+  return `${String(Math.floor(minuteOfDay / 60)).padStart(2, '0')}:${String(minuteOfDay % 60).padStart(2, '0')}`;
+}
