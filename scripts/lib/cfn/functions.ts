@@ -22,12 +22,16 @@ export const knowsBackupBucket = (fn: ResolvedResource) => told(fn, BACKUP_BUCKE
 
 /**
  * The backup function: told a backup bucket and a source bucket (it copies from one into the other); else the
- * one told a backup bucket; else the function with logical id BackupFunction; else the only function.
+ * only function told a backup bucket; else, of several, BackupFunction or the first; else the function with
+ * logical id BackupFunction; else the only function.
  */
 export function findBackupFunction(functions: readonly ResolvedResource[]): ResolvedResource | undefined {
+  const copying = functions.find((f) => knowsBackupBucket(f) && told(f, SOURCE_BUCKET_VARS));
+  if (copying) return copying;
+  const toldBucket = functions.filter(knowsBackupBucket);
   return (
-    functions.find((f) => knowsBackupBucket(f) && told(f, SOURCE_BUCKET_VARS)) ??
-    functions.find((f) => knowsBackupBucket(f) && !isVerifierShaped(f)) ??
+    toldBucket.find((f) => f.logicalId === 'BackupFunction') ??
+    toldBucket[0] ??
     functions.find((f) => f.logicalId === 'BackupFunction') ??
     (functions.length === 1 ? functions[0] : undefined)
   );

@@ -1,9 +1,15 @@
 import { defineRule } from '../engine.ts';
 import { at, isGetAttOf, isRefTo, Findings } from '../helpers.ts';
 import type { TemplateView } from '../../../scripts/lib/cfn/intrinsics.ts';
-import { backupBucket, backupFunction, schedulesOf, T } from '../helpers.ts';
+import { backupBucket, backupFunction, schedulesOf, T, verifierFunction } from '../helpers.ts';
 
-type Expectation = { output: string; what: string; matches: (view: TemplateView, value: unknown) => boolean | undefined };
+type Expectation = {
+  output: string;
+  what: string;
+  matches: (view: TemplateView, value: unknown) => boolean | undefined;
+  /** Required only when this holds (the verifier's outputs, when the stack has a verifier). */
+  when?: (view: TemplateView) => boolean;
+};
 
 const EXPECTED: Expectation[] = [
   { output: 'BackupBucketName', what: '!Ref of the backup bucket', matches: (v, x) => { const b = backupBucket(v); return b && isRefTo(v, x as never, b.logicalId); } },
@@ -18,13 +24,19 @@ const EXPECTED: Expectation[] = [
     what: '!Ref (or !GetAtt .KeyId) of the stack key',
     matches: (v, x) => v.resources.some((k) => k.type === T.key && (isRefTo(v, x as never, k.logicalId) || isGetAttOf(v, x as never, k.logicalId, 'KeyId'))),
   },
+  {
+    output: 'VerifierLambdaName',
+    what: '!Ref of the restore verifier',
+    matches: (v, x) => { const f = verifierFunction(v); return f && isRefTo(v, x as never, f.logicalId); },
+    when: (v) => verifierFunction(v) !== undefined,
+  },
 ];
 
 export const rule = defineRule({
   id: 'CONTRACT-OUTPUTS',
   pack: 'backup-stack',
   severity: 'error',
-  title: `Outputs ${EXPECTED.map((e) => e.output).join(', ')} exist, are exported and point at the right resources`,
+  title: `Outputs ${EXPECTED.map((e) => (e.when ? `${e.output} (with a restore verifier)` : e.output)).join(', ')} exist, are exported and point at the right resources`,
   rationale:
     'Deployment scripts, integration specs and other stacks read these outputs; an output that exists but names the ' +
     'wrong resource (the log bucket instead of the backup bucket, a key ARN where an id is promised) breaks them ' +
@@ -34,6 +46,7 @@ export const rule = defineRule({
   template(view, ctx) {
     const out = new Findings();
     for (const e of EXPECTED) {
+      if (e.when && !e.when(view)) continue;
       const output = view.outputs[e.output];
       const id = `Outputs.${e.output}`;
       if (!output) {
