@@ -129,14 +129,15 @@ test.describe('bench figures', () => {
       // README "Scaling past one invocation": 165.3/s x (900 - 30) s.
       documentsPer15MinInvocation: 143_811,
       // No CPU or latency section in these runs (bench-cpu.spec.ts has them): every such figure null.
-      cpuMsPerDocument: { lambda: null, sdkLoop: null, s5cmd: null, awsCli: null },
-      serverCpuMsPerDocument: { lambda: null, sdkLoop: null, s5cmd: null, awsCli: null },
+      cpuMsPerDocument: { lambda: null, requestLoop: null, sdkLoop: null, s5cmd: null, awsCli: null },
+      serverCpuMsPerDocument: { lambda: null, requestLoop: null, sdkLoop: null, s5cmd: null, awsCli: null },
       lambdaCpuToS5cmd: null,
       lambdaCpuToSdkLoop: null,
+      lambdaCpuToRequestLoop: null,
       cpuSpread: {
-        client: { lambda: null, sdkLoop: null, s5cmd: null, awsCli: null },
-        server: { lambda: null, sdkLoop: null, s5cmd: null, awsCli: null },
-        perRound: { lambdaCpuToS5cmd: null, lambdaCpuToSdkLoop: null },
+        client: { lambda: null, requestLoop: null, sdkLoop: null, s5cmd: null, awsCli: null },
+        server: { lambda: null, requestLoop: null, sdkLoop: null, s5cmd: null, awsCli: null },
+        perRound: { lambdaCpuToS5cmd: null, lambdaCpuToSdkLoop: null, lambdaCpuToRequestLoop: null },
       },
       latencyEfficiency: null,
       s5cmdLatencyEfficiency: null,
@@ -202,7 +203,7 @@ test.describe('bench result', () => {
     expect(Object.keys(result)).toEqual([
       'lambdaToLimit', 'lambdaToBestPeer', 'memoryGrowth100kTo1k', 'memoryGrowth100kTo1kExtrapolated', 'memoryGrowth100kTo10k', 'checkSpeedupVsCfnLint',
       'checkCorpus', 'sweepLambdaToLimit', 'sweepLambdaToBestPeer', 'lambdaTemplateConcurrencyToLimit', 'lambdaToLimitWithBackupRequest', 'perRound',
-      'estimated100kSeconds', 'documentsPer15MinInvocation', 'cpuMsPerDocument', 'serverCpuMsPerDocument', 'lambdaCpuToS5cmd', 'lambdaCpuToSdkLoop', 'cpuSpread',
+      'estimated100kSeconds', 'documentsPer15MinInvocation', 'cpuMsPerDocument', 'serverCpuMsPerDocument', 'lambdaCpuToS5cmd', 'lambdaCpuToSdkLoop', 'lambdaCpuToRequestLoop', 'cpuSpread',
       'latencyEfficiency', 's5cmdLatencyEfficiency', 'latencyServiceMs', 'latencyEfficiencyGivenServiceTime', 'targets', 'raw',
     ]);
     expect(Object.keys(result.raw)).toEqual(['generatedAt', 'wallClockSeconds', 'machine', 'localstack', 'stack', 'documents', 'rates', 'headToHead', 'limit', 'lambda', 'peers', 'check', 'cpu', 'latency', 'profile', 'memory']);

@@ -4,7 +4,8 @@
 import type { ProfileSummary } from './profile.ts';
 import { median, ratio } from './stats.ts';
 
-export const CPU_CONTENDERS = ['lambda', 'sdkLoop', 's5cmd', 'awsCli'] as const;
+/** requestLoop: the bare loop over the Lambda's own client (its CopyObject path, direct-copy.ts); sdkLoop: over the SDK's. */
+export const CPU_CONTENDERS = ['lambda', 'requestLoop', 'sdkLoop', 's5cmd', 'awsCli'] as const;
 export type CpuContender = (typeof CPU_CONTENDERS)[number];
 
 export interface CpuRun {
@@ -46,7 +47,7 @@ export interface ProfileRun {
   cpuMs: number;
   cpuMsPerDocument: number | null;
   summary: ProfileSummary;
-  /** The bare SDK loop profiled the same way at the same window: what the handler spends beyond its requests. */
+  /** The bare loop over the Lambda's own client, profiled the same way at the same window: what the handler spends beyond its requests. */
   sdkLoop?: { documents: number; cpuMs: number; cpuMsPerDocument: number | null; summary: ProfileSummary };
 }
 
@@ -87,8 +88,10 @@ export function cpuFigures(runs: readonly CpuRun[]) {
     serverCpuMsPerDocument: medians(server),
     lambdaCpuToS5cmd: ratio(cpuMsPerDocument.lambda ?? undefined, cpuMsPerDocument.s5cmd ?? undefined),
     lambdaCpuToSdkLoop: ratio(cpuMsPerDocument.lambda ?? undefined, cpuMsPerDocument.sdkLoop ?? undefined),
+    /** What the backup's own logic costs beyond its requests, sent the way it sends them. */
+    lambdaCpuToRequestLoop: ratio(cpuMsPerDocument.lambda ?? undefined, cpuMsPerDocument.requestLoop ?? undefined),
     /** Median, range and every round's value, per contender, and each round's own Lambda ratios. */
-    cpuSpread: { client, server, perRound: { lambdaCpuToS5cmd: roundRatio('s5cmd'), lambdaCpuToSdkLoop: roundRatio('sdkLoop') } },
+    cpuSpread: { client, server, perRound: { lambdaCpuToS5cmd: roundRatio('s5cmd'), lambdaCpuToSdkLoop: roundRatio('sdkLoop'), lambdaCpuToRequestLoop: roundRatio('requestLoop') } },
   };
 }
 

@@ -110,13 +110,15 @@ export async function cpuRounds(ctx: BenchContext, t: ThroughputJob, opts: { rou
   const job = (tag: string) => ({ ...t.job, destPrefix: `cpu-${tag}/` });
   const contenders: { name: CpuContender; setting: string; run: (tag: string) => Promise<Measured> }[] = [
     { name: 'lambda', setting: `event override ${w}`, run: () => lambdaCpuRun(ctx, t, w, server) },
-    {
-      name: 'sdkLoop', setting: `concurrency ${w}, the Lambda's CopyObject`,
-      run: async (tag) => {
-        const r = await runTs<CopyLoopResult>('./sdk-loop-process.ts', { target: ctx.target, ...job(`sdk-${tag}`), concurrency: w, ...(opts.serverPid !== undefined ? { serverPid: opts.serverPid } : {}) }, process.env);
+    ...(['requestLoop', 'sdkLoop'] as const).map((name) => ({
+      name,
+      setting: `concurrency ${w}, the Lambda's CopyObject through ${name === 'sdkLoop' ? "the SDK's client" : "the Lambda's client"}`,
+      run: async (tag: string): Promise<Measured> => {
+        const client = name === 'sdkLoop' ? 'sdk' : 'lambda';
+        const r = await runTs<CopyLoopResult>('./sdk-loop-process.ts', { target: ctx.target, ...job(`${client}-${tag}`), concurrency: w, client, ...(opts.serverPid !== undefined ? { serverPid: opts.serverPid } : {}) }, process.env);
         return { documents: r.documents, ms: r.ms, complete: r.failed === 0, ...(r.cpuMs !== undefined ? { cpuMs: r.cpuMs } : {}), ...(r.serverCpuMs !== undefined ? { serverCpuMs: r.serverCpuMs } : {}) };
       },
-    },
+    })),
     ...(haveS5cmd
       ? [{
           name: 's5cmd' as const, setting: `--numworkers ${w}`,
@@ -192,9 +194,9 @@ export async function profileHandler(ctx: BenchContext, t: ThroughputJob, opts: 
     const summary = summarizeProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, ROOT);
     const documents = h.payload.counts?.copied ?? 0;
     const perDoc = (cpuMs: number, docs: number) => (docs ? +(cpuMs / docs).toFixed(3) : null);
-    // The bare SDK loop the same way, for the difference: what the handler spends beyond its requests.
-    const loopFile = join(dir, 'sdk-loop.cpuprofile');
-    const loop = await runTs<CopyLoopResult>('./sdk-loop-process.ts', { target: ctx.target, ...t.job, destPrefix: 'profile-sdk-loop/', concurrency: opts.window, profileFile: loopFile }, process.env);
+    // The bare loop over the Lambda's own client the same way, for the difference: what the handler spends beyond its requests.
+    const loopFile = join(dir, 'request-loop.cpuprofile');
+    const loop = await runTs<CopyLoopResult>('./sdk-loop-process.ts', { target: ctx.target, ...t.job, destPrefix: 'profile-request-loop/', concurrency: opts.window, client: 'lambda', profileFile: loopFile }, process.env);
     const sdkLoop = { documents: loop.documents, cpuMs: loop.cpuMs ?? 0, cpuMsPerDocument: perDoc(loop.cpuMs ?? 0, loop.documents), summary: summarizeProfile(JSON.parse(readFileSync(loopFile, 'utf8')) as CpuProfile, ROOT) };
     return { window: opts.window, documents, cpuMs: h.cpuMs, cpuMsPerDocument: perDoc(h.cpuMs, documents), summary, sdkLoop };
   } finally {

@@ -3,6 +3,7 @@
 // no tags, no conditions, no manifest, no metrics. Anything the Lambda does beyond this is its overhead.
 // Two variants price the request itself: 'plain-copy' (neither SSE-KMS nor checksum, as the peers send it)
 // and 'backup-copy' (the Lambda's whole CopyObject: also its tags and its two conditions).
+import { createClients } from '../../../lambda/src/adapter.ts';
 import { CopyObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { clientConfig, type AwsTarget } from '../aws/clients.ts';
@@ -32,16 +33,21 @@ export async function copyLoop(
     request?: 'copy' | 'plain-copy' | 'backup-copy';
     /** LocalStack's CPU so far (cpu.ts serverCpuMs): read right before and after the copies. */
     server?: () => number;
+    /** 'sdk' (default): an SDK client set up as the Lambda's. 'lambda': the Lambda's own client (createClients), its direct CopyObject included. */
+    client?: 'sdk' | 'lambda';
   },
 ): Promise<CopyLoopResult> {
   const request = opts.request ?? 'copy';
-  const s3 = new S3Client({
-    ...clientConfig(target),
-    // As the Lambda's clients (lambda/src/adapter.ts): the loop is the best an SDK client does, not a handicapped one.
-    cacheMiddleware: true,
-    maxAttempts: 8,
-    requestHandler: new NodeHttpHandler({ httpAgent: { maxSockets: opts.concurrency, keepAlive: true } }),
-  });
+  const s3 =
+    opts.client === 'lambda'
+      ? createClients({ copyConcurrency: opts.concurrency, multipartPartConcurrency: 1 }, {}, clientConfig(target)).s3
+      : new S3Client({
+          ...clientConfig(target),
+          // As the Lambda's clients (lambda/src/adapter.ts): the loop is the best an SDK client does, not a handicapped one.
+          cacheMiddleware: true,
+          maxAttempts: 8,
+          requestHandler: new NodeHttpHandler({ httpAgent: { maxSockets: opts.concurrency, keepAlive: true } }),
+        });
   // The backup copy's condition and tag need each source ETag: read once, before the clock starts.
   const etags = request === 'backup-copy' ? await sourceEtags(s3, opts.sourceBucket) : new Map<string, string>();
   const encryption = { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: opts.kmsKeyArn, BucketKeyEnabled: true, ChecksumAlgorithm: 'SHA256' as const };

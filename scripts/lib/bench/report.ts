@@ -91,7 +91,7 @@ export function benchSummaryRows(result: BenchResult): [string, string][] {
   ];
 }
 
-const CONTENDER_LABELS: Record<CpuContender, string> = { lambda: 'Lambda', sdkLoop: 'SDK loop', s5cmd: 's5cmd', awsCli: 'aws CLI' };
+const CONTENDER_LABELS: Record<CpuContender, string> = { lambda: 'Lambda', requestLoop: 'request loop', sdkLoop: 'SDK loop', s5cmd: 's5cmd', awsCli: 'aws CLI' };
 const metOrMissed = (v: boolean | null) => (v === null ? 'n/a' : v ? 'met' : 'MISSED');
 const range = (s: Spread | null) => (s ? `${s.median} (${s.min} to ${s.max})` : 'n/a');
 
@@ -108,6 +108,7 @@ export function cpuSummaryRows(result: BenchResult): [string, string][] {
       ['CPU per document (ms)', `${perContender(cpuSpread.client)}: median (range) of ${rounds} interleaved rounds, ${result.raw.cpu[0]!.window} copies in flight each`],
       ['Lambda CPU / s5cmd', `${fmt(result.lambdaCpuToS5cmd)}: target <= 1.0 ${metOrMissed(targets.lambdaCpuAtMostS5cmd)} (per round ${range(cpuSpread.perRound.lambdaCpuToS5cmd)})`],
       ['Lambda CPU / SDK loop', `${fmt(result.lambdaCpuToSdkLoop)}: target <= 1.1 ${metOrMissed(targets.lambdaCpuWithin1_1OfSdkLoop)} (per round ${range(cpuSpread.perRound.lambdaCpuToSdkLoop)})`],
+      ['Lambda CPU / request loop', `${fmt(result.lambdaCpuToRequestLoop)}: the backup's own logic beyond its requests, sent as it sends them (per round ${range(cpuSpread.perRound.lambdaCpuToRequestLoop)})`],
       ['LocalStack CPU per document (ms)', perContender(cpuSpread.server)],
     );
   }
@@ -170,8 +171,8 @@ export function profileTables(profile: ProfileRun | undefined): TableSpec[] {
     { title: `Handler CPU profile: self time by file or package (${note})`, head: ['file', 'self ms', 'share of CPU'], rows: rows(profile.summary.byFile) },
     ...(loop
       ? [{
-          title: `Beyond the requests: sampled self time per document (µs), handler against the bare SDK loop (${loop.documents} documents), largest difference first`,
-          head: ['file', 'handler', 'SDK loop', 'difference'],
+          title: `Beyond the requests: sampled self time per document (µs), handler against the bare loop over its own client (${loop.documents} documents), largest difference first`,
+          head: ['file', 'handler', 'request loop', 'difference'],
           rows: profileDiff(profile, loop).map((r) => [r.name, String(r.handlerUs), String(r.sdkLoopUs), String(r.differenceUs)]),
         }]
       : []),

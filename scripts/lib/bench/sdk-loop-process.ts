@@ -21,6 +21,8 @@ export interface SdkLoopArgs {
   serverPid?: number;
   /** Profile the measured copies (V8's sampling profiler, as handler-process.ts) into this file. */
   profileFile?: string;
+  /** Whose client sends the copies (limit.ts copyLoop): the SDK's (default) or the Lambda's own. */
+  client?: 'sdk' | 'lambda';
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as SdkLoopArgs;
@@ -28,7 +30,8 @@ const s3 = new S3Client(clientConfig(args.target));
 const keys = [...(await sourceEtags(s3, args.sourceBucket)).keys()].filter((k) => k.startsWith(args.sourcePrefix));
 s3.destroy();
 const serverPid = args.serverPid;
-const request = { sourceBucket: args.sourceBucket, destBucket: args.destBucket, kmsKeyArn: args.kmsKeyArn, concurrency: args.concurrency, request: 'backup-copy' as const };
+const client = args.client ?? 'sdk';
+const request = { sourceBucket: args.sourceBucket, destBucket: args.destBucket, kmsKeyArn: args.kmsKeyArn, concurrency: args.concurrency, request: 'backup-copy' as const, client };
 // Unmeasured warm-up (V8's JIT on the copy path), as the bench warms the Lambda's environment: steady states compared.
 await copyLoop(args.target, { ...request, keys: keys.slice(0, 300), destPrefix: `${args.destPrefix}warm-up/` });
 const session = new Session();
@@ -46,6 +49,7 @@ const result = await copyLoop(args.target, {
   kmsKeyArn: args.kmsKeyArn,
   concurrency: args.concurrency,
   request: 'backup-copy',
+  client,
   ...(serverPid !== undefined ? { server: () => serverCpuMs(serverPid) } : {}),
 });
 if (args.profileFile) {
