@@ -121,9 +121,16 @@ const THIS_ACCOUNT: Partial<Extra> = { context: (s) => ({ 'aws:SourceAccount': s
 const OTHER_SOURCE_ACCOUNT: Partial<Extra> = { context: (s) => ({ 'aws:SourceAccount': s.otherAccount }), contextLabel: 'aws:SourceAccount=another account' };
 // Guards: a row that does not apply to the template is listed as not applicable, with its reason.
 const PREFIXED: Partial<Extra> = { when: (s) => s.sourcePrefix !== '', whenNot: 'the whole source bucket is backed up (no SourcePrefix): nothing is outside the prefix' };
-const HAS_VERIFIER: Partial<Extra> = { when: (s) => s.verifier !== undefined, whenNot: 'the template has no restore verifier' };
-const HAS_VERIFIER_LOGS: Partial<Extra> = { when: (s) => s.verifier?.logGroup !== undefined, whenNot: 'the template has no restore verifier with a log group' };
-const HAS_VERIFY_RULE: Partial<Extra> = { when: (s) => s.verifier?.rule !== undefined, whenNot: 'the template has no restore verifier with a schedule rule' };
+const NO_VERIFIER = 'the template has no restore verifier';
+const HAS_VERIFIER: Partial<Extra> = { when: (s) => s.verifier !== undefined, whenNot: NO_VERIFIER };
+const HAS_VERIFIER_LOGS: Partial<Extra> = {
+  when: (s) => s.verifier?.logGroup !== undefined,
+  whenNot: (s) => (s.verifier ? 'the restore verifier has no log group of the template' : NO_VERIFIER),
+};
+const HAS_VERIFY_RULE: Partial<Extra> = {
+  when: (s) => s.verifier?.rule !== undefined,
+  whenNot: (s) => (s.verifier ? 'the restore verifier has no schedule rule (an AWS::Events::Rule targeting it)' : NO_VERIFIER),
+};
 const NO_LOCK = 'the backup bucket has no Object Lock default retention';
 // Object Lock requests: what S3 puts in s3:object-lock-* for a retention `days` from now in `mode`.
 const retention = (label: string, days: (lock: NonNullable<Sample['objectLock']>) => number, mode?: (m: string) => string): Partial<Extra> => ({

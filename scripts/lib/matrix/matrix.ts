@@ -27,7 +27,7 @@ export interface ContractRow {
    */
   when?: (s: Sample) => boolean;
   /** Why the row does not apply when `when` does not hold, e.g. `the template has no restore verifier`. */
-  whenNot?: string;
+  whenNot?: string | ((s: Sample) => string);
   /**
    * The row's service stands for any service the contract gives no job: the row also runs for every other
    * service principal the stack's resource policies name (id `<row>@<service>`).
@@ -120,7 +120,7 @@ export async function runMatrix(template: Template, contract: readonly ContractR
     if (seen.has(row.id)) throw new Error(`contract row id ${row.id} is used twice`);
     seen.add(row.id);
     if (row.when && !row.when(s)) {
-      notApplicable.push({ id: row.id, principal: principalLabel(s, row.principal), action: row.action, reason: row.whenNot ?? 'its condition does not hold for this template' });
+      notApplicable.push({ id: row.id, principal: principalLabel(s, row.principal), action: row.action, reason: (typeof row.whenNot === 'function' ? row.whenNot(s) : row.whenNot) ?? 'its condition does not hold for this template' });
       continue;
     }
     const context = row.context?.(s) ?? {};
