@@ -1,6 +1,7 @@
 // Widen one statement at a time (wildcard action, wildcard resource, an extra action, a removed condition,
-// an added principal; a removed Deny) in the identity policy and every resource policy, and prove the matrix
-// fails naming exactly the (principal, action, resource) rows that became allowed.
+// an added principal; a removed Deny) in the identity policies (the backup role's and the restore verifier's)
+// and every resource and trust policy, and prove the matrix fails naming exactly the (principal, action,
+// resource) rows that became allowed.
 import { expect, test } from '@playwright/test';
 import { loadTemplate, type Template } from '../../scripts/lib/cfn/template.ts';
 import { differenceLines, differs, runMatrix, type MatrixResult } from '../../scripts/lib/matrix/matrix.ts';
