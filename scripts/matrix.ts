@@ -4,7 +4,8 @@
 // IAM policy evaluator for a sample deployment in every parameter scenario the check uses (scenarioPlan in
 // scripts/lib/cfn/scenarios.ts; each --param fixes its parameter) and prints the permission matrix. Exit codes:
 //   0  every row matches the least-privilege contract (scripts/lib/matrix/contract.ts) in every scenario,
-//      every attached policy was read and every scenario was evaluated
+//      every attached policy was read and every scenario was evaluated; contract rows that do not apply to the
+//      template (no restore verifier, no source prefix, ...) are named on stderr as not applicable
 //   1  some row differs in some scenario: each (action, resource) that became allowed or stopped being allowed
 //      is named, with the scenario(s) when not all; or the matrix could not evaluate everything (an attached
 //      managed policy it has no document for: neither the template's nor an AWS-managed one that
@@ -16,7 +17,7 @@ import { CONTRACT } from './lib/matrix/contract.ts';
 import { loadTemplate, TemplateLoadError } from './lib/cfn/template.ts';
 import { ConcretiseError, PARTITIONS, type Partition } from './lib/matrix/concretise.ts';
 import { EvaluationError } from './lib/matrix/evaluate.ts';
-import { counts, differenceLines, differs, incompleteLines, renderJson, renderMarkdown } from './lib/matrix/matrix.ts';
+import { counts, differenceLines, differs, incompleteLines, notApplicableLines, renderJson, renderMarkdown } from './lib/matrix/matrix.ts';
 import { runMatrixScenarios } from './lib/matrix/scenarios.ts';
 import { StackShapeError } from './lib/matrix/stack.ts';
 import { choiceArg, cliProgram, failAndExit, internalError, userPath } from './lib/cli.ts';
@@ -56,11 +57,15 @@ async function main(): Promise<number> {
   process.stdout.write(format === 'json' ? renderJson(result) : renderMarkdown(result));
   const c = counts(result);
   const role = c.byPrincipal['backup role'] ?? { allowed: 0, denied: 0 };
+  const verifier = c.byPrincipal['verifier role'];
+  const verifierSummary = verifier ? `verifier role: ${verifier.allowed} allowed, ${verifier.denied} denied` : 'verifier role: not applicable (no restore verifier)';
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const n = result.scenarios?.length ?? 1;
   const where = `${result.partition}, ${n} scenario${n === 1 ? '' : 's'}, ${seconds}s`;
   // Fails closed: what the matrix could not read or did not evaluate is never passed.
   const incomplete = incompleteLines(result);
+  // Rows the contract has that this template gives no meaning (no verifier, no prefix): never passed in silence.
+  for (const line of notApplicableLines(result)) process.stderr.write(`matrix: not applicable: ${line}\n`);
   for (const line of incomplete) process.stderr.write(`matrix: ${line}\n`);
   if (differs(result)) {
     const lines = differenceLines(result);
@@ -77,8 +82,9 @@ async function main(): Promise<number> {
   for (const m of result.awsManaged) process.stderr.write(`matrix: AWS-managed policy evaluated: ${m}\n`);
   for (const u of result.unevaluated) process.stderr.write(`matrix: not evaluated (it can only narrow what is allowed): ${u}\n`);
   const partial = result.unevaluated.length > 0 ? `; ${result.unevaluated.length} not evaluated (above)` : '';
+  const notApplicable = result.notApplicable.length > 0 ? `; ${result.notApplicable.length} contract row(s) not applicable (above)` : '';
   process.stderr.write(
-    `matrix: ${c.rows} rows match the contract (${where}); backup role: ${role.allowed} allowed, ${role.denied} denied${partial}\n`,
+    `matrix: ${c.rows} rows match the contract (${where}); backup role: ${role.allowed} allowed, ${role.denied} denied; ${verifierSummary}${partial}${notApplicable}\n`,
   );
   return 0;
 }

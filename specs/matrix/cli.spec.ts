@@ -20,7 +20,7 @@ test.afterAll(async () => {
 
 const matrix = (...args: string[]) => runScriptSync('matrix', args);
 
-test('exit 0 and a Markdown matrix with at least 40 denied rows for the backup role', () => {
+test('exit 0 and a Markdown matrix with at least 40 denied rows for the backup role (and the verifier role\'s, counted)', () => {
   const run = matrix(TEMPLATE);
   expect(run.stderr).toMatch(/rows match the contract/);
   expect(run.code).toBe(0);
@@ -29,6 +29,12 @@ test('exit 0 and a Markdown matrix with at least 40 denied rows for the backup r
   expect(denied.length).toBeGreaterThanOrEqual(40);
   const summary = /backup role: (\d+) allowed, (\d+) denied/.exec(run.stderr);
   expect(Number(summary?.[2])).toBe(denied.length);
+  // The verifier role is summed up the same way, from the rows printed for it.
+  const verifierRows = run.stdout.split('\n').filter((l) => l.startsWith('| ') && l.includes('| verifier role |'));
+  const verifier = /verifier role: (\d+) allowed, (\d+) denied/.exec(run.stderr);
+  expect(Number(verifier?.[1])).toBe(verifierRows.filter((l) => l.includes('| allowed | allowed |')).length);
+  expect(Number(verifier?.[2])).toBe(verifierRows.filter((l) => l.includes('| denied | denied |')).length);
+  expect(Number(verifier?.[2])).toBeGreaterThanOrEqual(25);
 });
 
 test('--format json and --partition aws-cn', () => {

@@ -71,6 +71,44 @@ test('the backup role is allowed exactly what it needs', async () => {
   }
 });
 
+test('the verifier role is allowed exactly what the restore verification needs, and refused what would let it fake one', async () => {
+  const result = await runMatrix(template, CONTRACT);
+  const of = (decision: string) =>
+    result.rows.filter((r) => r.principalKey === 'verifier-role' && r.actual === decision).map((r) => `${r.action} ${r.resource.replace(/^arn:aws:[^:]*:[^:]*:[^:]*:/, '')}${r.context === '-' ? '' : ` (${r.context})`}`);
+  const allowed = of('allowed');
+  // What the issue lists, and nothing more: list manifests/ and backups/, read manifests, HEAD backups (and their
+  // versions), write evidence under verifications/, the key via S3 (and SQS for the DLQ), its own logs, metrics in
+  // DocumentBackup, its DLQ.
+  expect(allowed).toHaveLength(14);
+  expect(allowed).toEqual(expect.arrayContaining([
+    's3:ListBucket docbackup-backups-111122223333 (s3:prefix=manifests/)',
+    's3:ListBucket docbackup-backups-111122223333 (s3:prefix=backups/)',
+    's3:GetObject docbackup-backups-111122223333/manifests/2025-01-31/run-0001.json',
+    's3:GetObject docbackup-backups-111122223333/backups/2025-01-31/documents/reports/q1.pdf',
+    's3:GetObjectVersion docbackup-backups-111122223333/backups/2025-01-31/documents/reports/q1.pdf',
+    's3:PutObject docbackup-backups-111122223333/verifications/2025-01-31/run-0001.json (SSE-KMS with the stack key)',
+    's3:PutObject docbackup-backups-111122223333/verifications/2025-01-31/run-0001.json (no encryption headers (bucket default applies))',
+    expect.stringMatching(/^kms:GenerateDataKey key\/\S+ \(via S3\)$/),
+    expect.stringMatching(/^kms:Decrypt key\/\S+ \(via S3\)$/),
+    expect.stringMatching(/^kms:GenerateDataKey key\/\S+ \(via SQS\)$/),
+    expect.stringMatching(/^logs:CreateLogStream log-group:\/aws\/lambda\/docbackup-verify-dev:log-stream:/),
+    expect.stringMatching(/^logs:PutLogEvents log-group:\/aws\/lambda\/docbackup-verify-dev:log-stream:/),
+    'cloudwatch:PutMetricData * (cloudwatch:namespace=the verifier namespace)',
+    expect.stringMatching(/^sqs:SendMessage docbackup-DeadLetterQueue-/),
+  ]));
+  const denied = of('denied');
+  for (const action of ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectRetention', 's3:BypassGovernanceRetention', 's3:PutObjectTagging', 's3:ListBucketVersions', 'kms:Decrypt', 'logs:PutLogEvents', 'cloudwatch:PutMetricData']) {
+    expect(denied.some((d) => d.startsWith(`${action} `)), `the verifier role is refused ${action}`).toBe(true);
+  }
+  expect(denied).toContain('s3:PutObject docbackup-backups-111122223333/backups/2025-01-31/documents/reports/q1.pdf (SSE-KMS with the stack key)');
+  expect(denied).toContain('s3:PutObject docbackup-backups-111122223333/manifests/2025-01-31/run-0001.json (SSE-KMS with the stack key)');
+  expect(denied).toContain('s3:GetObject acme-documents/documents/reports/q1.pdf');
+  expect(denied).toContain('s3:ListBucket docbackup-backups-111122223333 (s3:prefix=restore/)');
+  expect(denied).toContainEqual(expect.stringMatching(/^logs:PutLogEvents log-group:\/aws\/lambda\/docbackup-backup-dev:log-stream:/));
+  // Its session is its own role's, not the backup role's.
+  expect(result.rows.find((r) => r.id === 'verifier.s3.put-backup')?.deciding).toEqual(['no matching Allow in VerifierPolicy, BackupBucketPolicy']);
+});
+
 test('each decision names the statement that made it', async () => {
   const result = await runMatrix(template, CONTRACT);
   const byId = new Map(result.rows.map((r) => [r.id, r]));
@@ -82,13 +120,23 @@ test('each decision names the statement that made it', async () => {
   expect(byId.get('svc.logging.put-access-log')?.deciding).toEqual(['AccessLogBucketPolicy#AllowAccessLogDeliveryFromTheBackupBucket']);
   expect(byId.get('svc.logs.kms-generate')?.deciding).toEqual(['BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup']);
   expect(byId.get('svc.events.invoke')?.deciding).toEqual(['BackupFunction.Permissions#ScheduleInvokePermission']);
+  expect(byId.get('verifier.s3.head-backup-version')?.deciding).toEqual(['VerifierPolicy#HeadBackups']);
+  expect(byId.get('verifier.s3.put-evidence')?.deciding).toEqual(['VerifierPolicy#WriteEvidence']);
+  expect(byId.get('verifier.s3.put-evidence-other-key')?.deciding).toEqual(['BackupBucketPolicy#DenyPutsWithAnotherKey']);
+  expect(byId.get('verifier.kms.decrypt-via-s3')?.deciding).toEqual(['VerifierPolicy#UseTheStackKeyThroughS3AndSqs', 'BackupKey.KeyPolicy#UseThroughStackServicesOnly']);
+  expect(byId.get('svc.events.invoke-verifier')?.deciding).toEqual(['VerifierFunction.Permissions#VerifyInvokePermission']);
+  expect(byId.get('svc.logs.kms-generate-verifier-group')?.deciding).toEqual(['BackupKey.KeyPolicy#CloudWatchLogsEncryptsTheFunctionLogGroup']);
 });
 
 test('parameters change the sample, not the verdict: whole-bucket backups and every environment', async () => {
   const whole = await runMatrix(template, CONTRACT, { parameters: { SourcePrefix: '' } });
   expectMatches(whole);
-  // With no prefix there is nothing outside it: those rows do not apply.
+  // With no prefix there is nothing outside it: those rows do not apply, and the result says so.
   expect(whole.rows.map((r) => r.id)).not.toContain('role.s3.get-source-outside-prefix');
+  const noPrefix = whole.notApplicable.filter((n) => n.reason.startsWith('the whole source bucket is backed up'));
+  expect(noPrefix.map((n) => n.id).sort()).toEqual(['role.s3.get-source-outside-prefix', 'role.s3.list-source-outside-prefix', 'role.s3.list-source-whole-bucket']);
+  // The sample deployment names no break-glass role: its rows do not apply either, and say why.
+  expect(whole.notApplicable.filter((n) => n.principal === 'break-glass role').map((n) => n.reason)).toEqual(Array(3).fill('the backup bucket policy excepts no break-glass role from its Object Lock denials'));
   expect(whole.rows.find((r) => r.id === 'role.s3.get-source')?.resource).toBe('arn:aws:s3:::acme-documents/reports/q1.pdf');
   for (const Environment of ['staging', 'prod']) {
     const result = await runMatrix(template, CONTRACT, { parameters: { Environment } });

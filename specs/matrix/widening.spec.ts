@@ -1,6 +1,7 @@
 // Widen one statement at a time (wildcard action, wildcard resource, an extra action, a removed condition,
-// an added principal; a removed Deny) in the identity policy and every resource policy, and prove the matrix
-// fails naming exactly the (principal, action, resource) rows that became allowed.
+// an added principal; a removed Deny) in the identity policies (the backup role's and the restore verifier's)
+// and every resource and trust policy, and prove the matrix fails naming exactly the (principal, action,
+// resource) rows that became allowed.
 import { expect, test } from '@playwright/test';
 import { loadTemplate, type Template } from '../../scripts/lib/cfn/template.ts';
 import { differenceLines, differs, runMatrix, type MatrixResult } from '../../scripts/lib/matrix/matrix.ts';
@@ -36,6 +37,8 @@ const EXPECTED: Record<string, string[] | { neutralised: string }> = {
   'BackupPolicy#WriteBackupsAndManifests:wildcard-resource': [
     'role.s3.put-backup-outside', 'role.s3.get-backup-outside', 'role.s3.get-source-outside-prefix', 'role.s3.put-source',
     'role.s3.get-other-bucket', 'role.s3.put-other-bucket', 'role.s3.get-access-log', 'role.s3.put-access-log',
+    // ... and the verifier's evidence: a backup role that can write verifications/ can forge it.
+    'role.s3.put-evidence',
   ],
   'BackupPolicy#TagBackups:wildcard-action': ['role.s3.delete-backup', 'role.s3.delete-backup-version', 'role.s3.get-backup-version', 'role.s3.delete-backup-tags', 'role.s3.put-retention'],
   'BackupPolicy#TagBackups:extra-action': ['role.s3.delete-backup'],
@@ -58,6 +61,42 @@ const EXPECTED: Record<string, string[] | { neutralised: string }> = {
   'BackupPolicy#DeadLetterFailedInvocations:wildcard-action': ['role.sqs.receive-dlq', 'role.sqs.delete-dlq-message', 'role.sqs.purge-dlq', 'role.sqs.set-dlq-attributes'],
   'BackupPolicy#DeadLetterFailedInvocations:extra-action': ['role.sqs.receive-dlq'],
   'BackupPolicy#DeadLetterFailedInvocations:wildcard-resource': ['role.sqs.send-other-queue'],
+
+  // ---------------------------------------------------------------- identity policy of the restore verifier's role
+  'VerifierPolicy#ListManifestsAndBackups:wildcard-action': ['verifier.s3.list-backup-versions'],
+  'VerifierPolicy#ListManifestsAndBackups:extra-action': ['verifier.s3.list-backup-versions'],
+  'VerifierPolicy#ListManifestsAndBackups:wildcard-resource': ['verifier.s3.list-other-bucket-backups-prefix'],
+  'VerifierPolicy#ListManifestsAndBackups:removed-condition': ['verifier.s3.list-backup-outside'],
+  'VerifierPolicy#ReadManifests:wildcard-action': ['verifier.s3.put-manifest', 'verifier.s3.delete-manifest'],
+  'VerifierPolicy#ReadManifests:extra-action': ['verifier.s3.delete-manifest'],
+  'VerifierPolicy#ReadManifests:wildcard-resource': ['verifier.s3.get-backup-outside', 'verifier.s3.get-source', 'verifier.s3.get-other-bucket'],
+  // s3:BypassGovernanceRetention stays denied: the bucket policy's DenyGovernanceBypass excepts only the break-glass role.
+  'VerifierPolicy#HeadBackups:wildcard-action': [
+    'verifier.s3.put-backup', 'verifier.s3.delete-backup', 'verifier.s3.delete-backup-version', 'verifier.s3.put-retention', 'verifier.s3.tag-backup',
+  ],
+  'VerifierPolicy#HeadBackups:extra-action': ['verifier.s3.delete-backup'],
+  'VerifierPolicy#HeadBackups:wildcard-resource': ['verifier.s3.get-backup-outside', 'verifier.s3.get-source', 'verifier.s3.get-other-bucket'],
+  'VerifierPolicy#WriteEvidence:wildcard-action': ['verifier.s3.delete-evidence'],
+  'VerifierPolicy#WriteEvidence:extra-action': ['verifier.s3.delete-evidence'],
+  'VerifierPolicy#WriteEvidence:wildcard-resource': ['verifier.s3.put-backup', 'verifier.s3.put-manifest'],
+  'VerifierPolicy#UseTheStackKeyThroughS3AndSqs:wildcard-action': ['verifier.kms.encrypt-via-s3'],
+  'VerifierPolicy#UseTheStackKeyThroughS3AndSqs:extra-action': ['verifier.kms.encrypt-via-s3'],
+  'VerifierPolicy#UseTheStackKeyThroughS3AndSqs:wildcard-resource': ['verifier.kms.decrypt-other-key'],
+  // Direct use stays denied by the key policy; Lambda is a service the key policy admits.
+  'VerifierPolicy#UseTheStackKeyThroughS3AndSqs:removed-condition': ['verifier.kms.decrypt-via-lambda'],
+  'VerifierPolicy#WriteOwnLogs:wildcard-action': ['verifier.logs.delete-own-stream'],
+  'VerifierPolicy#WriteOwnLogs:extra-action': ['verifier.logs.delete-own-stream'],
+  'VerifierPolicy#WriteOwnLogs:wildcard-resource': ['verifier.logs.put-backup-group'],
+  'VerifierPolicy#PublishVerificationMetrics:wildcard-action': {
+    neutralised: 'cloudwatch:namespace is present only in PutMetricData requests, so the kept condition matches no other action',
+  },
+  'VerifierPolicy#PublishVerificationMetrics:extra-action': {
+    neutralised: 'cloudwatch:namespace is present only in PutMetricData requests, so the kept condition matches no other action',
+  },
+  'VerifierPolicy#PublishVerificationMetrics:removed-condition': ['verifier.cloudwatch.put-metrics-other-namespace'],
+  'VerifierPolicy#DeadLetterFailedInvocations:wildcard-action': ['verifier.sqs.receive-dlq'],
+  'VerifierPolicy#DeadLetterFailedInvocations:extra-action': ['verifier.sqs.receive-dlq'],
+  'VerifierPolicy#DeadLetterFailedInvocations:wildcard-resource': ['verifier.sqs.send-other-queue'],
 
   // ---------------------------------------------------------------- key policy
   'BackupKey.KeyPolicy#KeyAdministrationByAccount:wildcard-action': [
@@ -109,7 +148,8 @@ const EXPECTED: Record<string, string[] | { neutralised: string }> = {
   'BackupBucketPolicy#DenyInsecureTransport:removed-deny': ['role.s3.put-backup-no-tls', 'admin.s3.get-backup-no-tls'],
   'BackupBucketPolicy#DenyOutdatedTls:removed-deny': ['admin.s3.put-backup-old-tls'],
   'BackupBucketPolicy#DenyPutsNotEncryptedWithKms:removed-deny': ['admin.s3.put-backup-dsse'],
-  'BackupBucketPolicy#DenyPutsWithAnotherKey:removed-deny': ['admin.s3.put-backup-other-key', 'admin.s3.put-backup-kms-without-key-id'],
+  // The verifier's evidence too: its Allow on verifications/ does not name a key, the bucket policy does.
+  'BackupBucketPolicy#DenyPutsWithAnotherKey:removed-deny': ['admin.s3.put-backup-other-key', 'admin.s3.put-backup-kms-without-key-id', 'verifier.s3.put-evidence-other-key'],
   // The backup role has no Allow for them: only the admin (allowed everything by its identity) gains.
   'BackupBucketPolicy#DenyGovernanceBypass:removed-deny': ['admin.s3.bypass-governance'],
   'BackupBucketPolicy#DenyObjectLockConfigurationChanges:removed-deny': ['admin.s3.put-lock-configuration'],
@@ -129,6 +169,8 @@ const EXPECTED: Record<string, string[] | { neutralised: string }> = {
   'AlarmTopicPolicy#AllowAlarmsOfThisAccount:added-principal': ['svc.unrelated.sns-publish'],
   'BackupRole.AssumeRolePolicyDocument#[0]:removed-condition': ['svc.lambda.assume-role-other-account'],
   'BackupRole.AssumeRolePolicyDocument#[0]:added-principal': ['svc.unrelated.assume-role'],
+  'VerifierRole.AssumeRolePolicyDocument#[0]:removed-condition': ['svc.lambda.assume-verifier-role-other-account'],
+  'VerifierRole.AssumeRolePolicyDocument#[0]:added-principal': ['svc.unrelated.assume-verifier-role'],
 };
 
 let template: Template;
@@ -144,7 +186,7 @@ test.beforeAll(async () => {
 test('every widening of every statement has a stated expectation', () => {
   expect(all.map((w) => w.id).sort()).toEqual(Object.keys(EXPECTED).sort());
   // The kinds are all exercised: identity, bucket, key, queue and topic policies are widened.
-  for (const policy of ['BackupPolicy', 'BackupBucketPolicy', 'AccessLogBucketPolicy', 'BackupKey.KeyPolicy', 'DeadLetterQueuePolicy', 'AlarmTopicPolicy']) {
+  for (const policy of ['BackupPolicy', 'VerifierPolicy', 'VerifierRole.AssumeRolePolicyDocument', 'BackupBucketPolicy', 'AccessLogBucketPolicy', 'BackupKey.KeyPolicy', 'DeadLetterQueuePolicy', 'AlarmTopicPolicy']) {
     expect(all.some((w) => w.policy === policy), policy).toBe(true);
   }
   for (const kind of ['wildcard-action', 'wildcard-resource', 'extra-action', 'removed-condition', 'added-principal', 'removed-deny']) {

@@ -3,6 +3,9 @@
 // Written against a sample deployment (`Sample`), so the same rows hold in every partition.
 //
 //   backup role      every (action, resource) the backup needs is allowed; what it must never do is denied
+//   verifier role    the restore verifier's execution role (when the template has a verifier): reads manifests,
+//                    HEADs backups and writes evidence under verifications/; never writes, deletes, tags or
+//                    unlocks a backup or a manifest, never reads the source
 //   account admin    a same-account principal whose identity policy allows everything: what the stack's
 //                    resource policies still refuse it (no TLS, wrong encryption, direct key use)
 //   other account    a principal of another account allowed everything by its own account: denied everywhere
@@ -14,7 +17,7 @@ import type { PrincipalKey } from './evaluate.ts';
 import type { Sample } from './stack.ts';
 
 type Ctx = NonNullable<ContractRow['context']>;
-type Extra = Pick<ContractRow, 'context' | 'contextLabel' | 'when' | 'resourceAccount' | 'anyOtherService'>;
+type Extra = Pick<ContractRow, 'context' | 'contextLabel' | 'when' | 'whenNot' | 'resourceAccount' | 'anyOtherService'>;
 
 function row(expect: ContractRow['expect'], principal: PrincipalKey, id: string, action: string, resource: (s: Sample) => string, why: string, extra: Partial<Extra> = {}): ContractRow {
   return { id, principal, action, resource, expect, why, ...extra };
@@ -25,6 +28,7 @@ const deny = (p: PrincipalKey, id: string, action: string, resource: (s: Sample)
 
 // ------------------------------------------------------------------ principals
 const ROLE: PrincipalKey = 'backup-role';
+const VERIFIER: PrincipalKey = 'verifier-role';
 const ADMIN: PrincipalKey = 'account-admin';
 const BREAK_GLASS: PrincipalKey = 'break-glass';
 const OTHER: PrincipalKey = 'other-account';
@@ -66,6 +70,12 @@ const otherRole = (s: Sample) => s.arn('iam', 'role/PayrollAdmin');
 const otherAccountRole = (s: Sample) => s.arn('iam', 'role/Deployer', { account: s.otherAccount });
 const rule = (s: Sample) => s.arn('events', `rule/${s.rule.name}`);
 const alarm = (s: Sample) => s.arn('cloudwatch', 'alarm:any-alarm');
+// The restore verifier's (rows that use them apply only when the template has a verifier: see the guards below).
+const verifier = (s: Sample) => s.verifier!;
+const evidenceObject = (s: Sample) => s.s3(s.backupBucket, `verifications/${RUN_DATE}/run-0001.json`);
+const verifierFn = (s: Sample) => verifier(s).fn.arn;
+const verifierRole = (s: Sample) => verifier(s).role.arn;
+const verifierStream = (s: Sample) => verifier(s).logGroup!.stream(`${RUN_DATE}/0123456789abcdef`);
 
 // ------------------------------------------------------------------ contexts
 const via = (service: string, label: string): Partial<Extra> => ({
@@ -109,7 +119,19 @@ const logsContext = (group: (s: Sample) => string, label: string): Partial<Extra
 const OWN_LOGS = logsContext((s) => s.logGroup.name, 'the function log group');
 const THIS_ACCOUNT: Partial<Extra> = { context: (s) => ({ 'aws:SourceAccount': s.account }), contextLabel: 'aws:SourceAccount=this account' };
 const OTHER_SOURCE_ACCOUNT: Partial<Extra> = { context: (s) => ({ 'aws:SourceAccount': s.otherAccount }), contextLabel: 'aws:SourceAccount=another account' };
-const hasPrefix = (s: Sample) => s.sourcePrefix !== '';
+// Guards: a row that does not apply to the template is listed as not applicable, with its reason.
+const PREFIXED: Partial<Extra> = { when: (s) => s.sourcePrefix !== '', whenNot: 'the whole source bucket is backed up (no SourcePrefix): nothing is outside the prefix' };
+const NO_VERIFIER = 'the template has no restore verifier';
+const HAS_VERIFIER: Partial<Extra> = { when: (s) => s.verifier !== undefined, whenNot: NO_VERIFIER };
+const HAS_VERIFIER_LOGS: Partial<Extra> = {
+  when: (s) => s.verifier?.logGroup !== undefined,
+  whenNot: (s) => (s.verifier ? 'the restore verifier has no log group of the template' : NO_VERIFIER),
+};
+const HAS_VERIFY_RULE: Partial<Extra> = {
+  when: (s) => s.verifier?.rule !== undefined,
+  whenNot: (s) => (s.verifier ? 'the restore verifier has no schedule rule (an AWS::Events::Rule targeting it)' : NO_VERIFIER),
+};
+const NO_LOCK = 'the backup bucket has no Object Lock default retention';
 // Object Lock requests: what S3 puts in s3:object-lock-* for a retention `days` from now in `mode`.
 const retention = (label: string, days: (lock: NonNullable<Sample['objectLock']>) => number, mode?: (m: string) => string): Partial<Extra> => ({
   context: (s) => ({
@@ -118,12 +140,26 @@ const retention = (label: string, days: (lock: NonNullable<Sample['objectLock']>
   }),
   contextLabel: label,
   when: (s) => s.objectLock !== undefined,
+  whenNot: NO_LOCK,
 });
 const SHORTER = retention('retention 1 day shorter than the default, same mode', (l) => l.days - 1);
 const LONGER = retention('retention 30 days longer than the default, same mode', (l) => l.days + 30);
 const OTHER_MODE = retention('full retention in the other mode', (l) => l.days, (m) => (m === 'COMPLIANCE' ? 'GOVERNANCE' : 'COMPLIANCE'));
-const locked = { when: (s: Sample) => s.objectLock !== undefined };
-const breakGlass = { when: (s: Sample) => s.objectLock?.breakGlassRoleArn !== undefined };
+const locked: Partial<Extra> = { when: (s) => s.objectLock !== undefined, whenNot: NO_LOCK };
+const breakGlass: Partial<Extra> = { when: (s) => s.objectLock?.breakGlassRoleArn !== undefined, whenNot: 'the backup bucket policy excepts no break-glass role from its Object Lock denials' };
+const FROM_VERIFY_RULE: Partial<Extra> = {
+  context: (s) => ({ 'aws:SourceAccount': s.account, 'aws:SourceArn': verifier(s).rule!.arn }),
+  contextLabel: 'from the verify rule',
+  ...HAS_VERIFY_RULE,
+};
+const FROM_OTHER_ACCOUNT_VERIFY_RULE: Partial<Extra> = {
+  context: (s) => ({ 'aws:SourceAccount': s.otherAccount, 'aws:SourceArn': s.arn('events', `rule/${verifier(s).rule!.name}`, { account: s.otherAccount }) }),
+  contextLabel: 'from a same-named verify rule of another account',
+  ...HAS_VERIFY_RULE,
+};
+const VERIFIER_LOGS: Partial<Extra> = { ...logsContext((s) => verifier(s).logGroup!.name, 'the verifier log group'), ...HAS_VERIFIER_LOGS };
+/** A verifier row: applies when the template has a verifier, with `extra` (its context, or a narrower guard). */
+const v = (extra: Partial<Extra> = {}): Partial<Extra> => ({ ...HAS_VERIFIER, ...extra });
 
 export const CONTRACT: readonly ContractRow[] = [
   // ================================================================ backup role: what the backup needs
@@ -176,9 +212,9 @@ export const CONTRACT: readonly ContractRow[] = [
   deny(ROLE, 'role.s3.put-bucket-logging', 's3:PutBucketLogging', backupBucket, 'switching access logging off'),
   deny(ROLE, 'role.s3.delete-bucket', 's3:DeleteBucket', backupBucket, 'deleting the bucket'),
   // the source is read only, and only under the prefix
-  deny(ROLE, 'role.s3.get-source-outside-prefix', 's3:GetObject', sourceOutside, 'source keys outside the prefix are not backed up', { when: hasPrefix }),
-  deny(ROLE, 'role.s3.list-source-outside-prefix', 's3:ListBucketVersions', sourceBucket, 'listing stays inside the prefix', { ...prefix(() => 'private/', 'private/'), when: hasPrefix }),
-  deny(ROLE, 'role.s3.list-source-whole-bucket', 's3:ListBucketVersions', sourceBucket, 'listing the whole bucket reveals keys outside the prefix', { ...prefix(() => '', "''"), when: hasPrefix }),
+  deny(ROLE, 'role.s3.get-source-outside-prefix', 's3:GetObject', sourceOutside, 'source keys outside the prefix are not backed up', PREFIXED),
+  deny(ROLE, 'role.s3.list-source-outside-prefix', 's3:ListBucketVersions', sourceBucket, 'listing stays inside the prefix', { ...prefix(() => 'private/', 'private/'), ...PREFIXED }),
+  deny(ROLE, 'role.s3.list-source-whole-bucket', 's3:ListBucketVersions', sourceBucket, 'listing the whole bucket reveals keys outside the prefix', { ...prefix(() => '', "''"), ...PREFIXED }),
   deny(ROLE, 'role.s3.list-source-keys', 's3:ListBucket', sourceBucket, 'the versions listing is the only one it uses', prefix((s) => s.sourcePrefix, 'the source prefix')),
   deny(ROLE, 'role.s3.read-source-tags', 's3:GetObjectTagging', sourceDoc, 'source tags are not copied'),
   deny(ROLE, 'role.s3.tag-source', 's3:PutObjectTagging', sourceDoc, 'the source bucket is read only'),
@@ -235,6 +271,56 @@ export const CONTRACT: readonly ContractRow[] = [
   deny(ROLE, 'role.sqs.purge-dlq', 'sqs:PurgeQueue', queue, 'hiding its failures'),
   deny(ROLE, 'role.sqs.set-dlq-attributes', 'sqs:SetQueueAttributes', queue, 'changing the queue'),
   deny(ROLE, 'role.sns.publish-alarm-topic', 'sns:Publish', topic, 'faking alarm notifications'),
+  // the evidence of restore verification is the verifier's alone
+  deny(ROLE, 'role.s3.put-evidence', 's3:PutObject', evidenceObject, 'the backup must not forge the evidence that its backups restore', KMS_PUT),
+
+  // ================================================================ verifier role: what the restore verification needs
+  allow(VERIFIER, 'verifier.s3.list-manifests', 's3:ListBucket', backupBucket, 'find the newest manifest', v(prefix(() => 'manifests/', 'manifests/'))),
+  allow(VERIFIER, 'verifier.s3.list-backups', 's3:ListBucket', backupBucket, 'without ListBucket S3 answers a missing backup with 403, not 404', v(prefix(() => 'backups/', 'backups/'))),
+  allow(VERIFIER, 'verifier.s3.get-manifest', 's3:GetObject', manifestObject, 'read the manifest it verifies against', v()),
+  allow(VERIFIER, 'verifier.s3.head-backup', 's3:GetObject', backupObject, 'HEAD a backup (with its stored checksum)', v()),
+  allow(VERIFIER, 'verifier.s3.head-backup-version', 's3:GetObjectVersion', backupObject, 'HEAD the backup version the manifest recorded', v()),
+  allow(VERIFIER, 'verifier.s3.put-evidence', 's3:PutObject', evidenceObject, 'write the verification evidence', v(KMS_PUT)),
+  allow(VERIFIER, 'verifier.s3.put-evidence-default-encryption', 's3:PutObject', evidenceObject, 'a put without headers gets the bucket default key', v(PLAIN_PUT)),
+  allow(VERIFIER, 'verifier.kms.generate-via-s3', 'kms:GenerateDataKey', key, 'S3 encrypts the evidence with the stack key', v(VIA_S3)),
+  allow(VERIFIER, 'verifier.kms.decrypt-via-s3', 'kms:Decrypt', key, 'S3 decrypts manifests (and HEADs backups) with the stack key', v(VIA_S3)),
+  allow(VERIFIER, 'verifier.kms.generate-via-sqs', 'kms:GenerateDataKey', key, 'SQS encrypts its dead letters with the stack key', v(VIA_SQS)),
+  allow(VERIFIER, 'verifier.logs.create-stream', 'logs:CreateLogStream', verifierStream, 'Lambda creates a stream in the verifier\'s own log group', HAS_VERIFIER_LOGS),
+  allow(VERIFIER, 'verifier.logs.put-events', 'logs:PutLogEvents', verifierStream, 'Lambda writes the verifier\'s own logs', HAS_VERIFIER_LOGS),
+  allow(VERIFIER, 'verifier.cloudwatch.put-metrics', 'cloudwatch:PutMetricData', () => '*', 'publish RestoreVerified and VerificationFailures', v(namespace((s) => verifier(s).namespace, 'the verifier namespace'))),
+  allow(VERIFIER, 'verifier.sqs.send-dlq', 'sqs:SendMessage', queue, 'a failed asynchronous invocation lands in the dead-letter queue', v()),
+
+  // ================================================================ verifier role: what it must never do
+  // it checks backups and manifests, it never writes, deletes, tags or unlocks them
+  deny(VERIFIER, 'verifier.s3.put-backup', 's3:PutObject', backupObject, 'a verifier that can write backups could make them pass', v(KMS_PUT)),
+  deny(VERIFIER, 'verifier.s3.put-manifest', 's3:PutObject', manifestObject, 'nor rewrite the manifest it checks against', v(KMS_PUT)),
+  deny(VERIFIER, 'verifier.s3.delete-backup', 's3:DeleteObject', backupObject, 'a compromised verifier must not destroy backups', v()),
+  deny(VERIFIER, 'verifier.s3.delete-backup-version', 's3:DeleteObjectVersion', backupObject, 'nor the versions it HEADs', v()),
+  deny(VERIFIER, 'verifier.s3.delete-manifest', 's3:DeleteObject', manifestObject, 'nor the manifests', v()),
+  deny(VERIFIER, 'verifier.s3.put-retention', 's3:PutObjectRetention', backupObject, 'nor change a version\'s retention', v()),
+  deny(VERIFIER, 'verifier.s3.bypass-governance', 's3:BypassGovernanceRetention', backupObject, 'nor lift a lock', v()),
+  deny(VERIFIER, 'verifier.s3.tag-backup', 's3:PutObjectTagging', backupObject, 'nor rewrite a backup\'s bookkeeping', v()),
+  deny(VERIFIER, 'verifier.s3.delete-evidence', 's3:DeleteObject', evidenceObject, 'it adds evidence, never erases it', v()),
+  deny(VERIFIER, 'verifier.s3.put-evidence-other-key', 's3:PutObject', evidenceObject, 'evidence is encrypted with the stack key like everything else', v(OTHER_KEY_PUT)),
+  deny(VERIFIER, 'verifier.s3.get-backup-outside', 's3:GetObject', backupOutside, 'reads stay under manifests/ and backups/', v()),
+  deny(VERIFIER, 'verifier.s3.list-backup-outside', 's3:ListBucket', backupBucket, 'listing stays under manifests/ and backups/', v(prefix(() => 'restore/', 'restore/'))),
+  deny(VERIFIER, 'verifier.s3.list-backup-versions', 's3:ListBucketVersions', backupBucket, 'it HEADs the versions the manifest names, never lists them', v(prefix(() => 'backups/', 'backups/'))),
+  // the source is not the verifier's business
+  deny(VERIFIER, 'verifier.s3.get-source', 's3:GetObject', sourceDoc, 'it verifies backups against the manifest, not against the source', v()),
+  deny(VERIFIER, 'verifier.s3.list-source-versions', 's3:ListBucketVersions', sourceBucket, 'nor lists the source', v(prefix((s) => s.sourcePrefix, 'the source prefix'))),
+  deny(VERIFIER, 'verifier.s3.get-other-bucket', 's3:GetObject', otherBucketObject, 'reading other buckets', v()),
+  deny(VERIFIER, 'verifier.s3.list-other-bucket-backups-prefix', 's3:ListBucket', otherBucket, 'listing other buckets', v(prefix(() => 'backups/', 'backups/'))),
+  // the key only through S3 (and SQS), only for what they need
+  deny(VERIFIER, 'verifier.kms.decrypt-direct', 'kms:Decrypt', key, 'a leaked verifier credential cannot decrypt backups directly', v(DIRECT)),
+  deny(VERIFIER, 'verifier.kms.decrypt-via-lambda', 'kms:Decrypt', key, 'only S3 and SQS use the key for the verifier', v(via('lambda', 'Lambda'))),
+  deny(VERIFIER, 'verifier.kms.encrypt-via-s3', 'kms:Encrypt', key, 'S3 never needs Encrypt for SSE-KMS', v(VIA_S3)),
+  deny(VERIFIER, 'verifier.kms.decrypt-other-key', 'kms:Decrypt', otherKey, 'other keys, even through S3', v(VIA_S3)),
+  // logs, metrics, queues
+  deny(VERIFIER, 'verifier.logs.put-backup-group', 'logs:PutLogEvents', ownStream, 'forging the backup function\'s logs', v()),
+  deny(VERIFIER, 'verifier.logs.delete-own-stream', 'logs:DeleteLogStream', verifierStream, 'erasing its own tracks', HAS_VERIFIER_LOGS),
+  deny(VERIFIER, 'verifier.cloudwatch.put-metrics-other-namespace', 'cloudwatch:PutMetricData', () => '*', 'metrics in other namespaces', v(namespace(() => 'Payroll', 'Payroll'))),
+  deny(VERIFIER, 'verifier.sqs.receive-dlq', 'sqs:ReceiveMessage', queue, 'reading dead letters', v()),
+  deny(VERIFIER, 'verifier.sqs.send-other-queue', 'sqs:SendMessage', otherQueue, 'other queues', v()),
 
   // ================================================================ account admin: what resource policies refuse anyone
   allow(ADMIN, 'admin.s3.put-backup-kms', 's3:PutObject', backupObject, 'SSE-KMS with the stack key is the one encryption accepted', KMS_PUT),
@@ -285,6 +371,7 @@ export const CONTRACT: readonly ContractRow[] = [
   allow(ADMIN, 'admin.sns.publish', 'sns:Publish', topic, 'the account may use its topic over TLS'),
   deny(ADMIN, 'admin.sns.publish-no-tls', 'sns:Publish', topic, 'no plain HTTP to the topic', NO_TLS),
   deny(ADMIN, 'admin.sts.assume-backup-role', 'sts:AssumeRole', role, 'only Lambda becomes the backup role'),
+  deny(ADMIN, 'admin.sts.assume-verifier-role', 'sts:AssumeRole', verifierRole, 'only Lambda becomes the verifier role', v()),
 
   // ================================================================ other account: denied everywhere
   deny(OTHER, 'other.s3.get-backup', 's3:GetObject', backupObject, 'backups never leave the account'),
@@ -304,6 +391,7 @@ export const CONTRACT: readonly ContractRow[] = [
   deny(OTHER, 'other.sns.publish', 'sns:Publish', topic, 'the topic is not shared'),
   deny(OTHER, 'other.sns.subscribe', 'sns:Subscribe', topic, 'the topic is not shared'),
   deny(OTHER, 'other.lambda.invoke', 'lambda:InvokeFunction', fn, 'the function is not shared'),
+  deny(OTHER, 'other.lambda.invoke-verifier', 'lambda:InvokeFunction', verifierFn, 'nor is the verifier', v()),
   deny(OTHER, 'other.sts.assume-backup-role', 'sts:AssumeRole', role, 'the role is not shared'),
 
   // ================================================================ anonymous: denied everywhere
@@ -349,6 +437,13 @@ export const CONTRACT: readonly ContractRow[] = [
   deny(EVENTS, 'svc.events.kms-generate-other-account-rule', 'kms:GenerateDataKey', key, 'only for this account', FROM_OTHER_ACCOUNT_RULE),
   deny(EVENTS, 'svc.events.kms-encrypt', 'kms:Encrypt', key, 'only what SQS needs', FROM_RULE),
   deny(EVENTS, 'svc.events.kms-create-grant', 'kms:CreateGrant', key, 'no grants', FROM_RULE),
+  // the verify schedule
+  allow(EVENTS, 'svc.events.invoke-verifier', 'lambda:InvokeFunction', verifierFn, 'the verify rule starts the restore verification', FROM_VERIFY_RULE),
+  deny(EVENTS, 'svc.events.invoke-verifier-other-rule', 'lambda:InvokeFunction', verifierFn, 'only the stack\'s verify rule', { ...FROM_OTHER_RULE, ...HAS_VERIFIER }),
+  deny(EVENTS, 'svc.events.invoke-verifier-other-account-rule', 'lambda:InvokeFunction', verifierFn, 'only this account\'s verify rule', FROM_OTHER_ACCOUNT_VERIFY_RULE),
+  deny(EVENTS, 'svc.events.invoke-verifier-from-backup-rule', 'lambda:InvokeFunction', verifierFn, 'the backup schedule starts the backup only', { ...FROM_RULE, ...HAS_VERIFIER }),
+  allow(EVENTS, 'svc.events.sqs-send-verify-rule', 'sqs:SendMessage', queue, 'undeliverable verify events land in the DLQ', FROM_VERIFY_RULE),
+  allow(EVENTS, 'svc.events.kms-generate-verify-rule', 'kms:GenerateDataKey', key, 'EventBridge encrypts the verify rule\'s dead letters', FROM_VERIFY_RULE),
 
   // ================================================================ CloudWatch Logs: the encrypted log group
   allow(LOGS, 'svc.logs.kms-generate', 'kms:GenerateDataKey', key, 'CloudWatch Logs encrypts the function log group', OWN_LOGS),
@@ -358,6 +453,7 @@ export const CONTRACT: readonly ContractRow[] = [
   deny(LOGS, 'svc.logs.kms-generate-no-context', 'kms:GenerateDataKey', key, 'only with the log-group encryption context', { contextLabel: 'no encryption context' }),
   deny(LOGS, 'svc.logs.kms-create-grant', 'kms:CreateGrant', key, 'no grants', OWN_LOGS),
   deny(LOGS, 'svc.logs.kms-schedule-deletion', 'kms:ScheduleKeyDeletion', key, 'no administration'),
+  allow(LOGS, 'svc.logs.kms-generate-verifier-group', 'kms:GenerateDataKey', key, 'CloudWatch Logs encrypts the verifier log group too', VERIFIER_LOGS),
 
   // ================================================================ CloudWatch alarms -> the encrypted topic
   allow(CLOUDWATCH, 'svc.cloudwatch.sns-publish', 'sns:Publish', topic, 'alarms notify the topic', THIS_ACCOUNT),
@@ -371,6 +467,8 @@ export const CONTRACT: readonly ContractRow[] = [
   // ================================================================ Lambda: the execution role's trust
   allow(LAMBDA, 'svc.lambda.assume-role', 'sts:AssumeRole', role, 'Lambda runs the function as the role', THIS_ACCOUNT),
   deny(LAMBDA, 'svc.lambda.assume-role-other-account', 'sts:AssumeRole', role, 'only for this account\'s functions', OTHER_SOURCE_ACCOUNT),
+  allow(LAMBDA, 'svc.lambda.assume-verifier-role', 'sts:AssumeRole', verifierRole, 'Lambda runs the verifier as its role', v(THIS_ACCOUNT)),
+  deny(LAMBDA, 'svc.lambda.assume-verifier-role-other-account', 'sts:AssumeRole', verifierRole, 'only for this account\'s functions', v(OTHER_SOURCE_ACCOUNT)),
 
   // ================================================================ an unrelated service, however it presents itself
   deny(UNRELATED, 'svc.unrelated.kms-as-schedule', 'kms:Decrypt', key, 'the key policy names its services', FROM_RULE),
@@ -382,4 +480,6 @@ export const CONTRACT: readonly ContractRow[] = [
   deny(UNRELATED, 'svc.unrelated.put-access-log', 's3:PutObject', accessLogObject, 'the bucket policy names its service', LOG_DELIVERY_CTX),
   deny(UNRELATED, 'svc.unrelated.assume-role', 'sts:AssumeRole', role, 'the trust policy names its service', THIS_ACCOUNT),
   deny(UNRELATED, 'svc.unrelated.invoke', 'lambda:InvokeFunction', fn, 'the function policy names its service', FROM_RULE),
+  deny(UNRELATED, 'svc.unrelated.assume-verifier-role', 'sts:AssumeRole', verifierRole, 'the verifier\'s trust policy names its service', v(THIS_ACCOUNT)),
+  deny(UNRELATED, 'svc.unrelated.invoke-verifier', 'lambda:InvokeFunction', verifierFn, 'the verifier\'s function policy names its service', FROM_VERIFY_RULE),
 ];

@@ -3,7 +3,7 @@
 // may perform one action on one resource in one request context, and which statements decided it.
 import { anonymousPrincipal, runSimulation, type Simulation, type SimulationResourceResult } from '@cloud-copilot/iam-simulate';
 import type { Json, JsonObject } from '../cfn/template.ts';
-import { s3Bucket, type BackupStack, type PolicyDocument, type ResourcePolicy } from './stack.ts';
+import { s3Bucket, type BackupStack, type PolicyDocument, type ResourcePolicy, type Sample } from './stack.ts';
 
 /**
  * Who asks. `backup-role` is the function's execution role (a session of it) with its identity policies;
@@ -12,7 +12,7 @@ import { s3Bucket, type BackupStack, type PolicyDocument, type ResourcePolicy } 
  * backup bucket policy excepts from its Object Lock denials (rows about it apply only when the template names
  * one); `service:<name>` is a service principal.
  */
-export type PrincipalKey = 'backup-role' | 'account-admin' | 'break-glass' | 'other-account' | 'anonymous' | `service:${string}`;
+export type PrincipalKey = 'backup-role' | 'verifier-role' | 'account-admin' | 'break-glass' | 'other-account' | 'anonymous' | `service:${string}`;
 
 export interface Principal {
   key: PrincipalKey;
@@ -57,6 +57,20 @@ export class EvaluationError extends Error {
 
 const ALLOW_EVERYTHING: JsonObject = { Version: '2012-10-17', Statement: [{ Sid: 'AllowEverything', Effect: 'Allow', Action: '*', Resource: '*' }] };
 
+const LABELS: Record<Exclude<PrincipalKey, `service:${string}`>, string> = {
+  'backup-role': 'backup role',
+  'verifier-role': 'verifier role',
+  'account-admin': 'account admin',
+  'break-glass': 'break-glass role',
+  'other-account': 'other account',
+  anonymous: 'anonymous',
+};
+
+/** How the matrix names a principal: `backup role`, `verifier role`, a service principal as AWS spells it. */
+export function principalLabel(s: Sample, key: PrincipalKey): string {
+  return key.startsWith('service:') ? s.service(key.slice('service:'.length)) : LABELS[key as keyof typeof LABELS];
+}
+
 export function principalFor(stack: BackupStack, key: PrincipalKey): Principal {
   const s = stack.sample;
   switch (key) {
@@ -70,6 +84,20 @@ export function principalFor(stack: BackupStack, key: PrincipalKey): Principal {
         identityPolicies: stack.identityPolicies,
         ...(stack.permissionsBoundary ? { permissionsBoundary: stack.permissionsBoundary } : {}),
       };
+    case 'verifier-role': {
+      // A session of the verifier's execution role, as Lambda creates it, with the role's identity policies.
+      const v = s.verifier;
+      if (v === undefined || stack.verifier === undefined) throw new EvaluationError('no restore verifier: the template has no function told the backup bucket and no source');
+      return {
+        key,
+        label: principalLabel(s, key),
+        principal: `arn:${s.partition}:sts::${s.account}:assumed-role/${v.role.name}/${v.fn.name}`,
+        account: s.account,
+        principalArn: v.role.arn,
+        identityPolicies: stack.verifier.identityPolicies,
+        ...(stack.verifier.permissionsBoundary ? { permissionsBoundary: stack.verifier.permissionsBoundary } : {}),
+      };
+    }
     case 'account-admin': {
       const arn = `arn:${s.partition}:iam::${s.account}:role/AccountAdmin`;
       return { key, label: 'account admin', principal: arn, account: s.account, principalArn: arn, identityPolicies: [{ id: 'AdminIdentityPolicy', logicalId: '-', document: ALLOW_EVERYTHING }] };

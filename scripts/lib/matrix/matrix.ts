@@ -4,7 +4,7 @@
 import type { Template } from '../cfn/template.ts';
 import { concretise, type ConcretiseOptions, type Partition } from './concretise.ts';
 import { attackerContexts, externalKind, otherNamedServices } from './attacker.ts';
-import { evaluate, governingPolicy, principalFor, type Decision, type Evaluation, type PrincipalKey } from './evaluate.ts';
+import { evaluate, governingPolicy, principalFor, principalLabel, type Decision, type Evaluation, type PrincipalKey } from './evaluate.ts';
 import { discoverStack, type BackupStack, type Sample, type UnreadablePolicy } from './stack.ts';
 
 export interface ContractRow {
@@ -21,8 +21,13 @@ export interface ContractRow {
   expect: Decision;
   /** Why the contract says so: what the backup needs, or what it must never do. */
   why: string;
-  /** Only rows whose guard holds apply (e.g. outside-the-prefix rows need a prefix). */
+  /**
+   * Only rows whose guard holds apply (e.g. outside-the-prefix rows need a prefix, verifier rows a verifier).
+   * A row whose guard does not hold is not evaluated, and the result lists it as not applicable (never silently).
+   */
   when?: (s: Sample) => boolean;
+  /** Why the row does not apply when `when` does not hold, e.g. `the template has no restore verifier`. */
+  whenNot?: string | ((s: Sample) => string);
   /**
    * The row's service stands for any service the contract gives no job: the row also runs for every other
    * service principal the stack's resource policies name (id `<row>@<service>`).
@@ -51,6 +56,14 @@ export interface MatrixRow {
   onlyWhen?: string;
 }
 
+/** A contract row whose `when` did not hold for the sample deployment: not evaluated, and said so. */
+export interface NotApplicableRow {
+  id: string;
+  principal: string;
+  action: string;
+  reason: string;
+}
+
 export interface MatrixResult {
   template: string;
   partition: Partition;
@@ -68,6 +81,12 @@ export interface MatrixResult {
   unreadable: UnreadablePolicy[];
   /** AWS-managed policies evaluated from the shipped documents (stack.ts `awsManaged`). */
   awsManaged: string[];
+  /**
+   * Contract rows whose `when` did not hold (in every scenario, for a result over several): not evaluated. The
+   * Markdown, the JSON and the CLI's stderr list them; a row that applies in some scenarios only is in `rows`,
+   * marked `only when …`.
+   */
+  notApplicable: NotApplicableRow[];
   /** Only in a result over several scenarios (see scenarios.ts): the scenarios evaluated. */
   scenarios?: Array<{ label: string; parameters: Record<string, string> }>;
   /** Only in a result over several scenarios: what was not evaluated (a scenario budget, a scenario that failed). */
@@ -86,6 +105,7 @@ export async function runMatrix(template: Template, contract: readonly ContractR
   const stack: BackupStack = discoverStack(concrete);
   const s = stack.sample;
   const rows: MatrixRow[] = [];
+  const notApplicable: NotApplicableRow[] = [];
   const seen = new Set<string>();
   const ask = (row: ContractRow, principal: PrincipalKey, resource: string, context: Record<string, string | string[] | null>) =>
     evaluate(stack, { principal, action: row.action, resource, context, ...(row.resourceAccount ? { resourceAccount: row.resourceAccount(s) } : {}) });
@@ -99,7 +119,10 @@ export async function runMatrix(template: Template, contract: readonly ContractR
   for (const row of contract) {
     if (seen.has(row.id)) throw new Error(`contract row id ${row.id} is used twice`);
     seen.add(row.id);
-    if (row.when && !row.when(s)) continue;
+    if (row.when && !row.when(s)) {
+      notApplicable.push({ id: row.id, principal: principalLabel(s, row.principal), action: row.action, reason: (typeof row.whenNot === 'function' ? row.whenNot(s) : row.whenNot) ?? 'its condition does not hold for this template' });
+      continue;
+    }
     const context = row.context?.(s) ?? {};
     const resource = row.resource(s);
     const principals = row.anyOtherService ? [row.principal, ...otherServices] : [row.principal];
@@ -141,7 +164,15 @@ export async function runMatrix(template: Template, contract: readonly ContractR
     unevaluated: stack.unevaluated,
     unreadable: stack.unreadable,
     awsManaged: stack.awsManaged,
+    notApplicable,
   };
+}
+
+/** The not-applicable rows grouped by reason: `<reason>: N contract row(s) not evaluated (id, id, ...)`. */
+export function notApplicableLines(result: MatrixResult): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const r of result.notApplicable) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r.id]);
+  return [...byReason].map(([reason, ids]) => `${reason}: ${ids.length} contract row(s) not evaluated (${ids.join(', ')})`);
 }
 
 export function differs(result: MatrixResult): boolean {
@@ -211,6 +242,7 @@ export function renderMarkdown(result: MatrixResult): string {
   out.push(diff === 0
     ? 'Every row matches the contract.'
     : `**${diff} row(s) differ from the contract** (${result.becameAllowed.length} became allowed, ${result.stoppedBeingAllowed.length} stopped being allowed).`);
+  for (const line of notApplicableLines(result)) out.push(`\n> **Not applicable**: ${line}.`);
   for (const m of result.awsManaged) out.push(`\n> AWS-managed policy evaluated: ${m}.`);
   for (const u of result.unevaluated) out.push(`\n> Not evaluated: ${u}.`);
   for (const line of incompleteLines(result)) out.push(`\n> **Fails closed**: ${line}.`);
@@ -239,6 +271,7 @@ export function renderJson(result: MatrixResult): string {
       unevaluated: result.unevaluated,
       cannotEvaluate: result.unreadable,
       awsManagedPolicies: result.awsManaged,
+      notApplicable: result.notApplicable,
       ...(result.scenarios ? { scenarios: result.scenarios, notEvaluated: result.notEvaluated ?? [] } : {}),
       rows: result.rows.map((r) => ({
         id: r.id, principal: r.principal, action: r.action, resource: r.resource, context: r.contextKeys,

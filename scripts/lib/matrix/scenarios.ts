@@ -106,6 +106,8 @@ export async function runMatrixScenarios(template: Template, contract: readonly 
     throw new ConcretiseError(`no scenario could be evaluated: ${notEvaluated.join('; ')}`);
   }
   const order = new Map(contract.map((row, i) => [row.id, i]));
+  // A `+attacker` or `@<service>` row follows its contract row.
+  const rank = (id: string) => order.get(id.replace(/[@+].*$/, '')) ?? 0;
   const merged = new Map<string, { row: MatrixRow; in: Array<Record<string, string>>; deciding: Set<string> }>();
   for (const { result, parameters } of results) {
     for (const row of result.rows) {
@@ -125,9 +127,13 @@ export async function runMatrixScenarios(template: Template, contract: readonly 
       const only = onlyWhen(m.in, everyScenario);
       return { ...m.row, deciding: [...m.deciding], ...(only ? { onlyWhen: only } : {}) };
     })
-    .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+    .sort((a, b) => rank(a.id) - rank(b.id));
   const unreadable = new Map<string, UnreadablePolicy>();
-  for (const { result } of results) for (const u of result.unreadable) if (!unreadable.has(u.arn)) unreadable.set(u.arn, u);
+  // One entry per ARN and attachment: the same ARN on the backup role and the verifier's role is named for each.
+  for (const { result } of results) for (const u of result.unreadable) if (!unreadable.has(`${u.arn}\u0000${u.reason}`)) unreadable.set(`${u.arn}\u0000${u.reason}`, u);
+  // Not applicable only where no scenario evaluated the row; one that some scenarios evaluate is in `rows`, `only when …`.
+  const evaluated = new Set(rows.map((r) => r.id.replace(/[@+].*$/, '')));
+  const notApplicable = results[0]!.result.notApplicable.filter((n) => !evaluated.has(n.id) && results.every((r) => r.result.notApplicable.some((m) => m.id === n.id)));
   const first = results[0]!.result;
   return {
     ...first,
@@ -137,6 +143,7 @@ export async function runMatrixScenarios(template: Template, contract: readonly 
     unevaluated: [...new Set(results.flatMap((r) => r.result.unevaluated))],
     unreadable: [...unreadable.values()],
     awsManaged: [...new Set(results.flatMap((r) => r.result.awsManaged))],
+    notApplicable,
     scenarios: results.map(({ label, parameters }) => ({ label, parameters })),
     notEvaluated,
   };

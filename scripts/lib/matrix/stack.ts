@@ -1,12 +1,14 @@
 // Finds the pieces of a document-backup stack by how they are wired (not by logical id), concretised for
 // one sample deployment, and gathers every policy that decides access to them: the function role's
 // identity policies, the bucket policies, the key policy, the queue and topic policies, the role's trust
-// policy and the function's resource policy (built from its AWS::Lambda::Permission resources).
+// policy and the function's resource policy (built from its AWS::Lambda::Permission resources). A restore
+// verifier (findVerifierFunction), when the template has one, is found the same way: its role and that role's
+// identity policies (by the same routes as the backup role's), its log group and its schedule rule.
 import type { Json, JsonObject } from '../cfn/template.ts';
 import { referencedIds, type ResolvedResource } from '../cfn/intrinsics.ts';
 import type { Concrete } from './concretise.ts';
 import { awsManagedPolicy, parsePolicyArn } from './managed.ts';
-import { findBackupFunction } from '../cfn/functions.ts';
+import { findBackupFunction, findVerifierFunction } from '../cfn/functions.ts';
 
 /** The template is not a stack the matrix can evaluate (exit code 2 from the CLI). */
 export class StackShapeError extends Error {
@@ -43,7 +45,7 @@ export interface Sample {
   key: { id: string; arn: string };
   queue: { name: string; url: string; arn: string };
   topic: { arn: string };
-  logGroup: { name: string; arn: string; stream(name: string): string };
+  logGroup: LogGroupSample;
   fn: { name: string; arn: string };
   role: { name: string; arn: string };
   rule: { name: string; arn: string };
@@ -57,6 +59,30 @@ export interface Sample {
    * from the denial of s3:BypassGovernanceRetention (the break-glass role), when it names one.
    */
   objectLock?: { mode: string; days: number; breakGlassRoleArn?: string };
+  /**
+   * The restore verifier, when the template has one (a function told the backup bucket and no source):
+   * its function, its execution role, its log group and its schedule rule when it has them, its metrics namespace.
+   */
+  verifier?: {
+    fn: { name: string; arn: string };
+    role: { name: string; arn: string };
+    logGroup?: LogGroupSample;
+    rule?: { name: string; arn: string };
+    namespace: string;
+  };
+}
+
+export interface LogGroupSample {
+  name: string;
+  arn: string;
+  stream(name: string): string;
+}
+
+/** The identity policies of an execution role, from every route CloudFormation has (see rolePolicies in discoverStack). */
+export interface RolePolicies {
+  identityPolicies: PolicyDocument[];
+  /** The role's permissions boundary, when the template defines it. */
+  permissionsBoundary?: PolicyDocument;
 }
 
 export interface BackupStack {
@@ -78,6 +104,11 @@ export interface BackupStack {
   unreadable: UnreadablePolicy[];
   /** AWS-managed policies evaluated from the shipped documents, as `<arn> (<version> from <source>)`. */
   awsManaged: string[];
+  /**
+   * The restore verifier's execution role, when the template has a verifier (sample.verifier): its identity
+   * policies, collected like the backup role's; what cannot be read of them is in `unreadable` and `unevaluated`.
+   */
+  verifier?: RolePolicies;
 }
 
 export interface UnreadablePolicy {
@@ -148,16 +179,26 @@ export function discoverStack(concrete: Concrete): BackupStack {
   const deadLetter = isObject(fn.resolved['DeadLetterConfig']) ? fn.resolved['DeadLetterConfig']['TargetArn'] : undefined;
   const queue = firstRef(deadLetter, byId, 'AWS::SQS::Queue');
   if (!queue) missing.push(`the dead-letter queue (${fn.logicalId} DeadLetterConfig.TargetArn must refer to an AWS::SQS::Queue)`);
-  const logging = isObject(fn.resolved['LoggingConfig']) ? fn.resolved['LoggingConfig']['LogGroup'] : undefined;
+  /** A function's log group: its LoggingConfig.LogGroup, else the one named /aws/lambda/<function name>. */
+  const logGroupOf = (f: ResolvedResource) => {
+    const logging = isObject(f.resolved['LoggingConfig']) ? f.resolved['LoggingConfig']['LogGroup'] : undefined;
+    return (
+      firstRef(logging, byId, 'AWS::Logs::LogGroup') ??
+      view.resources.find((r) => r.type === 'AWS::Logs::LogGroup' && phys(r.logicalId).ref === `/aws/lambda/${phys(f.logicalId).ref}`)
+    );
+  };
+  /** A function's schedule: the AWS::Events::Rule that targets it. */
+  const ruleOf = (f: ResolvedResource) =>
+    view.resources.find((r) => r.type === 'AWS::Events::Rule' && asList(r.resolved['Targets']).some((t) => isObject(t) && referencedIds(t['Arn']).includes(f.logicalId)));
   const fnName = phys(fn.logicalId).ref;
-  const logGroup =
-    firstRef(logging, byId, 'AWS::Logs::LogGroup') ??
-    view.resources.find((r) => r.type === 'AWS::Logs::LogGroup' && phys(r.logicalId).ref === `/aws/lambda/${fnName}`);
+  const logGroup = logGroupOf(fn);
   if (!logGroup) missing.push(`the function's log group (LoggingConfig.LogGroup or an AWS::Logs::LogGroup named /aws/lambda/${fnName})`);
-  const rule = view.resources.find(
-    (r) => r.type === 'AWS::Events::Rule' && asList(r.resolved['Targets']).some((t) => isObject(t) && referencedIds(t['Arn']).includes(fn.logicalId)),
-  );
+  const rule = ruleOf(fn);
   if (!rule) missing.push(`the schedule (an AWS::Events::Rule targeting ${fn.logicalId})`);
+  // The restore verifier is optional; when there is one, its role must be the template's (its policies decide what it may do).
+  const verifierFn = findVerifierFunction(functions);
+  const verifierRole = verifierFn ? firstRef(verifierFn.resolved['Role'], byId, 'AWS::IAM::Role') : undefined;
+  if (verifierFn && !verifierRole) missing.push(`the execution role of the restore verifier ${verifierFn.logicalId} (Role must refer to an AWS::IAM::Role of the template)`);
   const loggingConfig = backupBucket && isObject(backupBucket.resolved['LoggingConfiguration']) ? backupBucket.resolved['LoggingConfiguration'] : undefined;
   const accessLogBucket = firstRef(loggingConfig?.['DestinationBucketName'], byId, 'AWS::S3::Bucket');
   if (!accessLogBucket) missing.push('the access-log bucket (the backup bucket\'s LoggingConfiguration.DestinationBucketName)');
@@ -174,7 +215,14 @@ export function discoverStack(concrete: Concrete): BackupStack {
     return typeof out === 'string' ? out : fallback;
   };
   const { partition, region, urlSuffix, accountId } = concrete;
-  const logGroupName = phys(logGroup.logicalId).ref;
+  const logGroupSample = (group: ResolvedResource): LogGroupSample => {
+    const name = phys(group.logicalId).ref;
+    return {
+      name,
+      arn: `arn:${partition}:logs:${region}:${accountId}:log-group:${name}`,
+      stream: (stream) => `arn:${partition}:logs:${region}:${accountId}:log-group:${name}:log-stream:${stream}`,
+    };
+  };
   const sample: Sample = {
     partition,
     region,
@@ -189,11 +237,7 @@ export function discoverStack(concrete: Concrete): BackupStack {
     key: { id: phys(key.logicalId).ref, arn: attr(key.logicalId, 'Arn') },
     queue: { name: attr(queue.logicalId, 'QueueName'), url: phys(queue.logicalId).ref, arn: attr(queue.logicalId, 'Arn') },
     topic: { arn: phys(topic.logicalId).ref },
-    logGroup: {
-      name: logGroupName,
-      arn: `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}`,
-      stream: (name) => `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}:log-stream:${name}`,
-    },
+    logGroup: logGroupSample(logGroup),
     fn: { name: fnName, arn: attr(fn.logicalId, 'Arn') },
     role: { name: phys(role.logicalId).ref, arn: attr(role.logicalId, 'Arn') },
     rule: { name: phys(rule.logicalId).ref, arn: attr(rule.logicalId, 'Arn') },
@@ -205,6 +249,18 @@ export function discoverStack(concrete: Concrete): BackupStack {
     arn: (service, rest, opts = {}) =>
       `arn:${partition}:${service}:${service === 'iam' || service === 's3' ? '' : (opts.region ?? region)}:${service === 's3' ? '' : (opts.account ?? accountId)}:${rest}`,
   };
+  if (verifierFn && verifierRole) {
+    const verifierEnv = isObject(verifierFn.resolved['Environment']) && isObject(verifierFn.resolved['Environment']['Variables']) ? verifierFn.resolved['Environment']['Variables'] : {};
+    const verifierLogGroup = logGroupOf(verifierFn);
+    const verifierRule = ruleOf(verifierFn);
+    sample.verifier = {
+      fn: { name: phys(verifierFn.logicalId).ref, arn: attr(verifierFn.logicalId, 'Arn') },
+      role: { name: phys(verifierRole.logicalId).ref, arn: attr(verifierRole.logicalId, 'Arn') },
+      ...(verifierLogGroup ? { logGroup: logGroupSample(verifierLogGroup) } : {}),
+      ...(verifierRule ? { rule: { name: phys(verifierRule.logicalId).ref, arn: attr(verifierRule.logicalId, 'Arn') } } : {}),
+      namespace: str(verifierEnv['METRICS_NAMESPACE'], 'DocumentBackup'),
+    };
+  }
   const retention = concrete.fill(backupBucket.resolved['ObjectLockConfiguration'] ?? null);
   const lock = isObject(retention) && isObject(retention['Rule']) && isObject(retention['Rule']['DefaultRetention']) ? retention['Rule']['DefaultRetention'] : undefined;
   if (lock && typeof lock['Mode'] === 'string' && lock['Days'] !== undefined) {
@@ -212,8 +268,9 @@ export function discoverStack(concrete: Concrete): BackupStack {
     sample.objectLock = { mode: lock['Mode'], days: Number(lock['Days']), ...(breakGlassRoleArn ? { breakGlassRoleArn } : {}) };
   }
 
-  // ------------------------------------------------------------------ identity policies of the role
-  const identityPolicies: PolicyDocument[] = [];
+  // ------------------------------------------------------------------ identity policies of the roles
+  // One collection for every execution role the matrix evaluates (the backup role, the verifier's): the same
+  // routes, the same AWS-managed documents, the same fail-closed answer for what it cannot read.
   const unevaluated: string[] = [];
   const unreadable: UnreadablePolicy[] = [];
   const doc = (value: Json | undefined, where: string): JsonObject => {
@@ -221,23 +278,6 @@ export function discoverStack(concrete: Concrete): BackupStack {
     if (!isObject(filled)) throw new StackShapeError(`${where} is not a policy document`);
     return filled;
   };
-  const inline = asList(role.resolved['Policies']);
-  inline.forEach((p, i) => {
-    if (!isObject(p)) return;
-    const name = typeof p['PolicyName'] === 'string' ? p['PolicyName'] : `Policies[${i}]`;
-    identityPolicies.push({ id: `${role.logicalId}.${name}`, logicalId: role.logicalId, document: doc(p['PolicyDocument'], `${role.logicalId} Policies[${i}]`) });
-  });
-  const attached = new Set<string>();
-  for (const r of view.resources) {
-    if (r.type === 'AWS::IAM::ManagedPolicy' || r.type === 'AWS::IAM::Policy') {
-      if (asList(r.resolved['Roles']).some((x) => referencedIds(x).includes(role.logicalId))) {
-        identityPolicies.push({ id: r.logicalId, logicalId: r.logicalId, document: doc(r.resolved['PolicyDocument'], r.logicalId) });
-        attached.add(r.logicalId);
-      }
-    } else if (r.type === 'AWS::IAM::RolePolicy' && referencedIds(r.resolved['RoleName']).includes(role.logicalId)) {
-      identityPolicies.push({ id: r.logicalId, logicalId: r.logicalId, document: doc(r.resolved['PolicyDocument'], r.logicalId) });
-    }
-  }
   // By ARN: a customer managed policy of the template (its ARN, path included, as CloudFormation gives it)
   // or an AWS-managed one (managed.ts). Anything else could grant anything: the CLI fails closed on it.
   const templatePolicyByArn = new Map(
@@ -245,7 +285,7 @@ export function discoverStack(concrete: Concrete): BackupStack {
   );
   const awsManaged: string[] = [];
   /** The document a managed policy ARN (or a Ref to a template policy) stands for, or why there is none. */
-  const managedPolicy = (value: Json): { policy: PolicyDocument; key: string } | { arn: string; why: string } => {
+  const managedPolicy = (value: Json, holder: ResolvedResource): { policy: PolicyDocument; key: string } | { arn: string; why: string } => {
     const arn = str(value, JSON.stringify(value));
     const managed = firstRef(value, byId, 'AWS::IAM::ManagedPolicy') ?? templatePolicyByArn.get(arn);
     if (managed) return { key: managed.logicalId, policy: { id: managed.logicalId, logicalId: managed.logicalId, document: doc(managed.resolved['PolicyDocument'], managed.logicalId) } };
@@ -254,7 +294,7 @@ export function discoverStack(concrete: Concrete): BackupStack {
     if (aws && 'document' in aws) {
       const named = `${arn} (${aws.version} from ${aws.source})`;
       if (!awsManaged.includes(named)) awsManaged.push(named);
-      return { key: arn, policy: { id: arn, logicalId: role.logicalId, document: aws.document } };
+      return { key: arn, policy: { id: arn, logicalId: holder.logicalId, document: aws.document } };
     }
     const why = aws
       ? aws.problem
@@ -263,22 +303,47 @@ export function discoverStack(concrete: Concrete): BackupStack {
         : 'not an IAM policy ARN the template defines';
     return { arn, why };
   };
-  for (const arnValue of asList(role.resolved['ManagedPolicyArns'])) {
-    const found = managedPolicy(arnValue);
-    if ('policy' in found) {
-      if (!attached.has(found.key)) identityPolicies.push(found.policy);
-      attached.add(found.key);
-      continue;
+  /** The identity policies of `role` by every route; what has no document goes to `unreadable` (fails closed). */
+  const rolePolicies = (role: ResolvedResource): RolePolicies => {
+    const identityPolicies: PolicyDocument[] = [];
+    const inline = asList(role.resolved['Policies']);
+    inline.forEach((p, i) => {
+      if (!isObject(p)) return;
+      const name = typeof p['PolicyName'] === 'string' ? p['PolicyName'] : `Policies[${i}]`;
+      identityPolicies.push({ id: `${role.logicalId}.${name}`, logicalId: role.logicalId, document: doc(p['PolicyDocument'], `${role.logicalId} Policies[${i}]`) });
+    });
+    const attached = new Set<string>();
+    for (const r of view.resources) {
+      if (r.type === 'AWS::IAM::ManagedPolicy' || r.type === 'AWS::IAM::Policy') {
+        if (asList(r.resolved['Roles']).some((x) => referencedIds(x).includes(role.logicalId))) {
+          identityPolicies.push({ id: r.logicalId, logicalId: r.logicalId, document: doc(r.resolved['PolicyDocument'], r.logicalId) });
+          attached.add(r.logicalId);
+        }
+      } else if (r.type === 'AWS::IAM::RolePolicy' && referencedIds(r.resolved['RoleName']).includes(role.logicalId)) {
+        identityPolicies.push({ id: r.logicalId, logicalId: r.logicalId, document: doc(r.resolved['PolicyDocument'], r.logicalId) });
+      }
     }
-    unevaluated.push(`managed policy ${found.arn} attached to ${role.logicalId} (${found.why})`);
-    unreadable.push({ arn: found.arn, reason: `attached to ${role.logicalId} by ManagedPolicyArns: ${found.why}; the matrix has no document for it, so what it grants is unknown` });
-  }
-  let permissionsBoundary: PolicyDocument | undefined;
-  if (role.resolved['PermissionsBoundary'] !== undefined) {
-    const found = managedPolicy(role.resolved['PermissionsBoundary']);
-    if ('policy' in found) permissionsBoundary = found.policy;
-    else unevaluated.push(`permissions boundary ${found.arn} of ${role.logicalId} (${found.why})`);
-  }
+    for (const arnValue of asList(role.resolved['ManagedPolicyArns'])) {
+      const found = managedPolicy(arnValue, role);
+      if ('policy' in found) {
+        if (!attached.has(found.key)) identityPolicies.push(found.policy);
+        attached.add(found.key);
+        continue;
+      }
+      unevaluated.push(`managed policy ${found.arn} attached to ${role.logicalId} (${found.why})`);
+      unreadable.push({ arn: found.arn, reason: `attached to ${role.logicalId} by ManagedPolicyArns: ${found.why}; the matrix has no document for it, so what it grants is unknown` });
+    }
+    let permissionsBoundary: PolicyDocument | undefined;
+    if (role.resolved['PermissionsBoundary'] !== undefined) {
+      const found = managedPolicy(role.resolved['PermissionsBoundary'], role);
+      if ('policy' in found) permissionsBoundary = found.policy;
+      else unevaluated.push(`permissions boundary ${found.arn} of ${role.logicalId} (${found.why})`);
+    }
+    return { identityPolicies, ...(permissionsBoundary ? { permissionsBoundary } : {}) };
+  };
+  const { identityPolicies, permissionsBoundary } = rolePolicies(role);
+  // A verifier that runs as the backup role has the backup role's policies: collected (and reported) once.
+  const verifier = verifierRole === undefined ? undefined : verifierRole === role ? { identityPolicies, ...(permissionsBoundary ? { permissionsBoundary } : {}) } : rolePolicies(verifierRole);
 
   // ------------------------------------------------------------------ resource policies
   const resourcePolicies: ResourcePolicy[] = [];
@@ -364,7 +429,10 @@ export function discoverStack(concrete: Concrete): BackupStack {
     if (isObject(pab) && (pab['RestrictPublicBuckets'] === true || pab['RestrictPublicBuckets'] === 'true')) restrictPublicBuckets.add(phys(r.logicalId).ref);
   }
 
-  return { concrete, sample, identityPolicies, ...(permissionsBoundary ? { permissionsBoundary } : {}), resourcePolicies, restrictPublicBuckets, unevaluated, unreadable, awsManaged };
+  return {
+    concrete, sample, identityPolicies, ...(permissionsBoundary ? { permissionsBoundary } : {}), resourcePolicies, restrictPublicBuckets, unevaluated, unreadable, awsManaged,
+    ...(verifier ? { verifier } : {}),
+  };
 }
 
 /** The key policy KMS gives a key created without one: the account's IAM policies decide. */
