@@ -1,8 +1,8 @@
 import { defineRule } from '../engine.ts';
-import { Findings, scenarioValue } from '../helpers.ts';
+import { Findings } from '../helpers.ts';
 import { backupFunction } from '../helpers.ts';
 import { METRIC, METRICS_NAMESPACE } from '../../../lambda/src/metric-names.ts';
-import { breachesAt, checkRequiredAlarm, environmentDimensionProblem } from './alarms.ts';
+import { checkFirstCountAlarm } from './alarms.ts';
 
 export const rule = defineRule({
   id: 'ALARM-BACKUP-FAILED-DOCUMENTS',
@@ -18,16 +18,7 @@ export const rule = defineRule({
   template(view, ctx) {
     const out = new Findings();
     const fn = backupFunction(view);
-    if (!fn) return out.list();
-    const environment = scenarioValue(view);
-    checkRequiredAlarm(view, { logicalId: fn.logicalId, what: 'the backup' }, {
-      namespace: METRICS_NAMESPACE,
-      metricName: METRIC.DocumentsFailed,
-      problems: (alarm, metric) => [
-        ...environmentDimensionProblem(metric, environment),
-        ...(!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', 'the alarm does not fire on one failed document'] as [string, string]] : []),
-      ],
-    }, (id, path, message) => out.add(id, path, message));
+    if (fn) checkFirstCountAlarm(view, { logicalId: fn.logicalId, what: 'the backup' }, METRIC.DocumentsFailed, 'failed document', (id, path, message) => out.add(id, path, message));
     return out.list();
   },
 });

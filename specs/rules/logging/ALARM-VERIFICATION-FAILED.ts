@@ -1,8 +1,8 @@
 import { defineRule } from '../engine.ts';
-import { Findings, scenarioValue } from '../helpers.ts';
+import { Findings } from '../helpers.ts';
 import { verifierFunction } from '../helpers.ts';
 import { METRICS_NAMESPACE, VERIFY_METRIC } from '../../../lambda/src/metric-names.ts';
-import { breachesAt, checkRequiredAlarm, environmentDimensionProblem } from './alarms.ts';
+import { checkFirstCountAlarm } from './alarms.ts';
 
 export const rule = defineRule({
   id: 'ALARM-VERIFICATION-FAILED',
@@ -11,7 +11,8 @@ export const rule = defineRule({
   title: `An alarm on ${METRICS_NAMESPACE} ${VERIFY_METRIC.VerificationFailures} for this environment fires on the first failed verification and notifies`,
   rationale:
     'A backup that no longer matches its manifest (missing, another version, another checksum) is a restore that ' +
-    'will fail; the verifier ends without a Lambda error, so only its own metric tells. The names come from ' +
+    'will fail. The verifier\'s function error says only that something went wrong (a crash looks the same); its own ' +
+    'metric says that verification found failures, and how many. The names come from ' +
     'lambda/src/metric-names.ts, the module the verifier publishes with, so a renamed metric breaks this rule ' +
     'instead of silently orphaning the alarm. No known tool checks custom-metric alarms.',
   remediation: 'Add an alarm on the backup namespace\'s VerificationFailures with this Environment\'s dimension, firing on the first failure (GreaterThanOrEqualToThreshold 1), with AlarmActions.',
@@ -19,16 +20,7 @@ export const rule = defineRule({
   template(view, ctx) {
     const out = new Findings();
     const fn = verifierFunction(view);
-    if (!fn) return out.list();
-    const environment = scenarioValue(view);
-    checkRequiredAlarm(view, { logicalId: fn.logicalId, what: 'the restore verifier' }, {
-      namespace: METRICS_NAMESPACE,
-      metricName: VERIFY_METRIC.VerificationFailures,
-      problems: (alarm, metric) => [
-        ...environmentDimensionProblem(metric, environment),
-        ...(!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', 'the alarm does not fire on one failed verification'] as [string, string]] : []),
-      ],
-    }, (id, path, message) => out.add(id, path, message));
+    if (fn) checkFirstCountAlarm(view, { logicalId: fn.logicalId, what: 'the restore verifier' }, VERIFY_METRIC.VerificationFailures, 'failed verification', (id, path, message) => out.add(id, path, message));
     return out.list();
   },
 });

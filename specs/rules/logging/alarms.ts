@@ -157,3 +157,25 @@ export function checkHeartbeatAlarm(
     },
   }, add);
 }
+
+/**
+ * An alarm on one of the stack's own count metrics (this Environment's dimension) that fires on the first one:
+ * the failed-documents and failed-verification alarms.
+ */
+export function checkFirstCountAlarm(
+  view: TemplateView,
+  anchor: { logicalId: string; what: string },
+  metricName: string,
+  what: string,
+  add: (logicalId: string, path: string, message: string) => void,
+): void {
+  const environment = scenarioValue(view);
+  checkRequiredAlarm(view, anchor, {
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    problems: (alarm, metric) => [
+      ...environmentDimensionProblem(metric, environment),
+      ...(!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', `the alarm does not fire on one ${what}`] as [string, string]] : []),
+    ],
+  }, add);
+}
