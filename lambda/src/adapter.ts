@@ -35,8 +35,9 @@ export interface ClientBase {
 /**
  * SDK clients for the Lambda. "adaptive" retry = standard retry (exponential backoff with full jitter
  * on throttling, 5xx and transient network errors) plus a client-side rate limiter that slows the whole
- * client down once S3 starts throttling, which matters with many copies in flight.
- * `base` goes under the function's own retry and socket settings, never over them.
+ * client down once S3 starts throttling. The documents' copies bypass it (direct-copy.ts: standard retries
+ * only, each throttled copy backing off on its own within the copy window); listing, HEADs, multipart and
+ * manifests keep it. `base` goes under the function's own retry and socket settings, never over them.
  */
 export function createClients(
   config: Pick<BackupConfig, 'copyConcurrency' | 'multipartPartConcurrency'>,
@@ -128,9 +129,14 @@ export interface VerifyHandlerDeps extends Omit<HandlerDeps, 'config'> {
 /** The verifier's handler: a failed verification is a function error, after its evidence and metrics are written. */
 export function createVerifyHandler(deps: VerifyHandlerDeps) {
   const { config, logger } = deps;
-  return async (event: unknown): Promise<VerifyResult> => {
+  return async (event: unknown, context?: InvocationContext): Promise<VerifyResult> => {
     const request = parseLogged(logger, () => parseVerifyEvent(event));
-    const result = await runVerification({ s3: deps.s3, cloudwatch: deps.cloudwatch, logger, ...(deps.clock ? { clock: deps.clock } : {}) }, config, request);
+    const remaining = context?.getRemainingTimeInMillis?.bind(context);
+    const result = await runVerification(
+      { s3: deps.s3, cloudwatch: deps.cloudwatch, logger, ...(deps.clock ? { clock: deps.clock } : {}), ...(remaining ? { remainingTimeMs: remaining } : {}) },
+      config,
+      request,
+    );
     if (result.result !== 'passed') {
       const error = new VerificationFailedError(verificationMessage(result), result);
       logger.error(error.message, { errorType: error.name, evidenceKey: result.evidenceKey, failures: result.failures.slice(0, 20) });

@@ -57,6 +57,9 @@ export interface BackupResult {
   error?: { code: string; message: string };
 }
 
+/** What newRunId makes: the run's UTC time to the second, then 8 random hex digits. */
+export const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
+
 export function newRunId(startedAt: Date): string {
   // Not the Lambda request id: async retries reuse it, and each attempt must write its own manifest.
   const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

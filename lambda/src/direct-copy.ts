@@ -3,14 +3,14 @@
 // 0.77-0.99 ms of CPU per copy, the SDK over an undici handler 0.67-0.71, and undici with the SDK's own SigV4
 // signer (@smithy/signature-v4) 0.21-0.29: the middleware, not the socket, is where the SDK spends it. The
 // request is the same on the wire (same headers, same signature); everything else (listing, HEAD, tags,
-// multipart, manifests) stays on the SDK client, whose credentials, region and endpoint this path reads.
+// multipart, manifests) stays on the SDK client, whose credentials, region and endpoint rules this path uses.
 //
 // What the SDK did for this request and this path does too: SigV4 with the session token, standard retries
 // (up to the client's maxAttempts, exponential backoff with full jitter, the longer base for throttling) of
-// network errors, 5xx, 429, throttling codes and S3's 200-with-an-error-body, and errors shaped as the SDK's
+// transient network errors, 5xx, 429, throttling codes and S3's 200 with an error or no result, errors shaped as the SDK's
 // (name = S3's code, $metadata.httpStatusCode), so the core's handling (412, 404, describeError) is unchanged.
-// Not carried over: the adaptive client-side rate limiter (S3's SlowDown still backs off each request) and
-// clock-skew correction.
+// Not carried over: the adaptive client-side rate limiter and the retry quota (S3's SlowDown still backs off each
+// request, and the copy window bounds how many are in flight) and clock-skew correction.
 import { createHash, createHmac, type BinaryLike } from 'node:crypto';
 import { Pool } from 'undici';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -35,6 +35,8 @@ const HEADERS: Partial<Record<keyof CopyObjectCommandInput, string>> = {
 /** SHA-256 of the empty body, as the SDK signs a request without one. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const RETRYABLE_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestThrottled', 'RequestTimeout', 'InternalError', 'ServiceUnavailable']);
+/** Transient network failures (undici's and the socket's); any other thrown error (a credential provider's, a bad argument) is not retried. */
+const RETRYABLE_NETWORK = /^(UND_ERR_(SOCKET|CLOSED|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT)|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)$/;
 const THROTTLING_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestThrottled']);
 const MAX_BACKOFF_MS = 20_000;
 
@@ -42,7 +44,7 @@ type Data = string | ArrayBuffer | ArrayBufferView;
 const bytes = (d: Data): BinaryLike => (typeof d === 'string' ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d));
 
 /** node:crypto behind the hash interface the signer takes (the SDK's Node hash is the same thing). */
-class NodeSha256 {
+export class NodeSha256 {
   private readonly hash;
   constructor(secret?: Data) {
     this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
@@ -73,7 +75,7 @@ function s3Error(status: number, body: string, requestId: string | undefined, at
 }
 
 export interface DirectCopyOptions {
-  /** A custom endpoint (LocalStack, a proxy): path-style requests to it. Absent: S3's regional endpoint, virtual-hosted. */
+  /** A custom endpoint (LocalStack, a proxy): path-style requests to it. Absent: the endpoint the SDK client resolves (partition, FIPS, dual-stack, addressing). */
   endpoint?: string;
   /** Sockets per endpoint (the SDK client's maxSockets). */
   connections: number;
@@ -83,6 +85,8 @@ export interface DirectCopyOptions {
 /** Sends CopyObject through undici, signed with the client's credentials and region; see the module comment. */
 export class DirectCopy {
   private readonly pools = new Map<string, Pool>();
+  /** Per bucket: where its objects are addressed (the SDK's own endpoint rules decide). */
+  private readonly bases = new Map<string, URL>();
   private signer: SignatureV4 | undefined;
   private region: string | undefined;
 
@@ -97,7 +101,7 @@ export class DirectCopy {
   }
 
   async copy(input: CopyObjectCommandInput): Promise<CopyObjectCommandOutput> {
-    const { url, path } = await this.target(input.Bucket!, input.Key!);
+    const { url, path } = await this.address(input.Bucket!, input.Key!);
     const headers: Record<string, string> = { host: url.host, 'x-amz-content-sha256': EMPTY_SHA256 };
     for (const [field, header] of Object.entries(HEADERS) as [keyof CopyObjectCommandInput, string][]) {
       const value = input[field];
@@ -120,8 +124,9 @@ export class DirectCopy {
         failure = err;
       }
       const requestId = responseHeaders['x-amz-request-id'] as string | undefined;
-      // S3 may answer a copy 200 with an error in the body (it failed after the headers went out).
-      const error = failure ?? (status === 200 && !body.includes('<Error>') ? undefined : s3Error(status === 200 ? 500 : status, body, requestId, attempt));
+      // S3 may answer a copy 200 with an error in the body (it failed after the headers went out), or with no
+      // result at all: the SDK makes both a retryable InternalError, and so does this.
+      const error = failure ?? (status === 200 && body.includes('<CopyObjectResult') ? undefined : s3Error(status === 200 ? 503 : status, status === 200 && !body.includes('<Error>') ? '<Error><Code>InternalError</Code><Message>CopyObject answered 200 without a result</Message></Error>' : body, requestId, attempt));
       if (!error) {
         const version = responseHeaders['x-amz-version-id'] as string | undefined;
         const checksumType = xmlText(body, 'ChecksumType');
@@ -136,7 +141,8 @@ export class DirectCopy {
         };
       }
       const code = (error as { name?: string }).name ?? '';
-      const retryable = failure !== undefined || status >= 500 || status === 429 || status === 200 || RETRYABLE_CODES.has(code);
+      const networkCode = String((failure as { code?: unknown } | undefined)?.code ?? '');
+      const retryable = failure !== undefined ? RETRYABLE_NETWORK.test(networkCode) : status >= 500 || status === 429 || status === 200 || RETRYABLE_CODES.has(code);
       if (!retryable || attempt >= this.options.maxAttempts) throw error;
       const base = THROTTLING_CODES.has(code) || status === 429 ? 500 : 100;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_BACKOFF_MS, base * 2 ** (attempt - 1))));
@@ -144,21 +150,29 @@ export class DirectCopy {
   }
 
   close(): void {
-    for (const pool of this.pools.values()) void pool.close();
+    for (const pool of this.pools.values()) pool.close().catch(() => undefined);
     this.pools.clear();
   }
 
-  private async target(bucket: string, key: string): Promise<{ url: URL; path: string }> {
-    const keyPath = key.split('/').map(escapeSegment).join('/');
-    if (this.options.endpoint) {
-      const url = new URL(this.options.endpoint);
-      return { url, path: `${url.pathname.replace(/\/$/, '')}/${bucket}/${keyPath}` };
+  /** The URL origin and path of an object, as the SDK client would address it. */
+  async address(bucket: string, key: string): Promise<{ url: URL; path: string }> {
+    let base = this.bases.get(bucket);
+    if (!base) {
+      const config = this.client.config;
+      // The SDK's own endpoint rules: partition suffixes, FIPS, dual-stack, virtual-hosted unless the name needs path-style.
+      const resolved = config.endpointProvider({
+        Bucket: bucket,
+        Region: await this.regionOf(),
+        UseFIPS: await config.useFipsEndpoint(),
+        UseDualStack: await config.useDualstackEndpoint(),
+        ForcePathStyle: this.options.endpoint !== undefined || config.forcePathStyle === true,
+        ...(this.options.endpoint ? { Endpoint: this.options.endpoint } : {}),
+      });
+      base = new URL(resolved.url.href);
+      this.bases.set(bucket, base);
     }
-    const region = await this.regionOf();
-    const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-    // Virtual-hosted, as the SDK addresses a DNS-compatible bucket; a dotted name breaks TLS that way.
-    if (bucket.includes('.')) return { url: new URL(`https://s3.${region}.${suffix}`), path: `/${bucket}/${keyPath}` };
-    return { url: new URL(`https://${bucket}.s3.${region}.${suffix}`), path: `/${keyPath}` };
+    const keyPath = key.split('/').map(escapeSegment).join('/');
+    return { url: base, path: `${base.pathname.replace(/\/$/, '')}/${keyPath}` };
   }
 
   private poolFor(origin: string): Pool {

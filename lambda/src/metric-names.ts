@@ -22,5 +22,6 @@ export const VERIFY_METRIC = {
   RestoreVerified: 'RestoreVerified',
   /** Entries whose backup object is missing, another version, or another checksum or size (plus a run-level failure). */
   VerificationFailures: 'VerificationFailures',
+  /** Checked entries that matched their backup object. */
   DocumentsVerified: 'DocumentsVerified',
 } as const;

@@ -54,11 +54,11 @@ export function buildMetricData(run: RunMetrics, environment: string, timestamp:
   return metricData(values, METRIC_UNITS, environment, timestamp);
 }
 
-export function buildVerifyMetricData(run: { verified: boolean; failures: number; checked: number }, environment: string, timestamp: Date): MetricDatum[] {
+export function buildVerifyMetricData(run: { verified: boolean; failures: number; matched: number }, environment: string, timestamp: Date): MetricDatum[] {
   const values: Record<VerifyMetricName, number> = {
     RestoreVerified: run.verified ? 1 : 0,
     VerificationFailures: run.failures,
-    DocumentsVerified: run.checked,
+    DocumentsVerified: run.matched,
   };
   return metricData(values, VERIFY_METRIC_UNITS, environment, timestamp);
 }

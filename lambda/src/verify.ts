@@ -13,9 +13,14 @@ import { ManifestReader } from './manifest-reader.ts';
 import { buildVerifyMetricData, publishMetrics } from './metrics.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 import { headIfExists, realVersion } from './s3.ts';
-import { newRunId, type BackupLogger } from './backup.ts';
+import { newRunId, RUN_ID_PATTERN, type BackupLogger } from './backup.ts';
 
 export const EVIDENCE_SCHEMA_VERSION = 1;
+
+/** A scheduled run fails on a newest manifest older than this: a backup that stopped must not keep verifying yesterday's. */
+export const MAX_MANIFEST_AGE_MS = 26 * 3_600_000;
+/** Stop starting checks when the invocation has less than this left, so the evidence still gets written. */
+export const VERIFY_TIME_MARGIN_MS = 30_000;
 
 /** Where a day's evidence lives: one object per verification run. */
 export const verificationPrefix = (date: string) => `verifications/${date}/`;
@@ -59,6 +64,8 @@ export const EvidenceSchema = z.object({
     /** Entries that recorded a backup (copied or unchanged): what can be verified. */
     eligible: z.number(),
     checked: z.number(),
+    /** Selected but not checked: the run stopped for time (a failure). */
+    unchecked: z.number(),
   }),
   counts: z.object({ verified: z.number(), failed: z.number(), notBackedUp: z.number() }),
   failures: z.array(VerificationFailureSchema),
@@ -79,6 +86,8 @@ export interface VerifyDeps {
   newRunId?: (startedAt: Date) => string;
   /** Sampling's random source (tests pin it). */
   random?: () => number;
+  /** Milliseconds left in the invocation (Lambda's context); absent = unbounded. */
+  remainingTimeMs?: () => number;
 }
 
 export interface VerifyResult {
@@ -99,7 +108,7 @@ export interface VerifyResult {
   metricsError?: string;
 }
 
-/** The newest summary manifest of the bucket: the latest date's last run (run ids start with the run's time). */
+/** The newest summary manifest of the bucket: the latest date's last run (run ids start with the run's time; other names are not runs). */
 export async function newestManifestKey(s3: S3Client, bucket: string): Promise<string | undefined> {
   const dates: string[] = [];
   let token: string | undefined;
@@ -113,7 +122,7 @@ export async function newestManifestKey(s3: S3Client, bucket: string): Promise<s
   } while (token);
   const reader = new ManifestReader(s3, bucket);
   for (const date of dates.sort().reverse()) {
-    const keys = await reader.keysOf(date);
+    const keys = (await reader.keysOf(date)).filter((k) => RUN_ID_PATTERN.test(k.slice(k.lastIndexOf('/') + 1, -'.json'.length)));
     if (keys.length > 0) return keys[keys.length - 1];
   }
   return undefined;
@@ -181,6 +190,29 @@ async function readManifest(s3: S3Client, bucket: string, request: VerifyRequest
 }
 
 /**
+ * What makes a readable manifest unverifiable as a whole, in the order it is reported: entries missing from it,
+ * nothing backed up, a run that did not complete, a scheduled run finding only an old manifest, checks left for time.
+ */
+function manifestProblem(read: ManifestRead, manifest: Manifest | undefined, request: VerifyRequest, now: Date, unchecked: number): Evidence['error'] {
+  if (!manifest || !read.entries) return undefined;
+  const where = read.key ?? 'the manifest';
+  const expected = manifest.entriesObject?.count ?? manifest.counts.listed;
+  if (read.entries.length !== expected || read.entries.length !== manifest.counts.listed) {
+    return { code: 'ManifestIncomplete', message: `${where} holds ${read.entries.length} entries but counts ${manifest.counts.listed} listed documents` };
+  }
+  if (!read.entries.some((e) => e.status !== 'failed')) return { code: 'NothingToVerify', message: `${where} records no backed-up document` };
+  if (manifest.status !== 'complete') {
+    return { code: 'ManifestNotComplete', message: `${where} is ${manifest.status}: not every document of ${manifest.runDate} was backed up, so its restore cannot be complete` };
+  }
+  const ageMs = now.getTime() - Date.parse(manifest.finishedAt);
+  if (request.trigger === 'scheduled' && ageMs > MAX_MANIFEST_AGE_MS) {
+    return { code: 'StaleManifest', message: `the newest manifest, ${where}, finished ${Math.round(ageMs / 3_600_000)} h ago: no backup has run since` };
+  }
+  if (unchecked > 0) return { code: 'StoppedForTime', message: `${unchecked} selected entries left unchecked when the invocation ran out of time; set a VERIFY_SAMPLE_SIZE` };
+  return undefined;
+}
+
+/**
  * One verification run. Never throws for what it finds: the evidence says it, the metrics count it, and the
  * handler turns a failed result into a function error. Any doubt is a failure: no manifest, an unreadable one,
  * an entry without a checksum, a request that errs, evidence that cannot be written.
@@ -197,20 +229,24 @@ export async function runVerification(deps: VerifyDeps, config: VerifyConfig, re
   let eligible: ManifestEntry[] = [];
   let notBackedUp: string[] = [];
   let failures: VerificationFailure[] = [];
-  let checked: ManifestEntry[] = [];
+  let selected: ManifestEntry[] = [];
+  let checked = 0;
   if (read.manifest && read.entries) {
     manifest = read.manifest;
     eligible = read.entries.filter((e) => e.status !== 'failed');
     notBackedUp = read.entries.filter((e) => e.status === 'failed').map((e) => e.key);
-    checked = sampleOf(eligible, sampleSize, deps.random ?? Math.random);
-    deps.logger.info('verifying', { manifestKey: read.key, entries: read.entries.length, checking: checked.length });
-    const outcomes = await mapWithConcurrency(checked, config.concurrency, (entry) => checkEntry(deps.s3, bucket, entry));
-    failures = outcomes.filter((f): f is VerificationFailure => f !== undefined);
+    selected = sampleOf(eligible, sampleSize, deps.random ?? Math.random);
+    deps.logger.info('verifying', { manifestKey: read.key, entries: read.entries.length, checking: selected.length });
+    const outcomes = await mapWithConcurrency(selected, config.concurrency, async (entry) => {
+      // Out of time: the rest stays unchecked (and says so), so the evidence is still written before the timeout.
+      if (deps.remainingTimeMs && deps.remainingTimeMs() < VERIFY_TIME_MARGIN_MS) return 'unchecked' as const;
+      checked++;
+      return checkEntry(deps.s3, bucket, entry);
+    });
+    failures = outcomes.filter((f): f is VerificationFailure => typeof f === 'object');
   }
-  const error = read.error;
-  // Nothing checked is nothing proven: a manifest whose every entry failed verifies nothing.
-  const nothingChecked = !error && checked.length === 0;
-  const runError = error ?? (nothingChecked ? { code: 'NothingToVerify', message: `${read.key ?? 'the manifest'} records no backed-up document` } : undefined);
+  const unchecked = selected.length - checked;
+  const runError = read.error ?? manifestProblem(read, manifest, request, clock(), unchecked);
   const finished = clock();
   const evidence: Evidence = {
     schemaVersion: EVIDENCE_SCHEMA_VERSION,
@@ -225,11 +261,11 @@ export async function runVerification(deps: VerifyDeps, config: VerifyConfig, re
       ? { manifest: { bucket, key: read.key, runId: manifest.runId, runDate: manifest.runDate, status: manifest.status, entries: eligible.length + notBackedUp.length } }
       : {}),
     ...(runError ? { error: runError } : {}),
-    scope: { mode: sampleSize > 0 && sampleSize < eligible.length ? 'sample' : 'all', sampleSize, eligible: eligible.length, checked: checked.length },
-    counts: { verified: checked.length - failures.length, failed: failures.length, notBackedUp: notBackedUp.length },
+    scope: { mode: sampleSize > 0 && sampleSize < eligible.length ? 'sample' : 'all', sampleSize, eligible: eligible.length, checked, unchecked },
+    counts: { verified: checked - failures.length, failed: failures.length, notBackedUp: notBackedUp.length },
     failures,
     notBackedUp,
-    ...(sampleSize > 0 && sampleSize < eligible.length ? { sample: checked.map((e) => e.key) } : {}),
+    ...(sampleSize > 0 && sampleSize < eligible.length ? { sample: selected.map((e) => e.key) } : {}),
   };
 
   const evidenceKey = verificationKey(utcDate(started), runId);
@@ -255,7 +291,7 @@ export async function runVerification(deps: VerifyDeps, config: VerifyConfig, re
   // Unwritten evidence proves nothing: the run fails, and counts as one failure more.
   const passed = evidence.result === 'passed' && !evidenceError;
   const failureCount = failures.length + (runError ? 1 : 0) + (evidenceError ? 1 : 0);
-  const metrics = await publishMetrics(deps.cloudwatch, config.metricsNamespace, buildVerifyMetricData({ verified: passed, failures: failureCount, checked: checked.length }, config.environment, finished));
+  const metrics = await publishMetrics(deps.cloudwatch, config.metricsNamespace, buildVerifyMetricData({ verified: passed, failures: failureCount, matched: evidence.counts.verified }, config.environment, finished));
   return {
     runId,
     result: passed ? 'passed' : 'failed',
@@ -263,7 +299,7 @@ export async function runVerification(deps: VerifyDeps, config: VerifyConfig, re
     evidenceWritten: !evidenceError,
     ...(evidenceError ? { evidenceError } : {}),
     ...(read.key ? { manifestKey: read.key } : {}),
-    checked: checked.length,
+    checked,
     verified: evidence.counts.verified,
     failed: failures.length,
     notBackedUp: notBackedUp.length,

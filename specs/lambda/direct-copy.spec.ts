@@ -2,9 +2,12 @@
 // S3 and a local server: the same request on the wire and the same answer as the SDK's, the SDK's error shapes
 // (the core's 412 and 404 handling depends on them), the SDK's retries, and a CopyObject it does not send
 // handed to the SDK.
-import { createServer } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { DirectCopy, NodeSha256 } from '../../lambda/src/direct-copy.ts';
 import type { AddressInfo } from 'node:net';
 import { CopyObjectCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { test, expect } from '../fixtures.ts';
 import { createClients } from '../../lambda/src/adapter.ts';
 import { clientConfig } from '../../scripts/lib/aws/clients.ts';
@@ -106,5 +109,84 @@ test.describe('direct CopyObject', () => {
       s3.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+
+  test("on the wire it is the SDK's request: same path, same headers, a signature S3 would accept, the session token", async () => {
+    const seen: { path: string; headers: IncomingHttpHeaders }[] = [];
+    const server = createServer((req, res) => {
+      seen.push({ path: req.url!, headers: req.headers });
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/xml' }).end('<CopyObjectResult><ETag>"e"</ETag></CopyObjectResult>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session/token+=' };
+    const base = { endpoint, region: 'eu-central-1', credentials };
+    const { s3: direct } = createClients(CONFIG, {}, base);
+    const sdk = new S3Client({ ...base, forcePathStyle: true, requestHandler: new NodeHttpHandler() });
+    const Key = 'docs/ü 100%~+(x)!.txt';
+    const input = {
+      Bucket: 'bak-bucket', Key, CopySource: encodeCopySource('src-bucket', Key, 'v1'), CopySourceIfMatch: '"etag"', MetadataDirective: 'COPY' as const,
+      TaggingDirective: 'REPLACE' as const, Tagging: encodeTagging({ 'source-etag': 'etag', 'run-id': 'r' }), ServerSideEncryption: 'aws:kms' as const,
+      SSEKMSKeyId: 'arn:aws:kms:eu-central-1:111122223333:key/k', BucketKeyEnabled: true, ChecksumAlgorithm: 'SHA256' as const, IfNoneMatch: '*',
+    };
+    try {
+      await direct.send(new CopyObjectCommand(input));
+      await sdk.send(new CopyObjectCommand(input));
+      const [d, k] = seen;
+      // The SDK tags its requests with ?x-id=<operation> for its own metrics; S3 ignores it.
+      expect(d!.path).toBe(k!.path.replace(/\?x-id=CopyObject$/, ''));
+      // What only the SDK adds about itself (user agent, invocation id, retry info) and what differs per request.
+      const own = /^(authorization|x-amz-date|user-agent|x-amz-user-agent|amz-sdk-.*|connection|content-length)$/;
+      const stable = (h: IncomingHttpHeaders) => Object.fromEntries(Object.entries(h).filter(([name]) => !own.test(name)).sort());
+      expect(stable(d!.headers)).toEqual(stable(k!.headers));
+      expect(d!.headers['x-amz-security-token']).toBe(credentials.sessionToken);
+      // The signature, recomputed from what arrived (as S3 does), matches the one sent.
+      const signedHeaders = /SignedHeaders=([^,]+)/.exec(String(d!.headers.authorization))![1]!.split(';');
+      expect(signedHeaders).toEqual(expect.arrayContaining(['host', 'x-amz-content-sha256', 'x-amz-copy-source', 'x-amz-date', 'x-amz-security-token', 'x-amz-tagging', 'if-none-match']));
+      const date = String(d!.headers['x-amz-date']);
+      const signingDate = new Date(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
+      const headers = Object.fromEntries(signedHeaders.map((h) => [h, String(d!.headers[h])]));
+      const url = new URL(endpoint);
+      const resigned = await new SignatureV4({ service: 's3', region: 'eu-central-1', credentials, sha256: NodeSha256, uriEscapePath: false, applyChecksum: false }).sign(
+        { method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: d!.path, headers, query: {} },
+        { signingDate },
+      );
+      expect(d!.headers.authorization).toBe(resigned.headers['authorization']);
+    } finally {
+      direct.destroy();
+      sdk.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  test('an empty 200 is retried as the SDK does (never taken for a copy); on AWS it addresses objects as the SDK does', async () => {
+    const bodies = ['', '<CopyObjectResult><ETag>"e"</ETag><ChecksumSHA256>c2hh</ChecksumSHA256></CopyObjectResult>'];
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(bodies.shift() ?? '');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { s3 } = createClients(CONFIG, {}, { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 's' } });
+    try {
+      const out = await s3.send(new CopyObjectCommand({ Bucket: 'b', Key: 'k', CopySource: 'src/k' }));
+      expect(requests).toBe(2);
+      expect(out.CopyObjectResult?.ChecksumSHA256).toBe('c2hh');
+    } finally {
+      s3.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const at = async (region: string, bucket: string) => {
+      const client = new S3Client({ region, credentials: { accessKeyId: 'a', secretAccessKey: 's' } });
+      const { url, path } = await new DirectCopy(client, { connections: 1, maxAttempts: 1 }).address(bucket, 'a b/c.txt');
+      client.destroy();
+      return `${url.origin}${path}`;
+    };
+    expect(await at('eu-west-1', 'my-bucket')).toBe('https://my-bucket.s3.eu-west-1.amazonaws.com/a%20b/c.txt');
+    expect(await at('cn-north-1', 'my-bucket')).toBe('https://my-bucket.s3.cn-north-1.amazonaws.com.cn/a%20b/c.txt');
+    expect(await at('us-east-1', 'my.dotted.bucket')).toBe('https://s3.us-east-1.amazonaws.com/my.dotted.bucket/a%20b/c.txt');
   });
 });

@@ -92,6 +92,38 @@ test.describe('verifier core', () => {
     expect(await runVerification(deps, config, { trigger: 'manual', manifestKey: run.manifestKey! })).toMatchObject({ result: 'passed', checked: 3, verified: 3, failed: 0 });
   });
 
+  test('a manifest that is short of entries, not complete, or (scheduled) old fails; so does running out of time; a size or a missing checksum is caught', async ({ s3, cloudwatch, backupSandbox: box }) => {
+    const docs = docsOf({ count: 4, seed: 8 });
+    await seedDocuments(s3, box.sourceBucket, docs);
+    const run = await runCore({ s3, cloudwatch }, box.config(), request());
+    const real = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: box.backupBucket, Key: run.manifestKey! }))).Body!.transformToString());
+    const config = verifyConfig(box);
+    const deps: VerifyDeps = { s3, cloudwatch, logger: captureLogger() };
+    const forge = async (name: string, manifest: Record<string, unknown>) => {
+      const Key = `manifests/${RUN_DATE}/${name}.json`;
+      await s3.send(new PutObjectCommand({ Bucket: box.backupBucket, Key, Body: JSON.stringify(manifest) }));
+      return Key;
+    };
+    const short = await forge('short', { ...real, entries: real.entries.slice(1) });
+    expect(await runVerification(deps, config, { trigger: 'manual', manifestKey: short })).toMatchObject({ result: 'failed', error: { code: 'ManifestIncomplete' } });
+    const partial = await forge('partial', { ...real, status: 'partial', stoppedForTime: true });
+    expect(await runVerification(deps, config, { trigger: 'manual', manifestKey: partial })).toMatchObject({ result: 'failed', checked: 4, failed: 0, error: { code: 'ManifestNotComplete' } });
+
+    // Scheduled, three days after the only run: the newest manifest is the real run's (forged names are not run ids), and it is stale.
+    const later = new Date(Date.now() + 3 * 86_400_000);
+    const stale = await runVerification({ ...deps, clock: () => later }, config, { trigger: 'scheduled' });
+    expect(stale).toMatchObject({ result: 'failed', manifestKey: run.manifestKey, checked: 4, failed: 0, error: { code: 'StaleManifest' } });
+
+    const outOfTime = await runVerification({ ...deps, remainingTimeMs: () => 10_000 }, config, { trigger: 'manual', manifestKey: run.manifestKey! });
+    expect(outOfTime).toMatchObject({ result: 'failed', checked: 0, error: { code: 'StoppedForTime' } });
+
+    const [a, b] = real.entries as Array<Record<string, unknown>>;
+    const lying = await forge('lying', { ...real, entries: real.entries.map((e: Record<string, unknown>) => (e === a ? { ...e, size: Number(e['size']) + 1 } : e === b ? { ...e, checksum: undefined } : e)) });
+    const caught = await runVerification(deps, config, { trigger: 'manual', manifestKey: lying });
+    expect(caught.failures.map((f) => [f.key, f.problem]).sort()).toEqual([[a!['key'], 'size-mismatch'], [b!['key'], 'no-checksum']].sort());
+    expect(caught).toMatchObject({ result: 'failed', checked: 4, verified: 2, failed: 2 });
+  });
+
   test('evidence that cannot be written fails the run, even when every backup matched', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const docs = docsOf({ count: 2, seed: 6 });
     await seedDocuments(s3, box.sourceBucket, docs);
