@@ -125,6 +125,18 @@ const HOUR = 3600;
 export const HEARTBEAT_MIN_WINDOW_HOURS = 25;
 export const HEARTBEAT_MAX_WINDOW_HOURS = 48;
 
+/** An alarm on one of the stack's own metrics: this Environment's dimension, plus the given problems. */
+function checkOwnMetricAlarm(
+  view: TemplateView,
+  anchor: { logicalId: string; what: string },
+  metricName: string,
+  problems: (alarm: ResolvedResource) => Array<[string, string]>,
+  add: (logicalId: string, path: string, message: string) => void,
+): void {
+  const environment = scenarioValue(view);
+  checkRequiredAlarm(view, anchor, { namespace: METRICS_NAMESPACE, metricName, problems: (alarm, metric) => [...environmentDimensionProblem(metric, environment), ...problems(alarm)] }, add);
+}
+
 /**
  * A heartbeat alarm on a daily success metric of this Environment (1 on success): it breaches on zero and
  * clears on one, treats missing data as breaching, needs every datapoint of a 25-48 h window to breach, and
@@ -136,25 +148,20 @@ export function checkHeartbeatAlarm(
   metricName: string,
   add: (logicalId: string, path: string, message: string) => void,
 ): void {
-  const environment = scenarioValue(view);
-  checkRequiredAlarm(view, anchor, {
-    namespace: METRICS_NAMESPACE,
-    metricName,
-    problems: (alarm, metric) => {
-      const p = alarm.resolved;
-      const problems = environmentDimensionProblem(metric, environment);
-      if (p['TreatMissingData'] !== 'breaching') problems.push(['Properties.TreatMissingData', `TreatMissingData is ${JSON.stringify(p['TreatMissingData'] ?? 'missing')}: a run that never happened raises nothing`]);
-      if (!breachesAt(alarm, 0) || breachesAt(alarm, 1)) problems.push(['Properties.Threshold', 'the comparison does not breach on zero successes and clear on one']);
-      const datapoints = num(p['DatapointsToAlarm']);
-      if (datapoints !== undefined && datapoints !== num(p['EvaluationPeriods'])) {
-        problems.push(['Properties.DatapointsToAlarm', 'DatapointsToAlarm below EvaluationPeriods fires on the empty hours of a normal day']);
-      }
-      const window = breachWindowSeconds(alarm);
-      if (window === undefined || window < HEARTBEAT_MIN_WINDOW_HOURS * HOUR || window > HEARTBEAT_MAX_WINDOW_HOURS * HOUR) {
-        problems.push(['Properties.EvaluationPeriods', `silence alarms after ${window === undefined ? '?' : window / HOUR} h, not within ${HEARTBEAT_MIN_WINDOW_HOURS}-${HEARTBEAT_MAX_WINDOW_HOURS} h of a daily schedule`]);
-      }
-      return problems;
-    },
+  checkOwnMetricAlarm(view, anchor, metricName, (alarm) => {
+    const p = alarm.resolved;
+    const problems: Array<[string, string]> = [];
+    if (p['TreatMissingData'] !== 'breaching') problems.push(['Properties.TreatMissingData', `TreatMissingData is ${JSON.stringify(p['TreatMissingData'] ?? 'missing')}: a run that never happened raises nothing`]);
+    if (!breachesAt(alarm, 0) || breachesAt(alarm, 1)) problems.push(['Properties.Threshold', 'the comparison does not breach on zero successes and clear on one']);
+    const datapoints = num(p['DatapointsToAlarm']);
+    if (datapoints !== undefined && datapoints !== num(p['EvaluationPeriods'])) {
+      problems.push(['Properties.DatapointsToAlarm', 'DatapointsToAlarm below EvaluationPeriods fires on the empty hours of a normal day']);
+    }
+    const window = breachWindowSeconds(alarm);
+    if (window === undefined || window < HEARTBEAT_MIN_WINDOW_HOURS * HOUR || window > HEARTBEAT_MAX_WINDOW_HOURS * HOUR) {
+      problems.push(['Properties.EvaluationPeriods', `silence alarms after ${window === undefined ? '?' : window / HOUR} h, not within ${HEARTBEAT_MIN_WINDOW_HOURS}-${HEARTBEAT_MAX_WINDOW_HOURS} h of a daily schedule`]);
+    }
+    return problems;
   }, add);
 }
 
@@ -169,13 +176,5 @@ export function checkFirstCountAlarm(
   what: string,
   add: (logicalId: string, path: string, message: string) => void,
 ): void {
-  const environment = scenarioValue(view);
-  checkRequiredAlarm(view, anchor, {
-    namespace: METRICS_NAMESPACE,
-    metricName,
-    problems: (alarm, metric) => [
-      ...environmentDimensionProblem(metric, environment),
-      ...(!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', `the alarm does not fire on one ${what}`] as [string, string]] : []),
-    ],
-  }, add);
+  checkOwnMetricAlarm(view, anchor, metricName, (alarm) => (!breachesAt(alarm, 1) || breachesAt(alarm, 0) ? [['Properties.Threshold', `the alarm does not fire on one ${what}`]] : []), add);
 }
