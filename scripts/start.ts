@@ -105,7 +105,7 @@ try {
   const retention = lock?.Rule?.DefaultRetention;
   lines.push(`object lock        ${lock?.ObjectLockEnabled === 'Enabled' && retention ? `${retention.Mode}, ${retention.Days ?? retention.Years} ${retention.Days ? 'days' : 'years'} default retention on every backup version` : 'NOT enabled'}`);
   if (lock?.ObjectLockEnabled !== 'Enabled' || !retention) exitCode = 1;
-  const verification = await invokeBackup(target, requireOutput(deployed, 'VerifierLambdaName'), scheduledEvent(new Date()));
+  const verification = await invokeBackup(target, requireOutput(deployed, 'VerifierLambdaName'), scheduledEvent(runTime));
   const verified = verification.payload as { result?: string; checked?: number; failed?: number; manifestKey?: string; evidenceKey?: string };
   lines.push(
     verification.functionError

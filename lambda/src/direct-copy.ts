@@ -97,6 +97,8 @@ export class DirectCopy {
 
   /** True when this path sends every field of the input (else the SDK does). */
   accepts(input: CopyObjectCommandInput): boolean {
+    // Access points, Multi-Region Access Points and directory buckets sign and address differently: the SDK's.
+    if (input.Bucket === undefined || input.Bucket.startsWith('arn:') || input.Bucket.endsWith('--x-s3')) return false;
     return (Object.keys(input) as (keyof CopyObjectCommandInput)[]).every((k) => k === 'Bucket' || k === 'Key' || k in HEADERS || input[k] === undefined);
   }
 

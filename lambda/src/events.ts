@@ -92,7 +92,12 @@ export function parseBackupEvent(event: unknown, opts: { sourcePrefix: string; n
 /** What the restore verifier is asked to check. */
 export interface VerifyRequest {
   trigger: 'scheduled' | 'manual';
-  /** A summary manifest's key; absent = the newest manifest of the backup bucket. */
+  /**
+   * Scheduled only: the UTC date of the event. The day's proof is that day's scheduled backup, so the newest
+   * scheduled run of this date is verified, and none is a failure (a manual or narrower run never stands in).
+   */
+  runDate?: string;
+  /** A summary manifest's key; absent = the newest manifest of the backup bucket (scheduled: of `runDate`). */
   manifestKey?: string;
   /** Entries to check, overriding VERIFY_SAMPLE_SIZE (0 = every entry). */
   sample?: number;
@@ -114,7 +119,7 @@ export function parseVerifyEvent(event: unknown): VerifyRequest {
   if ('source' in event || 'detail-type' in event) {
     const parsed = ScheduledEventSchema.safeParse(event);
     if (!parsed.success) throw new InvalidEventError(`Invalid scheduled event: ${summarize(parsed.error)}`, { cause: parsed.error });
-    return { trigger: 'scheduled' };
+    return { trigger: 'scheduled', runDate: utcDate(new Date(parsed.data.time)) };
   }
   const parsed = ManualVerifyEventSchema.safeParse(event);
   if (!parsed.success) {

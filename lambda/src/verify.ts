@@ -17,8 +17,6 @@ import { newRunId, RUN_ID_PATTERN, type BackupLogger } from './backup.ts';
 
 export const EVIDENCE_SCHEMA_VERSION = 1;
 
-/** A scheduled run fails on a newest manifest older than this: a backup that stopped must not keep verifying yesterday's. */
-export const MAX_MANIFEST_AGE_MS = 26 * 3_600_000;
 /** Stop starting checks when the invocation has less than this left, so the evidence still gets written. */
 export const VERIFY_TIME_MARGIN_MS = 30_000;
 
@@ -108,7 +106,22 @@ export interface VerifyResult {
   metricsError?: string;
 }
 
-/** The newest summary manifest of the bucket: the latest date's last run (run ids start with the run's time; other names are not runs). */
+/** Summary keys of a date that name a run (run ids start with the run's time), newest first. */
+async function runKeysOf(reader: ManifestReader, date: string): Promise<string[]> {
+  return (await reader.keysOf(date)).filter((k) => RUN_ID_PATTERN.test(k.slice(k.lastIndexOf('/') + 1, -'.json'.length))).reverse();
+}
+
+/**
+ * The newest scheduled backup of `runDate`: its last run whose manifest says trigger scheduled (a run resumed by
+ * Lambda's retry writes a newer one). Manual runs, which may cover only part of the source, never stand in.
+ */
+export async function scheduledManifestKey(s3: S3Client, bucket: string, runDate: string): Promise<string | undefined> {
+  const reader = new ManifestReader(s3, bucket);
+  for (const key of await runKeysOf(reader, runDate)) if ((await reader.read(key)).trigger === 'scheduled') return key;
+  return undefined;
+}
+
+/** The newest summary manifest of the bucket: the latest date's last run (names that are not run ids are not runs). */
 export async function newestManifestKey(s3: S3Client, bucket: string): Promise<string | undefined> {
   const dates: string[] = [];
   let token: string | undefined;
@@ -122,8 +135,8 @@ export async function newestManifestKey(s3: S3Client, bucket: string): Promise<s
   } while (token);
   const reader = new ManifestReader(s3, bucket);
   for (const date of dates.sort().reverse()) {
-    const keys = (await reader.keysOf(date)).filter((k) => RUN_ID_PATTERN.test(k.slice(k.lastIndexOf('/') + 1, -'.json'.length)));
-    if (keys.length > 0) return keys[keys.length - 1];
+    const [newest] = await runKeysOf(reader, date);
+    if (newest) return newest;
   }
   return undefined;
 }
@@ -178,6 +191,13 @@ type ManifestRead = { key?: string; manifest?: Manifest; entries?: ManifestEntry
 async function readManifest(s3: S3Client, bucket: string, request: VerifyRequest): Promise<ManifestRead> {
   let key = request.manifestKey;
   try {
+    if (!key && request.runDate) {
+      key = await scheduledManifestKey(s3, bucket, request.runDate);
+      if (!key) {
+        const message = `no scheduled backup manifest under s3://${bucket}/manifests/${request.runDate}/: the daily backup of ${request.runDate} did not run, or has not finished`;
+        return { error: { code: 'MissingDailyBackup', message } };
+      }
+    }
     key ??= await newestManifestKey(s3, bucket);
     if (!key) return { error: { code: 'NoManifest', message: `no manifest under s3://${bucket}/manifests/: nothing has been backed up to verify` } };
     const reader = new ManifestReader(s3, bucket);
@@ -191,9 +211,9 @@ async function readManifest(s3: S3Client, bucket: string, request: VerifyRequest
 
 /**
  * What makes a readable manifest unverifiable as a whole, in the order it is reported: entries missing from it,
- * nothing backed up, a run that did not complete, a scheduled run finding only an old manifest, checks left for time.
+ * nothing backed up, a run that did not complete, checks left for time.
  */
-function manifestProblem(read: ManifestRead, manifest: Manifest | undefined, request: VerifyRequest, now: Date, unchecked: number): Evidence['error'] {
+function manifestProblem(read: ManifestRead, manifest: Manifest | undefined, unchecked: number): Evidence['error'] {
   if (!manifest || !read.entries) return undefined;
   const where = read.key ?? 'the manifest';
   const expected = manifest.entriesObject?.count ?? manifest.counts.listed;
@@ -203,10 +223,6 @@ function manifestProblem(read: ManifestRead, manifest: Manifest | undefined, req
   if (!read.entries.some((e) => e.status !== 'failed')) return { code: 'NothingToVerify', message: `${where} records no backed-up document` };
   if (manifest.status !== 'complete') {
     return { code: 'ManifestNotComplete', message: `${where} is ${manifest.status}: not every document of ${manifest.runDate} was backed up, so its restore cannot be complete` };
-  }
-  const ageMs = now.getTime() - Date.parse(manifest.finishedAt);
-  if (request.trigger === 'scheduled' && ageMs > MAX_MANIFEST_AGE_MS) {
-    return { code: 'StaleManifest', message: `the newest manifest, ${where}, finished ${Math.round(ageMs / 3_600_000)} h ago: no backup has run since` };
   }
   if (unchecked > 0) return { code: 'StoppedForTime', message: `${unchecked} selected entries left unchecked when the invocation ran out of time; set a VERIFY_SAMPLE_SIZE` };
   return undefined;
@@ -246,7 +262,7 @@ export async function runVerification(deps: VerifyDeps, config: VerifyConfig, re
     failures = outcomes.filter((f): f is VerificationFailure => typeof f === 'object');
   }
   const unchecked = selected.length - checked;
-  const runError = read.error ?? manifestProblem(read, manifest, request, clock(), unchecked);
+  const runError = read.error ?? manifestProblem(read, manifest, unchecked);
   const finished = clock();
   const evidence: Evidence = {
     schemaVersion: EVIDENCE_SCHEMA_VERSION,

@@ -19,6 +19,8 @@ import type { DeployedStack } from '../support/stack.ts';
 const COUNT = 8;
 const RUN = new Date('2026-12-02T02:00:00Z');
 const RUN_DATE = '2026-12-02';
+/** The verifier's schedule fires the same day, four hours later: it verifies that day's scheduled backup. */
+const VERIFY_TIME = new Date('2026-12-02T06:00:00Z');
 
 test.describe.configure({ mode: 'serial' });
 
@@ -107,7 +109,7 @@ test.describe('scheduled restore verification', () => {
   });
 
   test('a good backup passes: every entry checked, evidence written with the stack key, RestoreVerified 1', async ({ target, s3 }) => {
-    const { outcome, evidence, metrics } = await verify(target, s3, scheduledEvent(new Date()));
+    const { outcome, evidence, metrics } = await verify(target, s3, scheduledEvent(VERIFY_TIME));
     expect(outcome.functionError, JSON.stringify(outcome.payload)).toBeUndefined();
     expect(outcome.payload).toMatchObject({ result: 'passed', checked: COUNT, verified: COUNT, failed: 0, manifestKey, metricsPublished: true });
     expect(evidence).toMatchObject({
@@ -162,9 +164,9 @@ test.describe('scheduled restore verification', () => {
     const doc = documents[3]!;
     // Object Lock keeps the version; a plain DELETE still hides it behind a delete marker.
     await s3.send(new DeleteObjectCommand({ Bucket: own.backupBucket, Key: `backups/${RUN_DATE}/${doc.key}` }));
-    const { outcome, evidence, metrics } = await verify(target, s3, scheduledEvent(new Date()));
+    const { outcome, evidence, metrics } = await verify(target, s3, scheduledEvent(VERIFY_TIME));
     expectFunctionError(outcome, '2 of 8 backups failed verification', '1 missing', '1 other-version');
-    // The scheduled run picks the newest manifest: the real run's (its key sorts after the forged one's).
+    // The scheduled run picks that day's newest scheduled run: the real one (the forged name is no run id).
     expect(evidence.manifest?.key).toBe(manifestKey);
     expect(failuresOf(evidence)).toEqual(
       [

@@ -23,7 +23,7 @@ test.describe('verifier config and events', () => {
   });
 
   test('a scheduled event verifies the newest manifest; a manual one may name it and the sample; anything else is refused', () => {
-    expect(parseVerifyEvent({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: '2026-11-27T06:00:00Z' })).toEqual({ trigger: 'scheduled' });
+    expect(parseVerifyEvent({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: '2026-11-27T06:00:00Z' })).toEqual({ trigger: 'scheduled', runDate: '2026-11-27' });
     expect(parseVerifyEvent({})).toEqual({ trigger: 'manual' });
     expect(parseVerifyEvent({ manifest: `manifests/${RUN_DATE}/${RUN_ID}.json`, sample: 5 })).toEqual({ trigger: 'manual', manifestKey: `manifests/${RUN_DATE}/${RUN_ID}.json`, sample: 5 });
     expect(() => parseVerifyEvent({ manifest: 'backups/x.json' })).toThrow(InvalidEventError);
@@ -63,7 +63,7 @@ test.describe('verifier core', () => {
 
   test('no manifest at all is a failed verification, with evidence saying so', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const deps: VerifyDeps = { s3, cloudwatch, logger: captureLogger(), clock: () => NOW, newRunId: () => RUN_ID };
-    const result = await runVerification(deps, verifyConfig(box), { trigger: 'scheduled' });
+    const result = await runVerification(deps, verifyConfig(box), { trigger: 'manual' });
     expect(result).toMatchObject({ result: 'failed', checked: 0, evidenceWritten: true, metricsPublished: true, error: { code: 'NoManifest' } });
     const evidence = EvidenceSchema.parse(JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: box.backupBucket, Key: verificationKey('2026-11-27', RUN_ID) }))).Body!.transformToString()));
     expect(evidence).toMatchObject({ result: 'failed', error: { code: 'NoManifest' }, scope: { checked: 0 } });
@@ -92,7 +92,7 @@ test.describe('verifier core', () => {
     expect(await runVerification(deps, config, { trigger: 'manual', manifestKey: run.manifestKey! })).toMatchObject({ result: 'passed', checked: 3, verified: 3, failed: 0 });
   });
 
-  test('a manifest that is short of entries, not complete, or (scheduled) old fails; so does running out of time; a size or a missing checksum is caught', async ({ s3, cloudwatch, backupSandbox: box }) => {
+  test('a manifest that is short of entries or not complete fails, and so does a day without a scheduled backup or running out of time; a size or a missing checksum is caught', async ({ s3, cloudwatch, backupSandbox: box }) => {
     const docs = docsOf({ count: 4, seed: 8 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const run = await runCore({ s3, cloudwatch }, box.config(), request());
@@ -109,10 +109,12 @@ test.describe('verifier core', () => {
     const partial = await forge('partial', { ...real, status: 'partial', stoppedForTime: true });
     expect(await runVerification(deps, config, { trigger: 'manual', manifestKey: partial })).toMatchObject({ result: 'failed', checked: 4, failed: 0, error: { code: 'ManifestNotComplete' } });
 
-    // Scheduled, three days after the only run: the newest manifest is the real run's (forged names are not run ids), and it is stale.
-    const later = new Date(Date.now() + 3 * 86_400_000);
-    const stale = await runVerification({ ...deps, clock: () => later }, config, { trigger: 'scheduled' });
-    expect(stale).toMatchObject({ result: 'failed', manifestKey: run.manifestKey, checked: 4, failed: 0, error: { code: 'StaleManifest' } });
+    // A scheduled verification proves its day's scheduled backup: the manual run above never stands in for it...
+    expect(await runVerification(deps, config, { trigger: 'scheduled', runDate: RUN_DATE })).toMatchObject({ result: 'failed', checked: 0, error: { code: 'MissingDailyBackup' } });
+    // ...the day's scheduled run does (the forged names above are no run ids), and another day has none.
+    const daily = await runCore({ s3, cloudwatch }, box.config(), request({ trigger: 'scheduled' }));
+    expect(await runVerification(deps, config, { trigger: 'scheduled', runDate: RUN_DATE })).toMatchObject({ result: 'passed', manifestKey: daily.manifestKey, checked: 4 });
+    expect(await runVerification(deps, config, { trigger: 'scheduled', runDate: '2026-11-28' })).toMatchObject({ result: 'failed', error: { code: 'MissingDailyBackup' } });
 
     const outOfTime = await runVerification({ ...deps, remainingTimeMs: () => 10_000 }, config, { trigger: 'manual', manifestKey: run.manifestKey! });
     expect(outOfTime).toMatchObject({ result: 'failed', checked: 0, error: { code: 'StoppedForTime' } });
