@@ -15,6 +15,7 @@ import { createHash, createHmac, type BinaryLike } from 'node:crypto';
 import { Pool } from 'undici';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { CopyObjectCommand, type CopyObjectCommandInput, type CopyObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { uriEscape } from './s3.ts';
 
 /** The input fields this path sends, as their headers; a CopyObject asking for anything else goes through the SDK. */
 const HEADERS: Partial<Record<keyof CopyObjectCommandInput, string>> = {
@@ -57,11 +58,13 @@ export class NodeSha256 {
   }
 }
 
-/** Strict RFC 3986 escaping of one path segment (as encodeCopySource escapes keys). */
-const escapeSegment = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/** One pattern per tag, made once: xmlText runs on every copy's answer. */
+const TAG_PATTERNS = new Map<string, RegExp>();
 
 const xmlText = (xml: string, tag: string): string | undefined => {
-  const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
+  let pattern = TAG_PATTERNS.get(tag);
+  if (!pattern) TAG_PATTERNS.set(tag, (pattern = new RegExp(`<${tag}>([^<]*)</${tag}>`)));
+  const m = pattern.exec(xml);
   return m ? m[1]!.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&') : undefined;
 };
 
@@ -173,7 +176,7 @@ export class DirectCopy {
       base = new URL(resolved.url.href);
       this.bases.set(bucket, base);
     }
-    const keyPath = key.split('/').map(escapeSegment).join('/');
+    const keyPath = key.split('/').map(uriEscape).join('/');
     return { url: base, path: `${base.pathname.replace(/\/$/, '')}/${keyPath}` };
   }
 

@@ -50,7 +50,8 @@ export const ManualEventSchema = z.strictObject({
 export type ScheduledEvent = z.infer<typeof ScheduledEventSchema>;
 export type ManualEvent = z.infer<typeof ManualEventSchema>;
 
-const utcDate = (d: Date) => d.toISOString().slice(0, 10);
+/** The UTC calendar date of a moment, YYYY-MM-DD. */
+export const utcDate = (d: Date) => d.toISOString().slice(0, 10);
 
 function summarize(error: z.ZodError): string {
   return error.issues

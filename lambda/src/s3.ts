@@ -34,16 +34,18 @@ export const realVersion = (versionId: string | undefined): string | undefined =
 /** S3 reports ETags quoted; compare and store them bare. */
 export const bareEtag = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');
 
+/** RFC 3986 escaping of one path segment: every byte outside the unreserved set (encodeURIComponent leaves !'()* alone). */
+export const uriEscape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
 /**
  * URL-encodes `bucket/key[?versionId=...]` for x-amz-copy-source. Every byte outside the RFC 3986
  * unreserved set is escaped (encodeURIComponent leaves !'()* alone), so unicode, spaces, "+" (which S3
  * would otherwise decode as a space) and "%" survive the round trip; "/" is kept as the separator.
  */
 export function encodeCopySource(bucket: string, key: string, versionId?: string): string {
-  const strict = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  const path = `${bucket}/${key.split('/').map(strict).join('/')}`;
+  const path = `${bucket}/${key.split('/').map(uriEscape).join('/')}`;
   const version = realVersion(versionId);
-  return version ? `${path}?versionId=${strict(version)}` : path;
+  return version ? `${path}?versionId=${uriEscape(version)}` : path;
 }
 
 /** x-amz-tagging: a URL-encoded query string. */

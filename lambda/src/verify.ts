@@ -6,7 +6,7 @@ import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
 import type { VerifyConfig } from './config.ts';
-import type { VerifyRequest } from './events.ts';
+import { utcDate, type VerifyRequest } from './events.ts';
 import { describeError } from './errors.ts';
 import { EntryErrorSchema, type Manifest, type ManifestEntry } from './manifest.ts';
 import { ManifestReader } from './manifest-reader.ts';
@@ -183,7 +183,6 @@ export async function checkEntry(s3: S3Client, bucket: string, entry: ManifestEn
   }
 }
 
-const utcDate = (d: Date) => d.toISOString().slice(0, 10);
 
 type ManifestRead = { key?: string; manifest?: Manifest; entries?: ManifestEntry[]; error?: Evidence['error'] };
 

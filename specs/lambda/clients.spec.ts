@@ -1,8 +1,7 @@
 // The Lambda's SDK clients (lambda/src/adapter.ts createClients) without LocalStack: a base (endpoint, region,
 // credentials, path-style) goes under the function's own retry and socket settings, never over them, and
 // without one the clients are what the deployed function gets from its environment.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { recordingServer } from '../support/http-server.ts';
 import type { Agent } from 'node:https';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -27,18 +26,8 @@ async function resolved(client: S3Client | CloudWatchClient) {
   };
 }
 
-/** A local HTTP server answering each request with `status(method)`; it records each request's method, path and headers. */
-async function answering(status: (method: string) => number) {
-  const requests: { method: string; path: string; headers: IncomingHttpHeaders }[] = [];
-  const server = createServer((req, res) => {
-    requests.push({ method: req.method!, path: req.url!, headers: req.headers });
-    req.resume();
-    req.on('end', () => res.writeHead(status(req.method!), { 'content-length': '0' }).end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { endpoint, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+/** A local HTTP server answering each request with `status(method)` and no body; it records each request. */
+const answering = (status: (method: string) => number) => recordingServer((request) => ({ status: status(request.method) }));
 
 test.describe('Lambda clients', () => {
   test('a base sets endpoint, region, credentials and path-style; retry and sockets stay the function\'s', async () => {

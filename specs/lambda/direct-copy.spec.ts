@@ -2,10 +2,9 @@
 // S3 and a local server: the same request on the wire and the same answer as the SDK's, the SDK's error shapes
 // (the core's 412 and 404 handling depends on them), the SDK's retries, and a CopyObject it does not send
 // handed to the SDK.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DirectCopy, NodeSha256 } from '../../lambda/src/direct-copy.ts';
-import type { AddressInfo } from 'node:net';
+import { recordingServer, type RecordedRequest } from '../support/http-server.ts';
 import { CopyObjectCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { test, expect } from '../fixtures.ts';
@@ -74,16 +73,13 @@ test.describe('direct CopyObject', () => {
   test('retries what the SDK retries (503 SlowDown, 500, a 200 carrying an error) and gives up after maxAttempts', async () => {
     test.setTimeout(90_000);
     const answers: Array<[number, string]> = [];
-    let requests = 0;
-    const server = createServer((req, res) => {
-      requests++;
-      req.resume();
+    const server = await recordingServer((_, n) => {
       const [status, body] = answers.shift() ?? [500, '<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>'];
-      res.writeHead(status, { 'content-type': 'application/xml', 'x-amz-version-id': 'v-1', 'x-amz-request-id': `req-${requests}` }).end(body);
+      return { status, body, headers: { 'content-type': 'application/xml', 'x-amz-version-id': 'v-1', 'x-amz-request-id': `req-${n}` } };
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { s3 } = createClients(CONFIG, {}, { endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } });
+    let seenBefore = 0;
+    const requestsSince = () => server.requests.length - seenBefore;
+    const { s3 } = createClients(CONFIG, {}, { endpoint: server.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } });
     const copy = new CopyObjectCommand({ Bucket: 'bak', Key: 'k', CopySource: 'src/k' });
     try {
       answers.push(
@@ -93,33 +89,27 @@ test.describe('direct CopyObject', () => {
         [200, '<CopyObjectResult><ETag>&quot;abc&quot;</ETag><ChecksumSHA256>c2hh</ChecksumSHA256></CopyObjectResult>'],
       );
       const out = await s3.send(copy);
-      expect(requests).toBe(4);
+      expect(requestsSince()).toBe(4);
       expect(out).toMatchObject({ VersionId: 'v-1', CopyObjectResult: { ETag: '"abc"', ChecksumSHA256: 'c2hh' }, $metadata: { httpStatusCode: 200, attempts: 4 } });
 
-      requests = 0;
+      seenBefore = server.requests.length;
       const err = await s3.send(copy).catch((e: unknown) => e);
-      expect(requests).toBe(8);
+      expect(requestsSince()).toBe(8);
       expect(err).toMatchObject({ name: 'InternalError', message: 'We encountered an internal error.', $metadata: { httpStatusCode: 500, attempts: 8 } });
 
-      requests = 0;
+      seenBefore = server.requests.length;
       answers.push([403, '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>']);
       expect(await s3.send(copy).catch((e: unknown) => e)).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
-      expect(requests).toBe(1);
+      expect(requestsSince()).toBe(1);
     } finally {
       s3.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 
   test("on the wire it is the SDK's request: same path, same headers, a signature S3 would accept, the session token", async () => {
-    const seen: { path: string; headers: IncomingHttpHeaders }[] = [];
-    const server = createServer((req, res) => {
-      seen.push({ path: req.url!, headers: req.headers });
-      req.resume();
-      res.writeHead(200, { 'content-type': 'application/xml' }).end('<CopyObjectResult><ETag>"e"</ETag></CopyObjectResult>');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const server = await recordingServer(() => ({ status: 200, headers: { 'content-type': 'application/xml' }, body: '<CopyObjectResult><ETag>"e"</ETag></CopyObjectResult>' }));
+    const { endpoint, requests: seen } = server;
     const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session/token+=' };
     const base = { endpoint, region: 'eu-central-1', credentials };
     const { s3: direct } = createClients(CONFIG, {}, base);
@@ -138,7 +128,7 @@ test.describe('direct CopyObject', () => {
       expect(d!.path).toBe(k!.path.replace(/\?x-id=CopyObject$/, ''));
       // What only the SDK adds about itself (user agent, invocation id, retry info) and what differs per request.
       const own = /^(authorization|x-amz-date|user-agent|x-amz-user-agent|amz-sdk-.*|connection|content-length)$/;
-      const stable = (h: IncomingHttpHeaders) => Object.fromEntries(Object.entries(h).filter(([name]) => !own.test(name)).sort());
+      const stable = (h: RecordedRequest['headers']) => Object.fromEntries(Object.entries(h).filter(([name]) => !own.test(name)).sort());
       expect(stable(d!.headers)).toEqual(stable(k!.headers));
       expect(d!.headers['x-amz-security-token']).toBe(credentials.sessionToken);
       // The signature, recomputed from what arrived (as S3 does), matches the one sent.
@@ -156,28 +146,21 @@ test.describe('direct CopyObject', () => {
     } finally {
       direct.destroy();
       sdk.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 
   test('an empty 200 is retried as the SDK does (never taken for a copy); on AWS it addresses objects as the SDK does', async () => {
     const bodies = ['', '<CopyObjectResult><ETag>"e"</ETag><ChecksumSHA256>c2hh</ChecksumSHA256></CopyObjectResult>'];
-    let requests = 0;
-    const server = createServer((req, res) => {
-      requests++;
-      req.resume();
-      res.writeHead(200, { 'content-type': 'application/xml' }).end(bodies.shift() ?? '');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { s3 } = createClients(CONFIG, {}, { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 's' } });
+    const server = await recordingServer(() => ({ status: 200, headers: { 'content-type': 'application/xml' }, body: bodies.shift() ?? '' }));
+    const { s3 } = createClients(CONFIG, {}, { endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 's' } });
     try {
       const out = await s3.send(new CopyObjectCommand({ Bucket: 'b', Key: 'k', CopySource: 'src/k' }));
-      expect(requests).toBe(2);
+      expect(server.requests).toHaveLength(2);
       expect(out.CopyObjectResult?.ChecksumSHA256).toBe('c2hh');
     } finally {
       s3.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
     const at = async (region: string, bucket: string) => {
       const client = new S3Client({ region, credentials: { accessKeyId: 'a', secretAccessKey: 's' } });

@@ -1,14 +1,14 @@
 // The restore verifier's core on its own (lambda/src/verify.ts) against LocalStack's S3 and CloudWatch: the
 // cases a deployed stack rarely shows. Any doubt is a failure with evidence: no manifest at all, an unreadable
 // one, a manifest that backed nothing up, evidence that cannot be written. Config and events fail in one line.
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { test, expect } from '../fixtures.ts';
 import { loadVerifyConfig, type VerifyConfig } from '../../lambda/src/config.ts';
 import { ConfigError, InvalidEventError } from '../../lambda/src/errors.ts';
 import { parseVerifyEvent } from '../../lambda/src/events.ts';
 import { EvidenceSchema, runVerification, sampleOf, verificationKey, type VerifyDeps } from '../../lambda/src/verify.ts';
 import { seedDocuments } from '../../fixtures/documents/generate.ts';
-import { captureLogger, docsOf, request, runCore, RUN_DATE } from './helpers.ts';
+import { captureLogger, docsOf, getBytes, request, runCore, RUN_DATE } from './helpers.ts';
 
 const RUN_ID = '20261127T060000Z-0000beef';
 const NOW = new Date('2026-11-27T06:00:00Z');
@@ -65,7 +65,7 @@ test.describe('verifier core', () => {
     const deps: VerifyDeps = { s3, cloudwatch, logger: captureLogger(), clock: () => NOW, newRunId: () => RUN_ID };
     const result = await runVerification(deps, verifyConfig(box), { trigger: 'manual' });
     expect(result).toMatchObject({ result: 'failed', checked: 0, evidenceWritten: true, metricsPublished: true, error: { code: 'NoManifest' } });
-    const evidence = EvidenceSchema.parse(JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: box.backupBucket, Key: verificationKey('2026-11-27', RUN_ID) }))).Body!.transformToString()));
+    const evidence = EvidenceSchema.parse(JSON.parse((await getBytes(s3, box.backupBucket, verificationKey('2026-11-27', RUN_ID))).toString()));
     expect(evidence).toMatchObject({ result: 'failed', error: { code: 'NoManifest' }, scope: { checked: 0 } });
     expect(evidence.manifest).toBeUndefined();
   });
@@ -81,7 +81,7 @@ test.describe('verifier core', () => {
     const docs = docsOf({ count: 3, seed: 5 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const run = await runCore({ s3, cloudwatch }, box.config(), request());
-    const manifest = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: box.backupBucket, Key: run.manifestKey! }))).Body!.transformToString());
+    const manifest = JSON.parse((await getBytes(s3, box.backupBucket, run.manifestKey!)).toString());
     const failedOnly = `manifests/${RUN_DATE}/all-failed.json`;
     const entries = manifest.entries.map((e: Record<string, unknown>) => ({ ...e, status: 'failed', error: { code: 'AccessDenied', message: 'denied' } }));
     await s3.send(new PutObjectCommand({ Bucket: box.backupBucket, Key: failedOnly, Body: JSON.stringify({ ...manifest, status: 'failed', entries }) }));
@@ -96,7 +96,7 @@ test.describe('verifier core', () => {
     const docs = docsOf({ count: 4, seed: 8 });
     await seedDocuments(s3, box.sourceBucket, docs);
     const run = await runCore({ s3, cloudwatch }, box.config(), request());
-    const real = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: box.backupBucket, Key: run.manifestKey! }))).Body!.transformToString());
+    const real = JSON.parse((await getBytes(s3, box.backupBucket, run.manifestKey!)).toString());
     const config = verifyConfig(box);
     const deps: VerifyDeps = { s3, cloudwatch, logger: captureLogger() };
     const forge = async (name: string, manifest: Record<string, unknown>) => {
@@ -136,7 +136,7 @@ test.describe('verifier core', () => {
     const result = await runVerification(deps, verifyConfig(box), { trigger: 'manual', manifestKey: run.manifestKey! });
     expect(result).toMatchObject({ result: 'failed', checked: 2, verified: 2, failed: 0, evidenceWritten: false });
     expect(result.evidenceError).toContain('writing evidence');
-    const kept = await (await s3.send(new GetObjectCommand({ Bucket: box.backupBucket, Key: verificationKey('2026-11-27', RUN_ID) }))).Body!.transformToString();
+    const kept = (await getBytes(s3, box.backupBucket, verificationKey('2026-11-27', RUN_ID))).toString();
     expect(kept).toBe('somebody else');
   });
 });
